@@ -1,0 +1,8 @@
+"""walletdesk core: everything that is true on every platform.
+
+The core imports no platform library; adapters call into it through
+:class:`core.service.SupportCore` and receive deliveries through
+:class:`core.platform.Sender`.
+"""
+
+__version__ = "0.1.0"

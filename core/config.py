@@ -1,0 +1,193 @@
+"""Settings, read once from the environment (and a ``.env`` file) and validated
+before any connection opens. Errors name the variable."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.errors import ConfigError
+
+__all__ = ["Settings", "SupportHours", "load_settings"]
+
+_LOGGER = logging.getLogger(__name__)
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class SupportHours:
+    """Staffed hours such as ``mon-fri 09:00-18:00`` (in ``WALLETDESK_TIMEZONE``)."""
+
+    __slots__ = ("days", "start", "end", "spec")
+
+    _PATTERN = re.compile(r"^\s*(\w{3})(?:-(\w{3}))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})\s*$")
+
+    def __init__(self, spec: str) -> None:
+        m = self._PATTERN.match(spec.lower())
+        if not m or m.group(1) not in _DAYS or (m.group(2) and m.group(2) not in _DAYS):
+            raise ValueError(f"expected e.g. 'mon-fri 09:00-18:00', got {spec!r}")
+        first = _DAYS.index(m.group(1))
+        last = _DAYS.index(m.group(2)) if m.group(2) else first
+        self.days = frozenset(range(first, last + 1)) if first <= last else frozenset([*range(first, 7), *range(0, last + 1)])
+        self.start = time(int(m.group(3)), int(m.group(4)))
+        self.end = time(int(m.group(5)), int(m.group(6)))
+        self.spec = spec
+
+    def __repr__(self) -> str:
+        return f"SupportHours({self.spec!r})"
+
+
+def _csv_list(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Every knob walletdesk has. Environment names are the field names upper-cased
+    unless an alias says otherwise (the platform variables keep their public names)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+
+    # storage
+    database_url: str = Field("", alias="WALLETDESK_DATABASE_URL")
+    data_dir: Path = Field(Path("data"), alias="WALLETDESK_DATA_DIR")
+    secret_key: SecretStr | None = Field(None, alias="WALLETDESK_SECRET_KEY")
+    log_level: str = Field("INFO", alias="WALLETDESK_LOG_LEVEL")
+    debug: bool = Field(False, alias="WALLETDESK_DEBUG")
+
+    # FAQ
+    faq_file: Path | None = Field(None, alias="WALLETDESK_FAQ_FILE")
+    faq_mode: Literal["extend", "replace"] = Field("extend", alias="WALLETDESK_FAQ_MODE")
+    faq_threshold: float | None = Field(None, alias="WALLETDESK_FAQ_THRESHOLD", ge=0.0, le=1.0)
+
+    # support desk behaviour
+    support_hours: str = Field("mon-fri 09:00-18:00", alias="WALLETDESK_SUPPORT_HOURS")
+    timezone: str = Field("UTC", alias="WALLETDESK_TIMEZONE")
+    reopen_window_hours: float = Field(72.0, alias="WALLETDESK_REOPEN_WINDOW_HOURS", gt=0)
+    sla_first_response_minutes: str = Field("urgent=15,high=60,normal=240,low=1440", alias="WALLETDESK_SLA_FIRST_RESPONSE")
+    sla_resolution_hours: str = Field("urgent=4,high=24,normal=72,low=168", alias="WALLETDESK_SLA_RESOLUTION")
+    max_message_chars: int = Field(8000, alias="WALLETDESK_MAX_MESSAGE_CHARS", gt=0)
+    outbox_max_attempts: int = Field(8, alias="WALLETDESK_OUTBOX_MAX_ATTEMPTS", gt=0)
+    staff_names: CsvList = Field(default_factory=list, alias="WALLETDESK_STAFF_NAMES")
+    group_auto_answer: bool = Field(False, alias="WALLETDESK_GROUP_AUTO_ANSWER")
+
+    # identity
+    otp_webhook_url: str | None = Field(None, alias="WALLETDESK_OTP_WEBHOOK_URL")
+    otp_webhook_secret: SecretStr | None = Field(None, alias="WALLETDESK_OTP_WEBHOOK_SECRET")
+
+    # HTTP (Procfile web)
+    http_host: str = Field("0.0.0.0", alias="WALLETDESK_HTTP_HOST")
+    http_port: int = Field(8080, alias="PORT", ge=0, le=65535)
+    public_url: str | None = Field(None, alias="WALLETDESK_PUBLIC_URL")
+
+    # platforms
+    telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str | None = Field(None, alias="TELEGRAM_API_BASE_URL")
+    telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_moderators: CsvList = Field(default_factory=list, alias="TELEGRAM_MODERATORS")
+    discord_bot_token: SecretStr | None = Field(None, alias="DISCORD_BOT_TOKEN")
+    discord_api_base_url: str | None = Field(None, alias="DISCORD_API_BASE_URL")
+    discord_gateway_url: str | None = Field(None, alias="DISCORD_GATEWAY_URL")
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_api_base_url: str | None = Field(None, alias="SLACK_API_BASE_URL")
+    slack_staff_channel: str | None = Field(None, alias="SLACK_STAFF_CHANNEL")
+    slack_staff_users: CsvList = Field(default_factory=list, alias="SLACK_STAFF_USERS")
+
+    @field_validator("staff_names", "telegram_moderators", "slack_staff_users", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return _csv_list(value)
+
+    @field_validator("support_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        SupportHours(value)
+        return value
+
+    @field_validator("sla_first_response_minutes", "sla_resolution_hours")
+    @classmethod
+    def _sla(cls, value: str) -> str:
+        _parse_sla(value)
+        return value
+
+    # derived values -------------------------------------------------------
+
+    @property
+    def hours(self) -> SupportHours:
+        return SupportHours(self.support_hours)
+
+    @property
+    def sla_first_response(self) -> dict[str, float]:
+        """Seconds per priority."""
+        return {k: v * 60 for k, v in _parse_sla(self.sla_first_response_minutes).items()}
+
+    @property
+    def sla_resolution(self) -> dict[str, float]:
+        return {k: v * 3600 for k, v in _parse_sla(self.sla_resolution_hours).items()}
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'walletdesk.db').as_posix()}"
+
+    def server_secret(self) -> bytes:
+        """The HMAC key for one-time codes: configured, or generated once and kept
+        (mode 0600) in the data directory so embedded defaults still work."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
+
+
+def _parse_sla(spec: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for part in spec.split(","):
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if name not in ("urgent", "high", "normal", "low"):
+            raise ValueError(f"unknown priority {name!r} in {spec!r}")
+        try:
+            out[name] = float(value)
+        except ValueError:
+            raise ValueError(f"not a number for {name!r} in {spec!r}") from None
+    missing = {"urgent", "high", "normal", "low"} - out.keys()
+    if missing:
+        raise ValueError(f"missing {', '.join(sorted(missing))} in {spec!r}")
+    return out
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | Path | None = ".env") -> Settings:
+    """Build settings from ``environ`` (default: the process environment) and
+    ``env_file``. Raises :class:`ConfigError` naming the bad variable."""
+    try:
+        if environ is None:
+            return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        fields = Settings.model_fields
+        by_alias = {(f.alias or n).upper(): n for n, f in fields.items()}
+        values = {by_alias[k.upper()]: v for k, v in environ.items() if k.upper() in by_alias}
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]) if err["loc"] else "?"
+        field = Settings.model_fields.get(name)
+        var = (field.alias if field and field.alias else name).upper()
+        raise ConfigError(f"{var}: {err['msg']}") from None

@@ -1,0 +1,91 @@
+"""The walletdesk exception tree.
+
+WalletdeskError
+ ├── ConfigError          settings are missing or conflict (names the variable)
+ ├── StoreError           the database refused or is unreachable
+ │    └── NotFound        unknown ticket, user or row
+ ├── InvalidInput         bad input from a user or staff (one-line, safe to show)
+ │    └── IllegalTransition  a ticket action that its state forbids
+ ├── IdentityError        one-time code or signature problems
+ │    ├── CodeRateLimited
+ │    └── CodeRejected
+ └── DeliveryError        a platform refused an outgoing message
+      └── RetryLater      transient; carries retry_after seconds
+
+Messages carry an i18n key so adapters can show them in the user's language.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CodeRateLimited",
+    "CodeRejected",
+    "ConfigError",
+    "DeliveryError",
+    "IdentityError",
+    "IllegalTransition",
+    "InvalidInput",
+    "NotFound",
+    "RetryLater",
+    "StoreError",
+    "WalletdeskError",
+]
+
+
+class WalletdeskError(Exception):
+    """Root of every error walletdesk raises on purpose.
+
+    Args:
+        message: one line for logs and operators (English).
+        key: i18n key of the user-facing text, when a user may see it.
+        params: values for the i18n template.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
+
+
+class ConfigError(WalletdeskError):
+    pass
+
+
+class StoreError(WalletdeskError):
+    pass
+
+
+class NotFound(StoreError):
+    pass
+
+
+class InvalidInput(WalletdeskError):
+    pass
+
+
+class IllegalTransition(InvalidInput):
+    pass
+
+
+class IdentityError(WalletdeskError):
+    pass
+
+
+class CodeRateLimited(IdentityError):
+    pass
+
+
+class CodeRejected(IdentityError):
+    pass
+
+
+class DeliveryError(WalletdeskError):
+    """A platform refused a delivery for good (bad request, forbidden)."""
+
+
+class RetryLater(DeliveryError):
+    """A transient failure: 429, 5xx, timeouts."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

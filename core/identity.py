@@ -1,0 +1,335 @@
+"""Identity checks: one-time codes, wallet-signature proof, account linking,
+and telling real staff from impersonators.
+
+Codes are 6 digits from :mod:`secrets`, stored only as an HMAC keyed by the
+server secret and bound to the user and purpose; valid 10 minutes, single use,
+5 wrong tries per code, 3 codes per user per hour, compared in constant time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import hashlib
+import hmac
+import json
+import logging
+import re
+import secrets
+import sys
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol
+
+import httpx
+
+from core.errors import CodeRateLimited, DeliveryError, InvalidInput
+from core.storage import SqlTx
+
+__all__ = [
+    "CODE_DIGITS",
+    "CodeCheck",
+    "CodeSender",
+    "ConsoleCodeSender",
+    "Identity",
+    "StaffRoster",
+    "WebhookCodeSender",
+    "looks_like_code",
+    "skeleton",
+]
+
+_LOGGER = logging.getLogger(__name__)
+
+CODE_DIGITS = 6
+CODE_TTL = 600.0
+MAX_TRIES = 5
+MAX_CODES_PER_HOUR = 3
+CHALLENGE_TTL = 900.0
+
+_CODE_RE = re.compile(r"^\s*(\d[\d\s-]{4,12}\d)\s*$")
+_ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_SIG_RE = re.compile(r"^0x[0-9a-fA-F]{130}$")
+
+
+def looks_like_code(text: str) -> str | None:
+    """The digits of ``text`` when it is nothing but a code (spaces/dashes allowed)."""
+    m = _CODE_RE.match(text)
+    if not m:
+        return None
+    digits = re.sub(r"\D", "", m.group(1))
+    return digits if 5 <= len(digits) <= 10 else None
+
+
+class CodeCheck(enum.Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"
+    EXPIRED = "expired"  # none live: expired, used, revoked, or never issued to this user
+    MALFORMED = "malformed"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeResult:
+    outcome: CodeCheck
+    tries_left: int = 0
+    ticket_id: int | None = None
+
+
+class CodeSender(Protocol):
+    async def send_code(self, *, user_key: str, ticket_id: int | None, code: str, expires_at: float, purpose: str) -> None: ...
+
+
+class ConsoleCodeSender:
+    """Development sender: prints the code on the operator's terminal (stderr)."""
+
+    def __init__(self, stream: object = None) -> None:
+        self.stream = stream
+
+    async def send_code(self, *, user_key: str, ticket_id: int | None, code: str, expires_at: float, purpose: str) -> None:
+        print(f"[dev code sender] one-time code for {user_key}: {code}", file=self.stream or sys.stderr, flush=True)
+
+
+class WebhookCodeSender:
+    """POSTs the code to the operator's HTTPS webhook (their SMS/e-mail bridge).
+
+    The JSON body is signed: ``X-Walletdesk-Signature: sha256=<hex HMAC-SHA256
+    of "<timestamp>.<body>">`` with ``X-Walletdesk-Timestamp``, so the receiver
+    can reject forgeries and replays.
+    """
+
+    def __init__(self, url: str, secret: bytes, *, client: httpx.AsyncClient | None = None, timeout: float = 5.0,
+                 retries: int = 3, backoff: float = 0.5) -> None:
+        self.url = url
+        self.secret = secret
+        self.client = client or httpx.AsyncClient(timeout=timeout)
+        self.retries = retries
+        self.backoff = backoff
+
+    def sign(self, timestamp: str, body: bytes) -> str:
+        mac = hmac.new(self.secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        return f"sha256={mac}"
+
+    async def send_code(self, *, user_key: str, ticket_id: int | None, code: str, expires_at: float, purpose: str) -> None:
+        body = json.dumps(
+            {"user": user_key, "ticket_id": ticket_id, "code": code, "purpose": purpose,
+             "expires_at": datetime.fromtimestamp(expires_at, timezone.utc).isoformat()},
+            separators=(",", ":"),
+        ).encode()
+        last: str = ""
+        for attempt in range(self.retries):
+            ts = str(int(time.time()))
+            headers = {"Content-Type": "application/json", "X-Walletdesk-Timestamp": ts,
+                       "X-Walletdesk-Signature": self.sign(ts, body)}
+            try:
+                resp = await self.client.post(self.url, content=body, headers=headers)
+            except httpx.HTTPError as exc:
+                last = type(exc).__name__
+            else:
+                if resp.status_code < 300:
+                    return
+                last = f"HTTP {resp.status_code}"
+                if 400 <= resp.status_code < 500 and resp.status_code != 429:
+                    break
+            await asyncio.sleep(self.backoff * (2**attempt))
+        # the code itself never goes into the error
+        raise DeliveryError(f"code webhook failed: {last}")
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+class Identity:
+    """One-time secrets over the store. Every method runs inside the caller's transaction."""
+
+    def __init__(self, server_secret: bytes, *, clock: Callable[[], float] = time.time) -> None:
+        self._key = server_secret
+        self.clock = clock
+
+    def _hash(self, purpose: str, user_key: str, value: str) -> str:
+        return hmac.new(self._key, f"{purpose}\x00{user_key}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+    # one-time codes ----------------------------------------------------------
+
+    async def issue_code(self, tx: SqlTx, user_key: str, ticket_id: int | None, purpose: str = "verify") -> tuple[str, float]:
+        """A fresh code (returned once, for the sender; only its HMAC is kept).
+
+        Raises:
+            CodeRateLimited: the user had 3 codes in the last hour.
+        """
+        now = self.clock()
+        if await tx.count_secrets_since(user_key, purpose, now - 3600) >= MAX_CODES_PER_HOUR:
+            raise CodeRateLimited("too many codes in the last hour", key="verify.rate_limited")
+        await tx.revoke_secrets(user_key, purpose)
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        expires = now + CODE_TTL
+        await tx.insert_secret(
+            user_key=user_key, ticket_id=ticket_id, purpose=purpose, secret_hash=self._hash(purpose, user_key, code),
+            data={}, now=now, expires_at=expires,
+        )
+        return code, expires
+
+    async def has_live_code(self, tx: SqlTx, user_key: str, purpose: str = "verify") -> bool:
+        return await tx.live_secret(user_key, purpose, self.clock()) is not None
+
+    async def revoke_codes(self, tx: SqlTx, user_key: str, purpose: str = "verify") -> int:
+        return await tx.revoke_secrets(user_key, purpose)
+
+    async def check_code(self, tx: SqlTx, user_key: str, text: str, purpose: str = "verify") -> CodeResult:
+        digits = looks_like_code(text)
+        row = await tx.live_secret(user_key, purpose, self.clock())
+        if row is None:
+            return CodeResult(CodeCheck.EXPIRED)
+        if digits is None or len(digits) != CODE_DIGITS:
+            return CodeResult(CodeCheck.MALFORMED, MAX_TRIES - int(row["attempts"]), row["ticket_id"])
+        if hmac.compare_digest(self._hash(purpose, user_key, digits), row["secret_hash"]):
+            if await tx.use_secret(int(row["id"]), self.clock()):
+                return CodeResult(CodeCheck.OK, ticket_id=row["ticket_id"])
+            return CodeResult(CodeCheck.EXPIRED)
+        attempts = await tx.bump_secret_attempts(int(row["id"]), MAX_TRIES)
+        if attempts >= MAX_TRIES:
+            return CodeResult(CodeCheck.LOCKED, 0, row["ticket_id"])
+        return CodeResult(CodeCheck.WRONG, MAX_TRIES - attempts, row["ticket_id"])
+
+    # wallet signatures (EIP-191 personal_sign) -------------------------------
+
+    async def issue_challenge(self, tx: SqlTx, user_key: str, ticket_id: int | None, address: str,
+                              service: str = "walletdesk") -> str:
+        if not _ADDRESS_RE.match(address or ""):
+            raise InvalidInput(f"not an address: {address!r}", key="wallet.bad_address")
+        now = self.clock()
+        nonce = secrets.token_hex(16)
+        expires = now + CHALLENGE_TTL
+        message = (
+            f"{service} identity check\nTicket: #{ticket_id if ticket_id is not None else '-'}\n"
+            f"Address: {address}\nNonce: {nonce}\n"
+            f"Expires: {datetime.fromtimestamp(expires, timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}\n"
+            "Signing this proves you control the address. It costs nothing and moves no funds."
+        )
+        await tx.revoke_secrets(user_key, "wallet")
+        await tx.insert_secret(
+            user_key=user_key, ticket_id=ticket_id, purpose="wallet", secret_hash=self._hash("wallet", user_key, nonce),
+            data={"address": address, "message": message}, now=now, expires_at=expires,
+        )
+        return message
+
+    async def verify_signature(self, tx: SqlTx, user_key: str, signature: str) -> tuple[str, int | None]:
+        """The proven address and ticket; raises InvalidInput when it does not verify."""
+        from eth_account import Account
+        from eth_account.messages import encode_defunct
+
+        row = await tx.live_secret(user_key, "wallet", self.clock())
+        if row is None:
+            raise InvalidInput("no open wallet challenge", key="wallet.no_challenge")
+        sig = signature.strip()
+        if not _SIG_RE.match(sig):
+            raise InvalidInput("malformed signature", key="wallet.bad_signature")
+        try:
+            recovered = Account.recover_message(encode_defunct(text=row["data"]["message"]), signature=sig)
+        except Exception:  # eth-account raises several types for garbage input
+            recovered = ""
+        if recovered.lower() != str(row["data"]["address"]).lower():
+            await tx.bump_secret_attempts(int(row["id"]), MAX_TRIES)
+            raise InvalidInput("signature does not match", key="wallet.bad_signature")
+        await tx.use_secret(int(row["id"]), self.clock())
+        return str(row["data"]["address"]), row["ticket_id"]
+
+    # linking accounts across platforms --------------------------------------
+
+    async def issue_link_code(self, tx: SqlTx, user_key: str) -> str:
+        now = self.clock()
+        if await tx.count_secrets_since(user_key, "link", now - 3600) >= MAX_CODES_PER_HOUR:
+            raise CodeRateLimited("too many link codes", key="verify.rate_limited")
+        await tx.revoke_secrets(user_key, "link")
+        code = secrets.token_hex(4).upper()
+        await tx.insert_secret(
+            user_key=user_key, ticket_id=None, purpose="link", secret_hash=self._hash("link", "", code),
+            data={"from": user_key}, now=now, expires_at=now + CODE_TTL,
+        )
+        return code
+
+    async def redeem_link_code(self, tx: SqlTx, redeemer_key: str, code: str) -> str | None:
+        """Links the redeemer to the account that asked for ``code``; returns that account."""
+        row = await tx.live_secret_by_hash("link", self._hash("link", "", code.strip().upper()), self.clock())
+        if row is None or row["data"]["from"] == redeemer_key:
+            return None
+        await tx.use_secret(int(row["id"]), self.clock())
+        await tx.link_users(row["data"]["from"], redeemer_key)
+        return str(row["data"]["from"])
+
+
+# staff impersonation ---------------------------------------------------------
+
+_CONFUSABLES = str.maketrans({
+    "0": "o", "1": "l", "|": "l", "!": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "$": "s", "@": "a",
+    "i": "l", "ı": "l", "í": "l", "ì": "l", "ɩ": "l",
+    # Cyrillic and Greek look-alikes
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "к": "k", "м": "m", "т": "t", "н": "h",
+    "в": "b", "і": "l", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "α": "a", "ο": "o", "ρ": "p", "ν": "v", "κ": "k",
+    "τ": "t", "ε": "e", "ι": "l", "υ": "u",
+})
+
+
+def skeleton(name: str) -> str:
+    """A comparison key in the spirit of Unicode TR39: fold width, case, accents,
+    look-alike letters and decoration, so ``Support_Alice✅`` ~ ``supp0rt alice``."""
+    text = unicodedata.normalize("NFKD", name.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.translate(_CONFUSABLES).replace("rn", "m").replace("vv", "w")
+    return "".join(c for c in text if c.isalnum())
+
+
+class StaffRoster:
+    """Who is real staff. Entries are ``platform:id=Display Name`` or a bare name.
+
+    A match on platform id is proof; a bare-name match is only a match of names,
+    so a look-alike name from an account that is not on the roster is flagged.
+    """
+
+    def __init__(self, entries: Iterable[str]) -> None:
+        self.by_id: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        for entry in entries:
+            key, sep, name = entry.partition("=")
+            if sep and ":" in key:
+                self.by_id[key.strip()] = name.strip()
+                self.names[skeleton(name)] = name.strip()
+            else:
+                self.names[skeleton(entry)] = entry.strip()
+        self.names.pop("", None)
+
+    def is_staff(self, user_key: str) -> bool:
+        return user_key in self.by_id
+
+    def check(self, name: str, user_key: str | None = None) -> str:
+        """``real``, ``impostor`` (looks like staff, is not), ``name_only`` (a staff
+        name given without an account to check) or ``unknown``."""
+        if user_key is not None and user_key in self.by_id:
+            return "real"
+        sk = skeleton(name.lstrip("@"))
+        if not sk:
+            return "unknown"
+        if sk in self.names:
+            exact = self.names[sk]
+            # a bare-name roster entry can only vouch for the exact name
+            if user_key is None and name.lstrip("@").strip() == exact:
+                # names can be copied: only an account id proves anything
+                return "real" if exact not in self.by_id.values() else "name_only"
+            return "impostor"
+        for staff_sk in self.names:
+            if len(staff_sk) >= 4 and (staff_sk in sk or _close(sk, staff_sk)):
+                return "impostor"
+        return "unknown"
+
+
+def _close(a: str, b: str) -> bool:
+    """Edit distance at most 1 (one added, dropped or swapped character)."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) <= 1 or (len(diff) == 2 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))

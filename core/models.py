@@ -1,0 +1,150 @@
+"""Platform-neutral domain values. Frozen, slotted, no behaviour beyond derivations."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+__all__ = [
+    "ChatRef",
+    "Delivery",
+    "DeliveryResult",
+    "InboundMessage",
+    "Priority",
+    "Ticket",
+    "TicketEvent",
+    "TicketState",
+    "UserRef",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """One account on one platform (``telegram:12345``)."""
+
+    platform: str
+    user_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+    @classmethod
+    def parse(cls, key: str) -> "UserRef":
+        platform, sep, user_id = key.partition(":")
+        if not sep or not platform or not user_id:
+            raise ValueError(f"expected <platform>:<id>, got {key!r}")
+        return cls(platform, user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    """Where a message lives: a chat, optionally a thread inside it."""
+
+    platform: str
+    chat_id: str
+    thread_id: str | None = None
+    is_private: bool = False
+
+    @property
+    def key(self) -> str:
+        base = f"{self.platform}:{self.chat_id}"
+        return f"{base}:{self.thread_id}" if self.thread_id else base
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """A user's message as every adapter reports it.
+
+    ``event_key`` is the platform's idempotency key (Telegram update_id, Slack
+    event_id, Discord message or interaction id); the store refuses it twice.
+    """
+
+    event_key: str
+    user: UserRef
+    chat: ChatRef
+    text: str
+    message_id: str | None = None
+    display_name: str = ""
+    locale: str | None = None
+    addressed: bool = False  # mention, reply to the bot, DM, slash command
+    is_moderator: bool = False
+
+
+class TicketState(enum.StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    WAITING_ON_USER = "waiting_on_user"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Priority(enum.StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        return ("low", "normal", "high", "urgent").index(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: int
+    user: UserRef
+    origin: ChatRef
+    origin_message_id: str | None
+    state: TicketState
+    priority: Priority
+    category: str | None
+    lang: str
+    subject: str
+    assignee: str | None
+    verified_at: float | None
+    verified_method: str | None
+    created_at: float
+    updated_at: float
+    first_response_at: float | None = None
+    resolved_at: float | None = None
+    closed_at: float | None = None
+    desk_ref: str | None = None  # the staff desk's handle (Slack root ts)
+    csat: int | None = None
+    csat_comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEvent:
+    ticket_id: int
+    kind: str  # transition name, "user_message", "staff_reply", "note", ...
+    actor: str
+    body: str | None
+    at: float
+    internal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One outbox row handed to a platform sender.
+
+    ``action`` is ``send``, ``delete``, ``desk_upsert`` (create or refresh the
+    ticket's root message on the staff desk) or ``desk_post`` (a line in the
+    ticket's desk thread). ``payload`` is JSON-able and already redacted.
+    """
+
+    id: int
+    platform: str
+    action: str
+    chat_id: str
+    thread_id: str | None
+    payload: dict[str, object] = field(default_factory=dict)
+    attempts: int = 0
+    ticket_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    """What a sender reports; ``external_id`` (e.g. a message ts) is kept by the core."""
+
+    external_id: str | None = None

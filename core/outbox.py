@@ -1,0 +1,196 @@
+"""Durable delivery: every outgoing message is an outbox row first, written in
+the same transaction as the state change that caused it, then delivered by
+:class:`OutboxWorker` with retries, backoff honouring ``retry_after``, and a
+dead-letter state staff can see."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import socket
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from core.errors import DeliveryError, RetryLater, StoreError
+from core.models import ChatRef, Delivery, UserRef
+from core.storage import SqlTx, Store
+
+__all__ = ["Effects", "OutboxWorker", "backoff_delay"]
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def backoff_delay(attempts: int, retry_after: float | None, *, base: float = 1.0, cap: float = 300.0) -> float:
+    """Exponential backoff with jitter, never sooner than the platform's retry_after."""
+    delay = min(cap, base * (2 ** max(0, attempts))) * (0.5 + random.random() / 2)
+    return max(delay, retry_after or 0.0)
+
+
+@dataclass(slots=True)
+class _Row:
+    platform: str
+    action: str
+    chat_id: str
+    thread_id: str | None
+    payload: dict[str, object]
+    ticket_id: int | None
+    chat_key: str | None
+
+
+@dataclass(slots=True)
+class Effects:
+    """Collects the deliveries one use case causes; :meth:`flush` writes them in
+    the caller's transaction with keys derived from the cause, so replaying the
+    same cause can never queue a message twice."""
+
+    cause: str
+    rows: list[_Row] = field(default_factory=list)
+
+    def send(self, chat: ChatRef, text: str, *, reply_to: str | None = None, ticket_id: int | None = None,
+             **extra: object) -> None:
+        payload: dict[str, object] = {"text": text, **extra}
+        if reply_to:
+            payload["reply_to"] = reply_to
+        self.rows.append(_Row(chat.platform, "send", chat.chat_id, chat.thread_id, payload, ticket_id, None))
+
+    def dm(self, user: UserRef, text: str, *, fallback: ChatRef | None = None, ticket_id: int | None = None,
+           **extra: object) -> None:
+        """A private message; ``fallback`` is where to say so when the platform
+        won't let the bot open a private chat (Telegram before /start)."""
+        payload: dict[str, object] = {"text": text, "user_id": user.user_id, **extra}
+        if fallback is not None:
+            payload["fallback_chat_id"] = fallback.chat_id
+        self.rows.append(_Row(user.platform, "dm", user.user_id, None, payload, ticket_id, f"{user.platform}:dm:{user.user_id}"))
+
+    def delete(self, chat: ChatRef, message_id: str) -> None:
+        self.rows.append(_Row(chat.platform, "delete", chat.chat_id, chat.thread_id, {"message_id": message_id}, None, None))
+
+    def desk(self, desk: ChatRef, action: str, ticket_id: int, payload: dict[str, object] | None = None) -> None:
+        """A staff-desk row; keyed per ticket so one ticket's lines stay in order."""
+        self.rows.append(
+            _Row(desk.platform, action, desk.chat_id, None, dict(payload or {}), ticket_id, f"desk:{ticket_id}")
+        )
+
+    async def flush(self, tx: SqlTx, now: float) -> int:
+        queued = 0
+        for n, row in enumerate(self.rows):
+            queued += await tx.enqueue(
+                platform=row.platform, action=row.action, chat_id=row.chat_id, thread_id=row.thread_id,
+                payload=row.payload, idempotency_key=f"{self.cause}#{n}", now=now, ticket_id=row.ticket_id,
+                chat_key=row.chat_key,
+            )
+        self.rows.clear()
+        return queued
+
+
+class OutboxWorker:
+    """Claims due rows (a lease, so a crashed worker's rows come back), hands each
+    to its platform's sender and records the outcome.
+
+    Args:
+        store: the store.
+        senders: platform name -> sender.
+        on_result: called after each row with (delivery, ok, error) for metrics and
+            the desk's delivered / failed marks.
+    """
+
+    def __init__(
+        self, store: Store, senders: Mapping[str, object], *, max_attempts: int = 8, lease_seconds: float = 30.0,
+        batch: int = 50, poll_interval: float = 0.2, clock: Callable[[], float] = time.time,
+        on_result: Callable[[Delivery, bool, str | None, str | None], object] | None = None,
+    ) -> None:
+        self.store = store
+        self.senders = senders
+        self.max_attempts = max_attempts
+        self.lease_seconds = lease_seconds
+        self.batch = batch
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.on_result = on_result
+        self.owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                done = await self.run_once()
+            except StoreError as exc:
+                _LOGGER.warning("outbox: store unavailable (%s); retrying", exc)
+                done = 0
+                await asyncio.sleep(1.0)
+            if done == 0 and not self._stopping:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def run_once(self) -> int:
+        """Deliver one batch; returns how many rows were attempted."""
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            claimed = await tx.claim_deliveries(self.owner, now, self.lease_seconds, self.batch)
+        if not claimed:
+            return 0
+        await asyncio.gather(*(self._deliver(d) for d in claimed))
+        return len(claimed)
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        sender = self.senders.get(delivery.platform)
+        desk_ref: str | None = None
+        if delivery.ticket_id is not None and delivery.action.startswith("desk_"):
+            async with self.store.transaction() as tx:
+                ticket = await tx.get_ticket(delivery.ticket_id)
+            desk_ref = ticket.desk_ref if ticket else None
+        error: str | None = None
+        retry_at: float | None = None
+        external: str | None = None
+        try:
+            if sender is None:
+                raise RetryLater(f"no sender for platform {delivery.platform!r} in this process", retry_after=5.0)
+            if delivery.action == "desk_post" and desk_ref is None:
+                raise RetryLater("desk root message not posted yet", retry_after=1.0)
+            result = await sender.deliver(delivery, desk_ref=desk_ref)  # type: ignore[attr-defined]
+            external = result.external_id
+        except RetryLater as exc:
+            error = str(exc) or "retry later"
+            if delivery.attempts + 1 < self.max_attempts:
+                retry_at = self.clock() + backoff_delay(delivery.attempts, exc.retry_after)
+        except DeliveryError as exc:
+            error = str(exc) or "refused"
+        except Exception as exc:  # a sender bug must not kill the worker
+            _LOGGER.exception("outbox: sender %s crashed on delivery %d", delivery.platform, delivery.id)
+            error = f"{type(exc).__name__}: {exc}"
+            if delivery.attempts + 1 < self.max_attempts:
+                retry_at = self.clock() + backoff_delay(delivery.attempts, None)
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            if error is None:
+                await tx.mark_sent(delivery.id, self.owner, external, now)
+                if delivery.action == "desk_upsert" and external and desk_ref is None and delivery.ticket_id:
+                    await tx.update_ticket(delivery.ticket_id, desk_ref=external)
+            else:
+                await tx.mark_failed(delivery.id, self.owner, error, retry_at)
+                _LOGGER.warning(
+                    "outbox: delivery %d to %s failed (attempt %d): %s%s", delivery.id, delivery.platform,
+                    delivery.attempts + 1, error, "" if retry_at else " -> dead letter",
+                )
+        final = error is None or retry_at is None
+        if final and self.on_result is not None:
+            await _maybe_await(self.on_result(delivery, error is None, error, external))
+
+
+async def _maybe_await(value: object) -> None:
+    if asyncio.iscoroutine(value):
+        await value

@@ -1,0 +1,79 @@
+"""Routing between a user's conversation and the staff desk.
+
+Staff replies go back to the platform and chat the user came from: the ticket's
+own chat when it was private, otherwise a private message (with the public chat
+as the fallback where the platform won't let the bot write first).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+
+from core.i18n import t
+from core.models import ChatRef, Ticket, UserRef
+from core.outbox import Effects
+from core.tickets import sla_due
+
+__all__ = ["dm_chat", "desk_summary", "send_to_user"]
+
+
+def dm_chat(user: UserRef) -> ChatRef:
+    """The conversation key of a user's private chat with the bot, whatever the
+    platform calls its channel."""
+    return ChatRef(user.platform, f"dm:{user.user_id}", is_private=True)
+
+
+def send_to_user(effects: Effects, ticket: Ticket, text: str, **extra: object) -> None:
+    if ticket.origin.is_private:
+        effects.send(ticket.origin, text, ticket_id=ticket.id, **extra)
+    else:
+        effects.dm(ticket.user, text, fallback=ticket.origin, ticket_id=ticket.id, **extra)
+
+
+def _fmt_time(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def desk_summary(
+    ticket: Ticket, *, display_name: str, first_response_targets: Mapping[str, float], lang: str = "en",
+    verification_pending: bool = False, now: float | None = None,
+) -> dict[str, object]:
+    """Everything the desk shows in a ticket's root message, as plain values;
+    the desk adapter lays it out (Block Kit on Slack)."""
+    now = time.time() if now is None else now
+    if ticket.verified_at:
+        verification = t("desk.verified", lang, at=_fmt_time(ticket.verified_at), method=ticket.verified_method or "code")
+    elif verification_pending:
+        verification = t("desk.verification_pending", lang)
+    else:
+        verification = t("desk.unverified", lang)
+    due = sla_due(ticket, first_response_targets)
+    if ticket.first_response_at:
+        sla = t("desk.sla_met", lang)
+    elif now > due and ticket.state.value not in ("resolved", "closed"):
+        sla = t("desk.sla_breached", lang, at=_fmt_time(due))
+    else:
+        sla = t("desk.sla_due", lang, at=_fmt_time(due))
+    user = display_name or ticket.user.user_id
+    return {
+        "ticket_id": ticket.id,
+        "state": ticket.state.value,
+        "priority": ticket.priority.value,
+        "title": t("desk.title", lang, ticket_id=ticket.id, priority=ticket.priority.value, state=ticket.state.value),
+        "text": t(
+            "desk.summary", lang, user=user, platform=ticket.user.platform, lang=ticket.lang,
+            category=ticket.category or "-", assignee=ticket.assignee or t("desk.unassigned", lang),
+            verification=verification, sla=sla, subject=ticket.subject[:500],
+        ),
+        "user": user,
+        "user_key": ticket.user.key,
+        "platform": ticket.user.platform,
+        "lang": ticket.lang,
+        "category": ticket.category,
+        "assignee": ticket.assignee,
+        "verified": ticket.verified_at is not None,
+        "sla": sla,
+        "subject": ticket.subject[:500],
+    }

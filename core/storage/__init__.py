@@ -1,0 +1,36 @@
+"""Store selection by URL: ``sqlite:///path`` (default) or ``postgresql://...``."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+from core.errors import ConfigError
+from core.storage.base import SqlTx, Store
+
+__all__ = ["SqlTx", "Store", "open_store", "store_for_url"]
+
+
+def store_for_url(url: str) -> Store:
+    """Build (not open) the store ``url`` names; raises ConfigError on an unknown scheme."""
+    parts = urlsplit(url)
+    if parts.scheme in ("sqlite", "sqlite3"):
+        from core.storage.sqlite import SQLiteStore
+
+        path = url.split("://", 1)[1]
+        path = path[1:] if path.startswith("/") and not path.startswith("//") else path[1:]
+        return SQLiteStore(path or ":memory:")
+    if parts.scheme in ("postgres", "postgresql"):
+        from core.storage.postgres import PostgresStore
+
+        query = parse_qs(parts.query)
+        schema = query.pop("schema", [None])[0]
+        rest = "&".join(f"{k}={v[0]}" for k, v in query.items())
+        dsn = urlunsplit(("postgresql", parts.netloc, parts.path, rest, ""))
+        return PostgresStore(dsn, schema=schema)
+    raise ConfigError(f"WALLETDESK_DATABASE_URL: unsupported scheme {parts.scheme!r} (use sqlite:/// or postgresql://)")
+
+
+async def open_store(url: str) -> Store:
+    store = store_for_url(url)
+    await store.open()
+    return store

@@ -1,0 +1,397 @@
+"""The store port: one async interface, SQL written once for SQLite and PostgreSQL.
+
+Callers open a unit of work with ``async with store.transaction() as tx`` and
+call typed methods on ``tx``; a state change and the outbox rows it causes
+commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+from core.models import ChatRef, Delivery, Priority, Ticket, TicketEvent, TicketState, UserRef
+
+__all__ = ["Connection", "SqlTx", "Store", "row_to_ticket"]
+
+_LOGGER = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+
+
+class Connection(Protocol):
+    """The three primitives a backend provides inside a transaction."""
+
+    async def execute(self, sql: str, params: Sequence[object] = ()) -> int: ...
+    async def fetchall(self, sql: str, params: Sequence[object] = ()) -> list[Row]: ...
+    async def fetchone(self, sql: str, params: Sequence[object] = ()) -> Row | None: ...
+
+
+class Store(Protocol):
+    dialect: str
+
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    def transaction(self) -> AbstractAsyncContextManager["SqlTx"]: ...
+    async def ping(self) -> bool: ...
+
+
+_TICKET_UPDATABLE = frozenset(
+    {
+        "state", "priority", "category", "lang", "subject", "assignee", "verified_at", "verified_method",
+        "updated_at", "first_response_at", "resolved_at", "closed_at", "desk_ref", "csat", "csat_comment",
+        "sla_warned",
+    }
+)
+
+
+def row_to_ticket(row: Row) -> Ticket:
+    return Ticket(
+        id=int(row["id"]),
+        user=UserRef.parse(row["user_key"]),
+        origin=ChatRef(row["origin_platform"], row["origin_chat"], row["origin_thread"], bool(row["origin_private"])),
+        origin_message_id=row["origin_message_id"],
+        state=TicketState(row["state"]),
+        priority=Priority(row["priority"]),
+        category=row["category"],
+        lang=row["lang"],
+        subject=row["subject"],
+        assignee=row["assignee"],
+        verified_at=row["verified_at"],
+        verified_method=row["verified_method"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        first_response_at=row["first_response_at"],
+        resolved_at=row["resolved_at"],
+        closed_at=row["closed_at"],
+        desk_ref=row["desk_ref"],
+        csat=row["csat"],
+        csat_comment=row["csat_comment"],
+    )
+
+
+class SqlTx:
+    """Typed queries over one transaction. Backends differ only in ``Connection``
+    and in ``skip_locked`` (PostgreSQL row locks for concurrent workers)."""
+
+    __slots__ = ("_c", "_skip_locked")
+
+    def __init__(self, conn: Connection, *, skip_locked: bool = False) -> None:
+        self._c = conn
+        self._skip_locked = skip_locked
+
+    # inbound idempotency -----------------------------------------------------
+
+    async def claim_event(self, event_key: str, now: float) -> bool:
+        """True the first time ``event_key`` is seen, False on every redelivery."""
+        n = await self._c.execute(
+            "INSERT INTO processed_events(event_key, at) VALUES (?, ?) ON CONFLICT (event_key) DO NOTHING",
+            (event_key, now),
+        )
+        return n == 1
+
+    # users --------------------------------------------------------------------
+
+    async def upsert_user(self, user: UserRef, display_name: str, lang: str | None, now: float) -> None:
+        await self._c.execute(
+            "INSERT INTO users(user_key, platform, user_id, display_name, lang, person_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET"
+            " display_name = CASE WHEN excluded.display_name = '' THEN users.display_name ELSE excluded.display_name END",
+            (user.key, user.platform, user.user_id, display_name, lang or "en", user.key, now),
+        )
+        if lang:
+            await self._c.execute("UPDATE users SET lang = ? WHERE user_key = ?", (lang, user.key))
+
+    async def get_user(self, user_key: str) -> Row | None:
+        return await self._c.fetchone("SELECT * FROM users WHERE user_key = ?", (user_key,))
+
+    async def find_users_by_name(self, name: str) -> list[Row]:
+        return await self._c.fetchall("SELECT * FROM users WHERE lower(display_name) = lower(?)", (name,))
+
+    async def link_users(self, a: str, b: str) -> None:
+        """Put ``b`` (and everyone linked to it) into ``a``'s person."""
+        row_a = await self.get_user(a)
+        row_b = await self.get_user(b)
+        if row_a is None or row_b is None:
+            return
+        await self._c.execute("UPDATE users SET person_id = ? WHERE person_id = ?", (row_a["person_id"], row_b["person_id"]))
+
+    async def linked_user_keys(self, user_key: str) -> list[str]:
+        rows = await self._c.fetchall(
+            "SELECT u.user_key FROM users u JOIN users me ON me.person_id = u.person_id WHERE me.user_key = ? ORDER BY u.user_key",
+            (user_key,),
+        )
+        return [r["user_key"] for r in rows] or [user_key]
+
+    async def delete_user(self, user_key: str) -> None:
+        await self._c.execute("DELETE FROM conversations WHERE user_key = ?", (user_key,))
+        await self._c.execute("DELETE FROM otp_codes WHERE user_key = ?", (user_key,))
+        await self._c.execute("DELETE FROM users WHERE user_key = ?", (user_key,))
+
+    # conversations ------------------------------------------------------------
+
+    async def get_conversation(self, user_key: str, chat_key: str) -> tuple[str, dict[str, Any]]:
+        row = await self._c.fetchone(
+            "SELECT state, data FROM conversations WHERE user_key = ? AND chat_key = ?", (user_key, chat_key)
+        )
+        if row is None:
+            return "idle", {}
+        return row["state"], json.loads(row["data"])
+
+    async def set_conversation(self, user_key: str, chat_key: str, state: str, data: dict[str, Any], now: float) -> None:
+        await self._c.execute(
+            "INSERT INTO conversations(user_key, chat_key, state, data, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_key, chat_key) DO UPDATE SET state = excluded.state, data = excluded.data,"
+            " updated_at = excluded.updated_at",
+            (user_key, chat_key, state, json.dumps(data), now),
+        )
+
+    # tickets ------------------------------------------------------------------
+
+    async def create_ticket(
+        self, *, user: UserRef, origin: ChatRef, origin_message_id: str | None, priority: Priority,
+        category: str | None, lang: str, subject: str, now: float,
+    ) -> Ticket:
+        row = await self._c.fetchone(
+            "INSERT INTO tickets(user_key, origin_platform, origin_chat, origin_thread, origin_private,"
+            " origin_message_id, state, priority, category, lang, subject, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            (
+                user.key, origin.platform, origin.chat_id, origin.thread_id, int(origin.is_private),
+                origin_message_id, TicketState.OPEN.value, priority.value, category, lang, subject, now, now,
+            ),
+        )
+        assert row is not None
+        return row_to_ticket(row)
+
+    async def get_ticket(self, ticket_id: int) -> Ticket | None:
+        row = await self._c.fetchone("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        return row_to_ticket(row) if row else None
+
+    async def update_ticket(self, ticket_id: int, **fields: object) -> None:
+        unknown = set(fields) - _TICKET_UPDATABLE
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        cols = ", ".join(f"{name} = ?" for name in fields)
+        await self._c.execute(f"UPDATE tickets SET {cols} WHERE id = ?", (*fields.values(), ticket_id))
+
+    async def active_ticket_for(self, user_keys: Sequence[str]) -> Ticket | None:
+        marks = ", ".join("?" for _ in user_keys)
+        row = await self._c.fetchone(
+            f"SELECT * FROM tickets WHERE user_key IN ({marks}) AND state NOT IN ('resolved', 'closed')"
+            " ORDER BY id DESC LIMIT 1",
+            tuple(user_keys),
+        )
+        return row_to_ticket(row) if row else None
+
+    async def last_resolved_ticket_for(self, user_keys: Sequence[str]) -> Ticket | None:
+        marks = ", ".join("?" for _ in user_keys)
+        row = await self._c.fetchone(
+            f"SELECT * FROM tickets WHERE user_key IN ({marks}) AND state = 'resolved' ORDER BY id DESC LIMIT 1",
+            tuple(user_keys),
+        )
+        return row_to_ticket(row) if row else None
+
+    async def tickets(self, *, states: Sequence[str] | None = None, user_keys: Sequence[str] | None = None,
+                      since: float | None = None) -> list[Ticket]:
+        where, params = ["1 = 1"], []
+        if states:
+            where.append(f"state IN ({', '.join('?' for _ in states)})")
+            params.extend(states)
+        if user_keys:
+            where.append(f"user_key IN ({', '.join('?' for _ in user_keys)})")
+            params.extend(user_keys)
+        if since is not None:
+            where.append("created_at >= ?")
+            params.append(since)
+        rows = await self._c.fetchall(f"SELECT * FROM tickets WHERE {' AND '.join(where)} ORDER BY id", params)
+        return [row_to_ticket(r) for r in rows]
+
+    async def mark_sla_warned(self, ticket_id: int, level: int) -> bool:
+        """Raise the ticket's warning level; True only for the one caller that did."""
+        n = await self._c.execute(
+            "UPDATE tickets SET sla_warned = ? WHERE id = ? AND sla_warned < ?", (level, ticket_id, level)
+        )
+        return n == 1
+
+    async def sla_level(self, ticket_id: int) -> int:
+        row = await self._c.fetchone("SELECT sla_warned FROM tickets WHERE id = ?", (ticket_id,))
+        return int(row["sla_warned"]) if row else 0
+
+    async def add_event(self, event: TicketEvent) -> None:
+        await self._c.execute(
+            "INSERT INTO ticket_events(ticket_id, kind, actor, body, internal, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (event.ticket_id, event.kind, event.actor, event.body, int(event.internal), event.at),
+        )
+
+    async def events(self, ticket_id: int) -> list[TicketEvent]:
+        rows = await self._c.fetchall("SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id", (ticket_id,))
+        return [
+            TicketEvent(r["ticket_id"], r["kind"], r["actor"], r["body"], r["at"], bool(r["internal"])) for r in rows
+        ]
+
+    async def purge_transcripts(self, closed_before: float) -> int:
+        return await self._c.execute(
+            "UPDATE ticket_events SET body = NULL WHERE body IS NOT NULL AND ticket_id IN"
+            " (SELECT id FROM tickets WHERE state = 'closed' AND closed_at < ?)",
+            (closed_before,),
+        )
+
+    # outbox -------------------------------------------------------------------
+
+    async def enqueue(
+        self, *, platform: str, action: str, chat_id: str, thread_id: str | None, payload: dict[str, object],
+        idempotency_key: str, now: float, ticket_id: int | None = None, chat_key: str | None = None,
+    ) -> bool:
+        """Add a delivery; False when the idempotency key was already queued."""
+        n = await self._c.execute(
+            "INSERT INTO outbox(idempotency_key, platform, action, chat_key, chat_id, thread_id, ticket_id, payload,"
+            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (idempotency_key) DO NOTHING",
+            (
+                idempotency_key, platform, action, chat_key or f"{platform}:{chat_id}", chat_id, thread_id,
+                ticket_id, json.dumps(payload, ensure_ascii=False), now, now,
+            ),
+        )
+        return n == 1
+
+    async def claim_deliveries(self, owner: str, now: float, lease_seconds: float, limit: int) -> list[Delivery]:
+        """Lease the head row of up to ``limit`` chats. Only a chat's oldest pending
+        row is eligible, so a chat's messages go out in order even across workers."""
+        lock = " FOR UPDATE SKIP LOCKED" if self._skip_locked else ""
+        rows = await self._c.fetchall(
+            "SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
+            " AND (o.lease_until IS NULL OR o.lease_until < ?)"
+            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_key = o.chat_key AND p.status = 'pending'"
+            " AND p.id < o.id) ORDER BY o.id LIMIT ?" + lock,
+            (now, now, limit),
+        )
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        marks = ", ".join("?" for _ in ids)
+        claimed = await self._c.fetchall(
+            f"UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ({marks})"
+            " AND status = 'pending' RETURNING *",
+            (owner, now + lease_seconds, *ids),
+        )
+        claimed.sort(key=lambda r: r["id"])
+        return [
+            Delivery(
+                id=r["id"], platform=r["platform"], action=r["action"], chat_id=r["chat_id"],
+                thread_id=r["thread_id"], payload=json.loads(r["payload"]), attempts=r["attempts"],
+                ticket_id=r["ticket_id"],
+            )
+            for r in claimed
+        ]
+
+    async def mark_sent(self, delivery_id: int, owner: str, external_id: str | None, now: float) -> bool:
+        n = await self._c.execute(
+            "UPDATE outbox SET status = 'sent', external_id = ?, sent_at = ?, lease_owner = NULL, lease_until = NULL,"
+            " attempts = attempts + 1 WHERE id = ? AND status = 'pending' AND lease_owner = ?",
+            (external_id, now, delivery_id, owner),
+        )
+        return n == 1
+
+    async def mark_failed(self, delivery_id: int, owner: str, error: str, retry_at: float | None) -> None:
+        """Schedule a retry at ``retry_at``, or dead-letter the row when it is None."""
+        status = "pending" if retry_at is not None else "dead"
+        await self._c.execute(
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+            " lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
+            (status, error[:500], retry_at if retry_at is not None else 0.0, delivery_id, owner),
+        )
+
+    async def get_delivery(self, delivery_id: int) -> Row | None:
+        return await self._c.fetchone("SELECT * FROM outbox WHERE id = ?", (delivery_id,))
+
+    async def deliveries(self, *, status: str | None = None, ticket_id: int | None = None) -> list[Row]:
+        where, params = ["1 = 1"], []
+        if status:
+            where.append("status = ?")
+            params.append(status)
+        if ticket_id is not None:
+            where.append("ticket_id = ?")
+            params.append(ticket_id)
+        return await self._c.fetchall(f"SELECT * FROM outbox WHERE {' AND '.join(where)} ORDER BY id", params)
+
+    async def outbox_stats(self, now: float) -> dict[str, float]:
+        row = await self._c.fetchone(
+            "SELECT SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending,"
+            " SUM(CASE WHEN status = 'dead' THEN 1 ELSE 0 END) AS dead,"
+            " MIN(CASE WHEN status = 'pending' THEN created_at END) AS oldest FROM outbox"
+        )
+        row = row or {}
+        oldest = row.get("oldest")
+        return {
+            "pending": float(row.get("pending") or 0),
+            "dead": float(row.get("dead") or 0),
+            "oldest_age_seconds": float(now - oldest) if oldest else 0.0,
+        }
+
+    # one-time secrets (codes, link codes, wallet nonces) ---------------------
+
+    async def insert_secret(
+        self, *, user_key: str, ticket_id: int | None, purpose: str, secret_hash: str, data: dict[str, Any],
+        now: float, expires_at: float,
+    ) -> int:
+        row = await self._c.fetchone(
+            "INSERT INTO otp_codes(user_key, ticket_id, purpose, secret_hash, data, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (user_key, ticket_id, purpose, secret_hash, json.dumps(data), now, expires_at),
+        )
+        assert row is not None
+        return int(row["id"])
+
+    async def revoke_secrets(self, user_key: str, purpose: str) -> int:
+        return await self._c.execute(
+            "UPDATE otp_codes SET revoked = 1 WHERE user_key = ? AND purpose = ? AND used_at IS NULL AND revoked = 0",
+            (user_key, purpose),
+        )
+
+    async def live_secret(self, user_key: str, purpose: str, now: float) -> Row | None:
+        row = await self._c.fetchone(
+            "SELECT * FROM otp_codes WHERE user_key = ? AND purpose = ? AND used_at IS NULL AND revoked = 0"
+            " AND expires_at > ? ORDER BY id DESC LIMIT 1",
+            (user_key, purpose, now),
+        )
+        if row is not None:
+            row = dict(row)
+            row["data"] = json.loads(row["data"])
+        return row
+
+    async def count_secrets_since(self, user_key: str, purpose: str, since: float) -> int:
+        row = await self._c.fetchone(
+            "SELECT COUNT(*) AS n FROM otp_codes WHERE user_key = ? AND purpose = ? AND created_at >= ?",
+            (user_key, purpose, since),
+        )
+        return int(row["n"]) if row else 0
+
+    async def bump_secret_attempts(self, secret_id: int, max_attempts: int) -> int:
+        """Count a wrong try; revokes the secret at ``max_attempts``. Returns the new count."""
+        row = await self._c.fetchone(
+            "UPDATE otp_codes SET attempts = attempts + 1,"
+            " revoked = CASE WHEN attempts + 1 >= ? THEN 1 ELSE revoked END WHERE id = ? RETURNING attempts",
+            (max_attempts, secret_id),
+        )
+        return int(row["attempts"]) if row else max_attempts
+
+    async def use_secret(self, secret_id: int, now: float) -> bool:
+        n = await self._c.execute(
+            "UPDATE otp_codes SET used_at = ? WHERE id = ? AND used_at IS NULL AND revoked = 0", (now, secret_id)
+        )
+        return n == 1
+
+    async def live_secret_by_hash(self, purpose: str, secret_hash: str, now: float) -> Row | None:
+        row = await self._c.fetchone(
+            "SELECT * FROM otp_codes WHERE purpose = ? AND secret_hash = ? AND used_at IS NULL AND revoked = 0"
+            " AND expires_at > ? ORDER BY id DESC LIMIT 1",
+            (purpose, secret_hash, now),
+        )
+        if row is not None:
+            row = dict(row)
+            row["data"] = json.loads(row["data"])
+        return row

@@ -1,0 +1,109 @@
+"""Schema migrations, versioned in code. One list serves SQLite and PostgreSQL:
+``{pk}`` and ``{float}`` expand per dialect. Append, never edit a shipped step."""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS", "render"]
+
+_DIALECT = {
+    "sqlite": {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "float": "REAL", "bigint": "INTEGER"},
+    "postgres": {"pk": "BIGSERIAL PRIMARY KEY", "float": "DOUBLE PRECISION", "bigint": "BIGINT"},
+}
+
+MIGRATIONS: list[list[str]] = [
+    # 1: the support desk
+    [
+        """CREATE TABLE processed_events (
+            event_key TEXT PRIMARY KEY,
+            at {float} NOT NULL)""",
+        """CREATE TABLE users (
+            user_key TEXT PRIMARY KEY,
+            platform TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            display_name TEXT NOT NULL DEFAULT '',
+            lang TEXT NOT NULL DEFAULT 'en',
+            person_id TEXT NOT NULL,
+            created_at {float} NOT NULL)""",
+        "CREATE INDEX users_person ON users(person_id)",
+        """CREATE TABLE conversations (
+            user_key TEXT NOT NULL,
+            chat_key TEXT NOT NULL,
+            state TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{{}}',
+            updated_at {float} NOT NULL,
+            PRIMARY KEY (user_key, chat_key))""",
+        """CREATE TABLE tickets (
+            id {pk},
+            user_key TEXT NOT NULL,
+            origin_platform TEXT NOT NULL,
+            origin_chat TEXT NOT NULL,
+            origin_thread TEXT,
+            origin_private INTEGER NOT NULL DEFAULT 0,
+            origin_message_id TEXT,
+            state TEXT NOT NULL,
+            priority TEXT NOT NULL,
+            category TEXT,
+            lang TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            assignee TEXT,
+            verified_at {float},
+            verified_method TEXT,
+            created_at {float} NOT NULL,
+            updated_at {float} NOT NULL,
+            first_response_at {float},
+            resolved_at {float},
+            closed_at {float},
+            desk_ref TEXT,
+            csat INTEGER,
+            csat_comment TEXT,
+            sla_warned INTEGER NOT NULL DEFAULT 0)""",
+        "CREATE INDEX tickets_user ON tickets(user_key, state)",
+        "CREATE INDEX tickets_desk ON tickets(desk_ref)",
+        """CREATE TABLE ticket_events (
+            id {pk},
+            ticket_id {bigint} NOT NULL REFERENCES tickets(id),
+            kind TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            body TEXT,
+            internal INTEGER NOT NULL DEFAULT 0,
+            at {float} NOT NULL)""",
+        "CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id, id)",
+        """CREATE TABLE outbox (
+            id {pk},
+            idempotency_key TEXT NOT NULL UNIQUE,
+            platform TEXT NOT NULL,
+            action TEXT NOT NULL,
+            chat_key TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            thread_id TEXT,
+            ticket_id {bigint},
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at {float} NOT NULL,
+            lease_owner TEXT,
+            lease_until {float},
+            last_error TEXT,
+            external_id TEXT,
+            created_at {float} NOT NULL,
+            sent_at {float})""",
+        "CREATE INDEX outbox_pending ON outbox(status, chat_key, id)",
+        """CREATE TABLE otp_codes (
+            id {pk},
+            user_key TEXT NOT NULL,
+            ticket_id {bigint},
+            purpose TEXT NOT NULL,
+            secret_hash TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{{}}',
+            created_at {float} NOT NULL,
+            expires_at {float} NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            used_at {float},
+            revoked INTEGER NOT NULL DEFAULT 0)""",
+        "CREATE INDEX otp_user ON otp_codes(user_key, created_at)",
+    ],
+]
+
+
+def render(dialect: str, statement: str) -> str:
+    return statement.format(**_DIALECT[dialect])

@@ -1,0 +1,136 @@
+"""PostgreSQL store (asyncpg pool). Same SQL as SQLite; ``?`` placeholders are
+rewritten to ``$n`` once per statement and cached. Outbox claims use
+``FOR UPDATE SKIP LOCKED`` so any number of workers share one queue."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from core.errors import StoreError
+from core.storage.base import SqlTx
+from core.storage.migrations import MIGRATIONS, render
+
+__all__ = ["PostgresStore"]
+
+_LOGGER = logging.getLogger(__name__)
+
+_MIGRATION_LOCK = 0x77616C6C  # advisory lock id: one process migrates at a time
+
+
+@functools.lru_cache(maxsize=512)
+def _numbered(sql: str) -> str:
+    counter = iter(range(1, 10_000))
+    return re.sub(r"\?", lambda _m: f"${next(counter)}", sql)
+
+
+def _rowcount(status: str) -> int:
+    tail = status.rsplit(" ", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+class _PgConnection:
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Sequence[object] = ()) -> int:
+        return _rowcount(await self._conn.execute(_numbered(sql), *params))
+
+    async def fetchall(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self._conn.fetch(_numbered(sql), *params)]
+
+    async def fetchone(self, sql: str, params: Sequence[object] = ()) -> dict[str, Any] | None:
+        row = await self._conn.fetchrow(_numbered(sql), *params)
+        return dict(row) if row is not None else None
+
+
+class PostgresStore:
+    """Args:
+    dsn: ``postgresql://...``; a ``schema`` keyword selects a search_path (tests use
+    their own schema).
+    """
+
+    dialect = "postgres"
+
+    def __init__(self, dsn: str, *, schema: str | None = None, min_size: int = 1, max_size: int = 10) -> None:
+        self.dsn = dsn
+        self.schema = schema
+        self._pool: asyncpg.Pool | None = None
+        self._sizes = (min_size, max_size)
+
+    async def open(self) -> None:
+        if self._pool is not None:
+            return
+        settings = {"search_path": self.schema} if self.schema else None
+        try:
+            if self.schema:
+                conn = await asyncpg.connect(self.dsn)
+                try:
+                    await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                finally:
+                    await conn.close()
+            self._pool = await asyncpg.create_pool(
+                self.dsn, min_size=self._sizes[0], max_size=self._sizes[1], server_settings=settings
+            )
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise StoreError(f"cannot reach PostgreSQL: {exc}") from None
+        await self._migrate()
+
+    async def _migrate(self) -> None:
+        assert self._pool is not None
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+            await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            current = await conn.fetchval("SELECT MAX(version) FROM schema_version") or 0
+            for version, steps in enumerate(MIGRATIONS, start=1):
+                if version <= current:
+                    continue
+                for step in steps:
+                    await conn.execute(render(self.dialect, step))
+                await conn.execute("INSERT INTO schema_version(version) VALUES ($1)", version)
+                _LOGGER.info("postgres schema migrated to version %d", version)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def ping(self) -> bool:
+        if self._pool is None:
+            return False
+        try:
+            async with self._pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+            return True
+        except (OSError, asyncpg.PostgresError):
+            return False
+
+    async def drop_schema(self) -> None:
+        """Test helper: remove this store's schema and everything in it."""
+        if self.schema and self._pool is not None:
+            async with self._pool.acquire() as conn:
+                await conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlTx]:
+        if self._pool is None:
+            raise StoreError("store is not open")
+        try:
+            conn = await self._pool.acquire()
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise StoreError(f"PostgreSQL unavailable: {exc}") from None
+        try:
+            async with conn.transaction():
+                yield SqlTx(_PgConnection(conn), skip_locked=True)
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+            raise StoreError(f"PostgreSQL connection lost: {exc}") from None
+        finally:
+            await self._pool.release(conn)
