@@ -37,6 +37,8 @@ _LOGGER = logging.getLogger(__name__)
 _YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "please", "是", "是的", "好", "好的", "要", "需要", "可以", "嗯"}
 _NO = {"no", "n", "nope", "nah", "no thanks", "否", "不", "不用", "不要", "不需要", "算了"}
 _HUMAN_WORDS = {"human", "agent", "person", "staff", "support", "人工", "客服", "人工客服", "真人", "转人工"}
+_GREETINGS = {"hi", "hello", "hey", "hi there", "hello there", "gm", "good morning", "good evening", "yo",
+              "你好", "您好", "在吗", "在不在", "哈喽", "嗨", "早上好", "晚上好"}
 _COMMAND_RE = re.compile(r"^/(\w+)(?:@\w+)?(?:\s+(.*))?$", re.S)
 _RATING_RE = re.compile(r"^\s*([1-5])(?:\s*(?:/\s*5|分|星))?(?:[\s,.:;!，。：；！-]+(.*))?$", re.S)
 
@@ -232,6 +234,9 @@ class SupportCore:
             name, arg = command.group(1).lower(), (command.group(2) or "").strip()
             if await self._command(tx, msg, name, arg, lang, effects, outcome, conv_chat, reply, now):
                 return
+        if _words(text) in _GREETINGS and (msg.chat.is_private or msg.addressed):
+            reply(t("help", lang))
+            return
         if _words(text) in _HUMAN_WORDS and (msg.chat.is_private or msg.addressed):
             await self._open_ticket(tx, msg, data.get("question") or text, data.get("category"), lang, effects, outcome, now)
             return
@@ -261,8 +266,7 @@ class SupportCore:
             if match.escalate and msg.chat.is_private:
                 await tx.set_conversation(msg.user.key, conv_chat.key, "idle", {"question": text, "category": match.id}, now)
         elif msg.chat.is_private:
-            await tx.set_conversation(msg.user.key, conv_chat.key, "offer_human",
-                                      {"question": text, "category": match.id}, now)
+            await tx.set_conversation(msg.user.key, conv_chat.key, "offer_human", {"question": text}, now)
             reply(t("faq.offer_human", lang))
         elif msg.addressed:
             reply(t("faq.group_offer_human", lang))
@@ -378,7 +382,7 @@ class SupportCore:
             return existing
         if category is None:
             guess = await self.ask(question, lang)
-            category = guess.id if guess.confidence >= 0.2 else None
+            category = guess.id if guess.answered else None
         ticket = await tx.create_ticket(
             user=msg.user, origin=origin or msg.chat, origin_message_id=msg.message_id,
             priority=starting_priority(category), category=category, lang=lang, subject=question[:1000], now=now,

@@ -194,46 +194,18 @@ _EN_DEL1: frozenset[str] = frozenset(d for w in _WORDS[_EN] for d in _deletions(
 _EN_COMMON: frozenset[str] = frozenset(
     w
     for w in """
-    about above account actual add address after again age agree all also always
-    amount another answer any area around ask away baby back bag balance because
-    before begin below best better between big bird black blue body book both box
-    boy bring brother build business busy but buy call can car card care carry case
-    cash catch cause change check child city claim class clean clear close coin
-    come comfort common company confirm contact control cool copy correct cost
-    could country couple cover crazy cry day dad dance deal decide detail device
-    differ different direct doctor dog door double down dream drink drive during
-    each early easy eat else email end enough enter error even event ever every
-    exact example exchange exist expect explain face fact fall family fan far fat
-    father fee feel few field file find fine first five fix follow food foot for
-    forget found four free friend from front full fun future game gas get gift girl
-    give glad good great green group grow guess guide hand happy hard have head
-    hear heart hello help here high hold home hope hour house how huge idea image
-    into issue item job join just keep key kid kind know large last late later
-    learn leave left less letter level life light like limit line link list little
-    live local long look lose loss lot love low machine main make man manage many
-    market match matter maybe mean measure meet member message method middle might
-    mind minute miss mistake moment money month more morning most mother move much
-    must name near need network never new news next nice night noise normal note
-    nothing notice now number offer office often okay old once one only open option
-    order other over own page paper part pass pay people period person phone phrase
-    pick picture place plan play please point popular possible power price private
-    problem process produce promote proof provide public pull purchase push put
-    question quick quit rate reach ready real reason receive record reduce reflect
-    remember remove report request require rest result return review rich right
-    road room rule run safe same save say school screen search second see seed
-    select sell send sense service session setup seven share short should show
-    side sign similar simple since sister six size slow small smart social some
-    someone something soon sorry sound space speak special spend stand start state
-    stay step still stock stop story street strong student stuff subject success
-    such sudden suggest sure system table take talk task team tell ten term test
-    than thank that then there they thing think this three time today together
-    token tomorrow tonight too top total toward town track trade transfer trip
-    true trust try turn twenty two type under unit until update upgrade use useful
-    usual valid value very video view visit wait walk wallet want warm wash watch
-    water way wear web week weekend welcome well what when where which while white
-    who whole why wide wife will win wish with word work world worry would write
-    wrong year yellow yes yesterday you young your zero
-    """.split()
+    about above across after again all also always any around ask away back
+    because before below best better between both but can come could day
+    different each early else enough even ever every few first for found from
+    get give good great have hello help here high how into just keep kind know
+    last like little long look make many more most much must need never new
+    next now number often okay old once one only open other over own people
+    place please point right same say second see should show since small some
+    sorry soon still such sure take tell than thank that then there they thing
+    think this time today too try two under until use very want way well what
+    when where which while who why will with work would year yes you your
+    account balance wallet coin token fee gas phrase seed private key money send
+    receive address""".split()
     if w in _WORDS[_EN]
 )
 
@@ -538,13 +510,8 @@ def _runs(toks: list[_Tok], lang: str) -> list[tuple[list[int], list[int]]]:
         idx.append(v)
     if len(run) >= _MIN_WORDS:
         runs.append((run, idx))
-    # Strip typo candidates at the edges: they only extend natural text.
     out = []
     for r, i in runs:
-        while i and i[0] < 0:
-            r, i = r[1:], i[1:]
-        while i and i[-1] < 0:
-            r, i = r[:-1], i[:-1]
         out.extend(_split_on_typos(r, i))
     return out
 

@@ -1,0 +1,1 @@
+"""Platform adapters. Each imports only ``core`` and its own platform library."""

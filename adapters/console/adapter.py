@@ -1,0 +1,124 @@
+"""Chat with the bot in a terminal, through the same core path as the platforms.
+
+Lines are the user's messages; with piped input it reads to the end and exits 0.
+It also hosts the staff desk when no Slack desk is configured: desk lines are
+printed with a ``[desk]`` prefix and ``/desk <action> <ticket> [text]`` acts as
+staff (claim, reply, note, resolve, close, request_verification, ...).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import uuid
+from typing import IO, TYPE_CHECKING
+
+from core.errors import WalletdeskError
+from core.models import ChatRef, Delivery, DeliveryResult, InboundMessage, UserRef
+
+if TYPE_CHECKING:
+    from core.config import Settings
+    from core.service import SupportCore
+
+__all__ = ["ConsoleAdapter"]
+
+_LOGGER = logging.getLogger(__name__)
+
+USER = UserRef("console", "local")
+CHAT = ChatRef("console", "local", is_private=True)
+
+
+class ConsoleAdapter:
+    name = "console"
+    platform = "console"
+    is_desk = True
+
+    def __init__(self, core: "SupportCore", *, stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
+        self.core = core
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.connected = True
+        self._counter = 0
+        self._session = uuid.uuid4().hex[:8]
+
+    @staticmethod
+    def configured(settings: "Settings") -> bool:
+        return True
+
+    def claim_desk(self) -> None:
+        if self.core.desk.platform == "console":
+            self.core.set_desk("console", "desk")
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    def _print(self, line: str) -> None:
+        self.stdout.write(line + "\n")
+        self.stdout.flush()
+
+    async def deliver(self, delivery: Delivery, *, desk_ref: str | None = None) -> DeliveryResult:
+        text = str(delivery.payload.get("text", ""))
+        if delivery.action in ("send", "dm"):
+            if delivery.chat_id == "desk":
+                self._print(f"[desk] {text}")
+            else:
+                self._print(f"bot> {text}")
+        elif delivery.action == "desk_upsert":
+            self._print(f"[desk] {delivery.payload.get('title')}\n[desk] " +
+                        str(delivery.payload.get("text", "")).replace("\n", "\n[desk] "))
+            return DeliveryResult(external_id=f"console-{delivery.ticket_id}")
+        elif delivery.action == "desk_post":
+            self._print(f"[desk #{delivery.ticket_id}] {text}")
+        elif delivery.action == "desk_ack":
+            mark = "delivered" if delivery.payload.get("ok") else f"NOT delivered: {delivery.payload.get('error')}"
+            self._print(f"[desk #{delivery.ticket_id}] ({mark})")
+        elif delivery.action == "delete":
+            self._print("bot> (your message was removed)")
+        return DeliveryResult(external_id=f"console-{delivery.id}")
+
+    async def handle_line(self, line: str) -> None:
+        self._counter += 1
+        key = f"console:{self._session}:{self._counter}"
+        if line.startswith("/desk "):
+            await self._staff(line[6:].strip(), key)
+            return
+        msg = InboundMessage(event_key=key, user=USER, chat=CHAT, text=line, message_id=str(self._counter),
+                             display_name="you", addressed=True)
+        await self.core.handle_message(msg)
+
+    async def _staff(self, command: str, key: str) -> None:
+        parts = command.split(maxsplit=2)
+        if len(parts) < 2 or not parts[1].lstrip("#").isdigit():
+            self._print("[desk] usage: /desk <claim|reply|note|resolve|close|reopen|request_verification|set_priority|canned> <ticket> [text]")
+            return
+        action, ticket, text = parts[0], int(parts[1].lstrip("#")), parts[2] if len(parts) > 2 else ""
+        try:
+            await self.core.staff_action("console:operator", ticket, action, event_key=key, text=text,
+                                         priority=text if action == "set_priority" else None)
+        except WalletdeskError as exc:
+            self._print(f"[desk] error: {exc}")
+
+    async def chat(self, drain: "asyncio.Callable[[], asyncio.Future[object]] | None" = None) -> None:
+        """Read lines until end of input. ``drain`` delivers what each line queued,
+        so output stays in conversation order."""
+        interactive = self.stdin.isatty()
+        if interactive:
+            self._print("walletdesk console — type a question, 'human' for staff, Ctrl-D to quit.")
+        loop = asyncio.get_running_loop()
+        while True:
+            if interactive:
+                self.stdout.write("you> ")
+                self.stdout.flush()
+            line = await loop.run_in_executor(None, self.stdin.readline)
+            if not line:
+                break
+            line = line.strip()
+            if not line:
+                continue
+            await self.handle_line(line)
+            if drain is not None:
+                await drain()

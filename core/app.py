@@ -1,0 +1,197 @@
+"""The running service: store, FAQ, core, adapters, outbox worker, timers and
+the HTTP endpoints, with an idempotent initialise / shutdown lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from core.config import Settings
+from core.errors import ConfigError
+from core.faq_engine import FaqEngine
+from core.faq_loader import load_faq, merge_entries
+from core.faq_models import FaqEntry
+from core.identity import CodeSender, ConsoleCodeSender, WebhookCodeSender
+from core.metrics import Metrics
+from core.models import Delivery
+from core.outbox import OutboxWorker
+from core.platform import discover_adapters
+from core.service import SupportCore
+from core.storage import Store, open_store
+
+__all__ = ["App", "build_faq", "load_entries"]
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def load_entries(settings: Settings) -> list[FaqEntry]:
+    """The bundled FAQ, extended or replaced by the operator's file."""
+    entries = load_faq(None)
+    if settings.faq_file is not None:
+        entries = merge_entries(entries, load_faq(Path(settings.faq_file)), mode=settings.faq_mode)
+    return entries
+
+
+def build_faq(settings: Settings, **kw: Any) -> FaqEngine:
+    return FaqEngine(load_entries(settings), threshold=settings.faq_threshold,
+                     cache_dir=settings.data_dir / "cache", **kw)
+
+
+def code_sender_for(settings: Settings) -> CodeSender:
+    if settings.otp_webhook_url:
+        if settings.otp_webhook_secret is None:
+            raise ConfigError("WALLETDESK_OTP_WEBHOOK_SECRET: required when WALLETDESK_OTP_WEBHOOK_URL is set")
+        return WebhookCodeSender(settings.otp_webhook_url, settings.otp_webhook_secret.get_secret_value().encode())
+    return ConsoleCodeSender()
+
+
+class App:
+    """Args:
+    settings: validated settings.
+    adapters: names to start; None = every configured one (console when none is).
+    role: ``all`` (one process), ``web`` (HTTP only) or ``worker`` (outbox, timers, gateways).
+    """
+
+    def __init__(self, settings: Settings, *, adapters: list[str] | None = None, role: str = "all",
+                 store: Store | None = None, faq: FaqEngine | None = None) -> None:
+        if role not in ("all", "web", "worker"):
+            raise ConfigError(f"unknown role {role!r}; use all, web or worker")
+        self.settings = settings
+        self.role = role
+        self.wanted = adapters
+        self.metrics = Metrics()
+        self.store = store
+        self.faq = faq
+        self.core: SupportCore | None = None
+        self.adapters: list[Any] = []
+        self.worker: OutboxWorker | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._runner: web.AppRunner | None = None
+        self._initialized = False
+        self.started_at = time.time()
+
+    async def initialize(self) -> None:
+        if self._initialized:
+            return
+        if self.store is None:
+            self.store = await open_store(self.settings.resolved_database_url)
+        if self.faq is None:
+            self.faq = await asyncio.to_thread(build_faq, self.settings)
+        self.core = SupportCore(self.settings, self.store, self.faq, code_sender=code_sender_for(self.settings))
+        factories = discover_adapters()
+        names = self.wanted
+        if names is None:
+            names = [n for n, f in factories.items() if n != "console" and f.configured(self.settings)] or ["console"]
+        unknown = [n for n in names if n not in factories]
+        if unknown:
+            raise ConfigError(f"unknown adapter {unknown[0]!r}; available: {', '.join(sorted(factories))}")
+        self.adapters = [factories[n](self.core) for n in names]
+        for adapter in self.adapters:
+            if getattr(adapter, "is_desk", False):
+                adapter.claim_desk()
+        self.worker = OutboxWorker(
+            self.store, {a.platform: a for a in self.adapters}, max_attempts=self.settings.outbox_max_attempts,
+            on_result=self._on_delivery,
+        )
+        self.core.on_enqueue(self.worker.wake)
+        self._initialized = True
+
+    async def _on_delivery(self, delivery: Delivery, ok: bool, error: str | None, external: str | None) -> None:
+        (self.metrics.messages_out if ok else self.metrics.delivery_failures).labels(delivery.platform).inc()
+        assert self.core is not None
+        await self.core.delivery_finished(delivery, ok, error, external)
+
+    async def start(self) -> None:
+        await self.initialize()
+        assert self.worker is not None and self.core is not None
+        for adapter in self.adapters:
+            await adapter.start()
+        if self.role in ("all", "worker"):
+            self._tasks.append(asyncio.create_task(self.worker.run(), name="outbox"))
+            self._tasks.append(asyncio.create_task(self._timers(), name="timers"))
+        if self.role in ("all", "web") and any(getattr(a, "web_routes", None) for a in self.adapters) or self.role == "web":
+            await self._start_web()
+
+    async def _timers(self) -> None:
+        assert self.core is not None
+        while True:
+            try:
+                await self.core.run_timers()
+            except Exception:  # timers must outlive a bad tick
+                _LOGGER.exception("timer tick failed")
+            await asyncio.sleep(30)
+
+    def web_app(self) -> web.Application:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_get("/healthz", self._healthz)
+        app.router.add_get("/metrics", self._metrics)
+        for adapter in self.adapters:
+            routes = getattr(adapter, "web_routes", None)
+            if routes:
+                app.router.add_routes(routes())
+        return app
+
+    async def _start_web(self) -> None:
+        self._runner = web.AppRunner(self.web_app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        _LOGGER.info("HTTP on %s:%d", self.settings.http_host, self.settings.http_port)
+
+    async def health(self) -> dict[str, Any]:
+        assert self.store is not None
+        ok = await self.store.ping()
+        stats: dict[str, float] = {}
+        if ok:
+            async with self.store.transaction() as tx:
+                stats = await tx.outbox_stats(time.time())
+        adapters = {a.name: bool(getattr(a, "connected", True)) for a in self.adapters}
+        return {"ok": ok and all(adapters.values()), "store": ok, "outbox": stats, "adapters": adapters}
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        report = await self.health()
+        return web.json_response(report, status=200 if report["ok"] else 503)
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        report = await self.health()
+        stats = report.get("outbox") or {}
+        self.metrics.outbox_pending.set(stats.get("pending", 0))
+        self.metrics.outbox_dead.set(stats.get("dead", 0))
+        self.metrics.outbox_age.set(stats.get("oldest_age_seconds", 0))
+        return web.Response(body=self.metrics.render(), content_type="text/plain", charset="utf-8")
+
+    async def shutdown(self) -> None:
+        if not self._initialized:
+            return
+        if self.worker is not None:
+            self.worker.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        for adapter in reversed(self.adapters):
+            try:
+                await adapter.stop()
+            except Exception:
+                _LOGGER.exception("adapter %s failed to stop", adapter.name)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self.store is not None:
+            await self.store.close()
+        self._initialized = False
+
+    async def __aenter__(self) -> "App":
+        try:
+            await self.initialize()
+        except BaseException:
+            await self.shutdown()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.shutdown()

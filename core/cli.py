@@ -1,0 +1,249 @@
+"""The ``walletdesk`` command. User mistakes end in one ``error:`` line on stderr
+and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from core.config import Settings, load_settings
+from core.errors import WalletdeskError
+from core.logs import setup_logging
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="walletdesk: community support for a crypto wallet.")
+faq_app = typer.Typer(no_args_is_help=True, help="Ask, evaluate, import and export the FAQ.")
+shield_app = typer.Typer(no_args_is_help=True, help="Find recovery phrases and private keys in text.")
+app.add_typer(faq_app, name="faq")
+app.add_typer(shield_app, name="shield")
+
+_err = Console(stderr=True)
+
+
+class UserError(Exception):
+    """Reported as one line, exit code 2."""
+
+
+def _fail(message: str) -> None:
+    raise UserError(message)
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool, label: str):  # type: ignore[no-untyped-def]
+    """A rich progress bar on stderr (hidden when stderr is not a terminal)."""
+    if not enabled:
+        yield None
+        return
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=_err, transient=True)
+    with progress:
+        task = progress.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _emit(obj: Any, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    else:
+        for key, value in obj.items():
+            sys.stdout.write(f"{key}: {value}\n")
+
+
+# run ------------------------------------------------------------------------
+
+
+@app.command()
+def run(
+    adapter: Optional[list[str]] = typer.Option(None, "--adapter", "-a", help="Adapter to start (repeatable); default: every configured one, console when none is."),
+    role: str = typer.Option("all", help="all (one process), web (HTTP endpoints) or worker (outbox, timers, gateways)."),
+) -> None:
+    """Start the service."""
+    settings = _settings()
+    setup_logging(settings)
+    asyncio.run(_run(settings, adapter or None, role))
+
+
+async def _run(settings: Settings, adapters: list[str] | None, role: str) -> None:
+    from core.app import App
+
+    service = App(settings, adapters=adapters, role=role)
+    async with service:
+        console = next((a for a in service.adapters if a.name == "console"), None)
+        if console is not None and len(service.adapters) == 1:
+            assert service.worker is not None
+
+            async def drain() -> None:
+                while await service.worker.run_once():  # type: ignore[union-attr]
+                    pass
+
+            await console.chat(drain)
+            await drain()
+            return
+        await service.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        if console is not None:
+            await console.chat()
+        else:
+            await stop.wait()
+
+
+# faq -------------------------------------------------------------------------
+
+
+@faq_app.command("ask")
+def faq_ask(
+    text: str = typer.Argument(..., help="The question."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    lang: Optional[str] = typer.Option(None, help="Answer language (en or zh); default: the question's."),
+) -> None:
+    """Answer one question from the FAQ."""
+    if not text.strip():
+        _fail("empty question")
+    if lang is not None and lang not in ("en", "zh"):
+        _fail(f"unknown language {lang!r}; use en or zh")
+    from core.app import build_faq
+
+    engine = build_faq(_settings())
+    match = engine.ask(text, lang=lang)
+    _emit(match.as_json(), as_json)
+
+
+@faq_app.command("eval")
+def faq_eval(
+    train: Optional[Path] = typer.Option(None, help="CSV (text,label) the engine learns from; default: the FAQ's own examples."),
+    test: Path = typer.Option(..., help="CSV (text,label) to answer."),
+    shots: Optional[int] = typer.Option(None, min=1, help="Examples per label drawn from --train."),
+    seed: int = typer.Option(0, help="Seed for drawing --shots."),
+    threshold: Optional[float] = typer.Option(None, min=0.0, max=1.0, help="Confidence threshold; default: the engine's."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Measure the engine on labelled questions."""
+    from core.faq_eval import evaluate, read_labelled_csv
+
+    test_rows = read_labelled_csv(test)
+    if train is not None:
+        train_rows = read_labelled_csv(train)
+    else:
+        from core.app import load_entries
+
+        settings = _settings()
+        train_rows = [(q, e.id) for e in load_entries(settings) for q in e.all_questions()]
+        threshold = threshold if threshold is not None else settings.faq_threshold
+        unknown = sorted({label for _, label in test_rows} - {label for _, label in train_rows})
+        if unknown and len(unknown) == len({label for _, label in test_rows}):
+            _fail(f"none of the test labels is an FAQ id (e.g. {unknown[0]!r})")
+    with _progress(sys.stderr.isatty(), "evaluating") as progress:
+        result = evaluate(train_rows, test_rows, shots=shots, seed=seed, threshold=threshold, progress=progress)
+    _emit(result, as_json)
+
+
+@faq_app.command("export")
+def faq_export(out: Path = typer.Argument(..., help="Where to write (.yaml or .csv).")) -> None:
+    """Write the FAQ in use (bundled plus the operator's file) to a file."""
+    from core.app import load_entries
+    from core.faq_loader import export_faq
+
+    entries = load_entries(_settings())
+    export_faq(entries, out)
+    _err.print(f"wrote {len(entries)} entries to {out}")
+
+
+@faq_app.command("import")
+def faq_import(
+    source: Path = typer.Argument(..., help="YAML or CSV with entries or extra phrasings."),
+    mode: str = typer.Option("extend", help="extend (add phrasings, override answers) or replace."),
+    out: Optional[Path] = typer.Option(None, help="The operator FAQ file to write; default WALLETDESK_FAQ_FILE or <data>/faq.yaml."),
+) -> None:
+    """Validate a file and merge it into the operator's FAQ file."""
+    from core.faq_loader import export_faq, load_faq, merge_entries
+
+    if mode not in ("extend", "replace"):
+        _fail(f"unknown mode {mode!r}; use extend or replace")
+    settings = _settings()
+    target = out or settings.faq_file or settings.data_dir / "faq.yaml"
+    incoming = load_faq(source)
+    base = load_faq(target) if Path(target).exists() else []
+    merged = merge_entries(base, incoming, mode=mode) if base else incoming
+    with _progress(sys.stderr.isatty(), "checking the index") as progress:
+        from core.faq_engine import FaqEngine
+        from core.faq_loader import load_faq as _bundled
+
+        FaqEngine(merge_entries(_bundled(None), merged, mode=settings.faq_mode), progress=progress)
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    export_faq(merged, Path(target))
+    _err.print(f"{len(incoming)} entries imported into {target}; set WALLETDESK_FAQ_FILE={target} to use it")
+
+
+# shield ------------------------------------------------------------------------
+
+
+@shield_app.command("scan")
+def shield_scan(as_json: bool = typer.Option(False, "--json", help="One JSON object per input line.")) -> None:
+    """Scan stdin line by line (a literal \\n in a line stands for a newline)."""
+    from core.shield import decode_cli_line, scan
+
+    for raw in sys.stdin:
+        line = raw.rstrip("\r\n")
+        result = scan(decode_cli_line(line))
+        if as_json:
+            sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(("LEAK " + ",".join(result.kinds) if result.leak else "ok") + "\t" + result.redacted + "\n")
+        sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the typer app and turns known errors into one line."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except UserError as exc:
+        _err.print(f"error: {exc}", markup=False, highlight=False)
+        return 2
+    except (WalletdeskError, ValueError, OSError) as exc:
+        _err.print(f"error: {exc}", markup=False, highlight=False)
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        return 130
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def entry() -> None:
+    sys.exit(main())

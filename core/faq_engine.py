@@ -1,0 +1,418 @@
+"""Bilingual FAQ matching with calibrated confidence: answer or abstain.
+
+How a question is matched:
+
+1. ``core.lang.normalize`` (NFKC, lower case, Traditional→Simplified).
+2. Sparse TF-IDF features: word uni/bi-grams (each CJK character counts as a
+   word, so Chinese gets character uni/bi-grams) plus ``char_wb`` 2–5-grams that
+   survive typos and inflection.  Every block is L2-normalised, so the dot
+   product of two feature rows is a cosine similarity.
+3. A linear SVM over all entries plus one *background* class made of built-in
+   chit-chat (greetings, thanks, price talk, unrelated requests).  The
+   background class is never answered; it gives off-topic chatter somewhere to
+   go instead of the nearest FAQ entry.
+4. Confidence: a small logistic-regression calibrator maps the candidate's SVM
+   score, its margin over the best other class (background included), its
+   nearest-example cosine similarity and the question length to the
+   probability of being right.  It is trained on out-of-fold predictions of the
+   entries' own example questions, so confidence means "share of such matches
+   that were correct".  When no threshold is given, the default threshold is
+   the lowest confidence at which the out-of-fold answers were ≥ 96 % precise
+   (clipped to a sane range).
+
+Everything is learned from the entries at build time; nothing is downloaded.
+A built index can be cached in ``cache_dir`` keyed by a hash of the entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize as l2_normalize
+from sklearn.svm import LinearSVC
+
+from core.faq_models import FaqEntry, FaqMatch
+from core.lang import detect_lang, normalize
+
+__all__ = [
+    "FaqEngine",
+    "BACKGROUND_ID",
+    "BACKGROUND_EXAMPLES",
+    "DEFAULT_THRESHOLD",
+    "MIN_THRESHOLD",
+    "MAX_THRESHOLD",
+]
+
+_LOGGER = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+BACKGROUND_ID = "__background__"
+# Bump when features/calibration change so stale caches are ignored.
+_INDEX_VERSION = "tfidf-svm-cal-1"
+_N_FOLDS = 4
+# Used when there is too little data to learn a threshold from.
+DEFAULT_THRESHOLD = 0.5
+MIN_THRESHOLD = 0.3
+MAX_THRESHOLD = 0.9
+_TARGET_PRECISION = 0.96
+_CJK_CHAR_RE = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+
+# Chatter that a wallet support bot sees but must not answer from the FAQ.
+BACKGROUND_EXAMPLES: tuple[str, ...] = (
+    "hi", "hello", "hey there", "good morning", "gm", "gn everyone", "hello everyone, how are you",
+    "how are you doing today", "thanks", "thank you so much", "thx bro", "ok", "okay cool", "lol",
+    "nice", "great, thanks for the help", "bye", "see you later", "who are you", "are you a bot",
+    "what is your name", "tell me a joke", "what's the weather like today", "i like pizza",
+    "what time is it", "can you recommend a good movie", "who won the football game yesterday",
+    "wen moon", "when lambo", "will bitcoin go up tomorrow", "what is the price of eth going to be next week",
+    "should i buy solana now", "is this coin going to pump", "price prediction for btc this year",
+    "which token will 100x", "is it a good time to sell", "give me trading signals",
+    "what do you think about the market", "let's go to the moon", "to the moon", "hodl",
+    "anyone here from germany", "can you write my homework", "what is the capital of france",
+    "how do i cook rice", "recommend me a laptop", "i'm bored", "good night", "test", "testing 123",
+    "你好", "大家好", "早上好", "晚安", "谢谢", "多谢", "好的", "哈哈哈", "再见", "你是谁", "你是机器人吗",
+    "今天天气怎么样", "讲个笑话", "比特币明天会涨吗", "现在适合买以太坊吗", "这个币会不会暴涨",
+    "给我推荐一个能翻倍的币", "币价什么时候起飞", "大盘怎么看", "有没有交易信号", "今晚吃什么",
+    "推荐一部电影", "在吗", "有人吗", "测试", "你们几点下班啊哈哈",
+)
+
+
+@dataclass(slots=True)
+class _Scores:
+    """Per-question raw scores for every class (background included)."""
+
+    decision: np.ndarray  # (n_classes,) SVM decision values
+    nearest: np.ndarray  # (n_classes,) max cosine similarity to an example of the class
+    length: float  # log(1 + number of normalised characters)
+
+
+class _Featurizer:
+    """Word + character TF-IDF; rows are unit length so dot products are cosines."""
+
+    def __init__(self) -> None:
+        self.word = TfidfVectorizer(
+            preprocessor=_spaced_cjk, token_pattern=r"(?u)\b\w+\b", ngram_range=(1, 2),
+            sublinear_tf=True, dtype=np.float32,
+        )
+        self.char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32)
+
+    def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        return self._join(self.word.fit_transform(texts), self.char.fit_transform(texts))
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        return self._join(self.word.transform(texts), self.char.transform(texts))
+
+    @staticmethod
+    def _join(word: sparse.spmatrix, char: sparse.spmatrix) -> sparse.csr_matrix:
+        # Each block is already L2-normalised; scale so the concatenation is too.
+        joined = sparse.hstack([word, char], format="csr") * np.float32(1 / np.sqrt(2))
+        return l2_normalize(joined, copy=False)
+
+
+def _spaced_cjk(text: str) -> str:
+    """Put spaces around CJK characters so each one is a word token."""
+    return _CJK_CHAR_RE.sub(r" \1 ", text)
+
+
+class _Model:
+    """TF-IDF features, a linear SVM and the example matrix for nearest-neighbour cosine."""
+
+    def __init__(self, texts: Sequence[str], labels: np.ndarray, n_classes: int) -> None:
+        self.n_classes = n_classes
+        self.features = _Featurizer()
+        self.examples = self.features.fit_transform(texts)
+        self.example_labels = labels
+        present = np.unique(labels)
+        self.classes = present
+        if len(present) >= 2:
+            svm = LinearSVC(C=0.5, class_weight=None)
+            svm.fit(self.examples, labels)
+            coef = svm.coef_ if len(present) > 2 else np.vstack([-svm.coef_, svm.coef_])
+            icpt = svm.intercept_ if len(present) > 2 else np.array([-svm.intercept_[0], svm.intercept_[0]])
+        else:  # one class only: every question scores the same
+            coef = np.zeros((1, self.examples.shape[1]), dtype=np.float32)
+            icpt = np.zeros(1)
+        # Dense (features x classes) weights: one sparse-dense product per question.
+        self.coef_t = np.ascontiguousarray(coef.T, dtype=np.float32)
+        self.intercept = icpt.astype(np.float32)
+        # Class-membership matrix to take a max of cosines per class.
+        self.onehot = sparse.csr_matrix(
+            (np.ones(len(labels), dtype=np.float32), (np.arange(len(labels)), labels)),
+            shape=(len(labels), n_classes),
+        )
+
+    def scores(self, texts: Sequence[str]) -> list[_Scores]:
+        feats = self.features.transform(texts)
+        dec_present = np.asarray(feats @ self.coef_t) + self.intercept
+        decision = np.full((len(texts), self.n_classes), -5.0, dtype=np.float32)
+        decision[:, self.classes] = dec_present
+        sims = (feats @ self.examples.T).tocsr()
+        nearest = _max_per_class(sims, self.example_labels, self.n_classes)
+        lengths = np.log1p([len(t) for t in texts])
+        return [_Scores(decision[i], nearest[i], float(lengths[i])) for i in range(len(texts))]
+
+
+def _max_per_class(sims: sparse.csr_matrix, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """For each row of (questions x examples) similarities, the max per class."""
+    out = np.zeros((sims.shape[0], n_classes), dtype=np.float32)
+    for i in range(sims.shape[0]):
+        lo, hi = sims.indptr[i], sims.indptr[i + 1]
+        if lo == hi:
+            continue
+        # np.maximum.at keeps the largest similarity per class label.
+        np.maximum.at(out[i], labels[sims.indices[lo:hi]], sims.data[lo:hi])
+    return out
+
+
+def _candidate_features(s: _Scores, cls: int) -> np.ndarray:
+    """Calibrator inputs for "is class ``cls`` the right answer?"."""
+    others = np.delete(s.decision, cls)
+    best_other = float(others.max()) if others.size else -1.0
+    d = float(s.decision[cls])
+    return np.array([d, d - best_other, float(s.nearest[cls]), s.length], dtype=np.float64)
+
+
+def _best_entry(s: _Scores, bg: int) -> int:
+    """Index of the best non-background class."""
+    dec = s.decision.copy()
+    dec[bg] = -np.inf
+    return int(np.argmax(dec))
+
+
+class _Calibrator:
+    """Logistic regression from candidate features to P(correct)."""
+
+    def __init__(self) -> None:
+        self.model: LogisticRegression | None = None
+        self.mean = np.zeros(4)
+        self.scale = np.ones(4)
+
+    def fit(self, feats: np.ndarray, correct: np.ndarray) -> None:
+        if len(np.unique(correct)) < 2:
+            return  # nothing to learn from; fall back to the heuristic
+        self.mean = feats.mean(axis=0)
+        self.scale = feats.std(axis=0) + 1e-6
+        self.model = LogisticRegression(C=1.0, max_iter=1000)
+        self.model.fit((feats - self.mean) / self.scale, correct)
+
+    def predict(self, feats: np.ndarray) -> np.ndarray:
+        if self.model is None:
+            # Heuristic when uncalibrated: squash margin and similarity.
+            margin, near = feats[:, 1], feats[:, 2]
+            return 1 / (1 + np.exp(-(3 * margin + 4 * (near - 0.5))))
+        return self.model.predict_proba((feats - self.mean) / self.scale)[:, 1]
+
+
+class FaqEngine:
+    """Matches questions (en/zh) to FAQ entries and says how sure it is.
+
+    Args:
+        entries: the FAQ; every entry's example questions in every language are learned.
+        threshold: answer only at or above this confidence; ``None`` learns one.
+        cache_dir: where to keep a built index keyed by a hash of the entries.
+        progress: called as ``progress(done, total)`` while building.
+    """
+
+    def __init__(
+        self,
+        entries: Sequence[FaqEntry],
+        *,
+        threshold: float | None = None,
+        cache_dir: Path | None = None,
+        progress: Progress | None = None,
+        background: bool = True,
+    ) -> None:
+        if not entries:
+            raise ValueError("no FAQ entries")
+        self._entries = list(entries)
+        self._by_id = {e.id: e for e in self._entries}
+        texts, labels, class_ids = _training_rows(self._entries, background)
+        self._class_ids = class_ids
+        self._bg = class_ids.index(BACKGROUND_ID) if background else -1
+        state = _load_cached(cache_dir, texts, labels)
+        if state is None:
+            started = time.perf_counter()
+            state = _build(texts, labels, len(class_ids), self._bg, progress)
+            _LOGGER.info("FAQ index built: %d examples, %d classes in %.2fs",
+                         len(texts), len(class_ids), time.perf_counter() - started)
+            _save_cached(cache_dir, texts, labels, state)
+        self._model, self._calibrator, learned = state
+        self._threshold = float(threshold) if threshold is not None else learned
+
+    @classmethod
+    def from_examples(cls, texts: Sequence[str], labels: Sequence[str], **kw: object) -> FaqEngine:
+        """An engine whose entries are the labels (answers empty) — used by ``faq eval``."""
+        if len(texts) != len(labels):
+            raise ValueError("texts and labels differ in length")
+        grouped: dict[str, dict[str, list[str]]] = {}
+        for text, label in zip(texts, labels):
+            grouped.setdefault(label, {}).setdefault(detect_lang(text), []).append(text)
+        entries = [
+            FaqEntry(id=label, questions={lang: tuple(qs) for lang, qs in by_lang.items()}, answers={})
+            for label, by_lang in grouped.items()
+        ]
+        return cls(entries, **kw)  # type: ignore[arg-type]
+
+    @property
+    def threshold(self) -> float:
+        return self._threshold
+
+    @property
+    def entries(self) -> list[FaqEntry]:
+        return list(self._entries)
+
+    def ask(self, text: str, lang: str | None = None) -> FaqMatch:
+        """Best entry for ``text`` with calibrated confidence; answered iff confidence ≥ threshold."""
+        norm = _checked(text)
+        lang = lang or detect_lang(text)
+        s = self._model.scores([norm])[0]
+        best = _best_entry(s, self._bg) if self._bg >= 0 else int(np.argmax(s.decision))
+        conf = float(self._calibrator.predict(_candidate_features(s, best)[None, :])[0])
+        entry = self._by_id[self._class_ids[best]]
+        answered = conf >= self._threshold
+        return FaqMatch(
+            id=entry.id, confidence=conf, answered=answered, lang=lang,
+            answer=entry.answer_in(lang) if answered else None,
+            escalate=entry.escalate,
+        )
+
+    def rank(self, text: str, k: int = 3) -> list[tuple[str, float]]:
+        """Top ``k`` entries with their confidence, best first (background excluded)."""
+        norm = _checked(text)
+        s = self._model.scores([norm])[0]
+        order = [int(c) for c in np.argsort(-s.decision) if int(c) != self._bg][:k]
+        if not order:
+            return []
+        feats = np.vstack([_candidate_features(s, c) for c in order])
+        conf = self._calibrator.predict(feats)
+        ranked = [(self._class_ids[c], float(p)) for c, p in zip(order, conf)]
+        return sorted(ranked, key=lambda item: -item[1])
+
+
+def _checked(text: str) -> str:
+    norm = normalize(text or "")
+    if not norm.strip():
+        raise ValueError("empty question")
+    return norm
+
+
+def _training_rows(entries: Sequence[FaqEntry], background: bool) -> tuple[list[str], np.ndarray, list[str]]:
+    """Normalised example texts, their class indices and the class ids."""
+    class_ids = [e.id for e in entries]
+    if len(set(class_ids)) != len(class_ids):
+        raise ValueError("duplicate FAQ entry ids")
+    texts: list[str] = []
+    labels: list[int] = []
+    for idx, entry in enumerate(entries):
+        for q in entry.all_questions():
+            norm = normalize(q)
+            if norm:
+                texts.append(norm)
+                labels.append(idx)
+    if background:
+        class_ids.append(BACKGROUND_ID)
+        texts += [normalize(t) for t in BACKGROUND_EXAMPLES]
+        labels += [len(class_ids) - 1] * len(BACKGROUND_EXAMPLES)
+    if not texts:
+        raise ValueError("the FAQ entries have no example questions")
+    return texts, np.asarray(labels, dtype=np.int64), class_ids
+
+
+def _folds(labels: np.ndarray, n_folds: int) -> np.ndarray:
+    """Deterministic stratified fold number per example (round robin within a class)."""
+    fold = np.zeros(len(labels), dtype=np.int64)
+    rng = np.random.default_rng(0)
+    for cls in np.unique(labels):
+        idx = np.flatnonzero(labels == cls)
+        idx = idx[rng.permutation(len(idx))]
+        fold[idx] = np.arange(len(idx)) % n_folds
+    return fold
+
+
+def _build(
+    texts: list[str], labels: np.ndarray, n_classes: int, bg: int, progress: Progress | None,
+) -> tuple[_Model, _Calibrator, float]:
+    """Out-of-fold predictions → calibrator and threshold; then the final model on everything."""
+    total = _N_FOLDS + 1
+    fold = _folds(labels, _N_FOLDS)
+    feats: list[np.ndarray] = []
+    correct: list[int] = []
+    for f in range(_N_FOLDS):
+        train, held = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
+        if len(held) and len(np.unique(labels[train])) >= 2:
+            model = _Model([texts[i] for i in train], labels[train], n_classes)
+            for i, s in zip(held, model.scores([texts[i] for i in held])):
+                best = _best_entry(s, bg) if bg >= 0 else int(np.argmax(s.decision))
+                feats.append(_candidate_features(s, best))
+                correct.append(int(best == labels[i]))  # background rows are never correct
+        if progress:
+            progress(f + 1, total)
+    calibrator = _Calibrator()
+    threshold = DEFAULT_THRESHOLD
+    if feats:
+        x, y = np.vstack(feats), np.asarray(correct)
+        calibrator.fit(x, y)
+        threshold = _learn_threshold(calibrator.predict(x), y)
+    model = _Model(texts, labels, n_classes)
+    if progress:
+        progress(total, total)
+    return model, calibrator, threshold
+
+
+def _learn_threshold(conf: np.ndarray, correct: np.ndarray) -> float:
+    """Lowest confidence whose answers (everything at or above it) reach the target precision."""
+    if len(conf) < 50 or correct.sum() < 10:
+        return DEFAULT_THRESHOLD  # too few held-out answers to trust a learned value
+    order = np.argsort(-conf)
+    precision = np.cumsum(correct[order]) / np.arange(1, len(conf) + 1)
+    ok = np.flatnonzero(precision >= _TARGET_PRECISION)
+    if not ok.size:
+        return MAX_THRESHOLD
+    return float(np.clip(conf[order][ok[-1]], MIN_THRESHOLD, MAX_THRESHOLD))
+
+
+def _cache_key(texts: Sequence[str], labels: np.ndarray) -> str:
+    digest = hashlib.sha256(_INDEX_VERSION.encode())
+    for text, label in zip(texts, labels.tolist()):
+        digest.update(f"{label}\x1f{text}\x1e".encode())
+    return digest.hexdigest()[:32]
+
+
+def _load_cached(cache_dir: Path | None, texts: Sequence[str], labels: np.ndarray) -> tuple | None:
+    if cache_dir is None:
+        return None
+    path = Path(cache_dir) / f"faq-index-{_cache_key(texts, labels)}.pkl"
+    if not path.exists():
+        return None
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)  # our own cache directory, written by _save_cached
+    except Exception:  # a corrupt or incompatible cache is rebuilt, never fatal
+        _LOGGER.warning("ignoring unreadable FAQ index cache %s", path, exc_info=True)
+        return None
+
+
+def _save_cached(cache_dir: Path | None, texts: Sequence[str], labels: np.ndarray, state: tuple) -> None:
+    if cache_dir is None:
+        return
+    try:
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        path = Path(cache_dir) / f"faq-index-{_cache_key(texts, labels)}.pkl"
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)  # atomic: a reader never sees half a file
+    except OSError:
+        _LOGGER.warning("could not write FAQ index cache in %s", cache_dir, exc_info=True)
