@@ -670,6 +670,7 @@ class DiscordSim:
         hook = p + "/webhooks/{app_id}/{token}"
         routes: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [
             ("GET", p + "/users/@me", self._get_me),
+            ("GET", p + "/users/{user_id}", self._get_user),
             ("GET", p + "/gateway", self._get_gateway),
             ("GET", p + "/gateway/bot", self._get_gateway_bot),
             ("GET", p + "/oauth2/applications/@me", self._get_application),
@@ -773,6 +774,10 @@ class DiscordSim:
 
     async def _get_me(self, request: web.Request) -> web.Response:
         return _json_response(self.bot_user)
+
+    async def _get_user(self, request: web.Request) -> web.Response:
+        user = self.users.get(int(request.match_info["user_id"]))
+        return _json_response(user) if user is not None else _error(404, "Unknown User", 10013)
 
     async def _get_gateway(self, request: web.Request) -> web.Response:
         return _json_response({"url": self.gateway_url})

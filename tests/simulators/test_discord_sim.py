@@ -168,7 +168,7 @@ async def test_message_context_command_defer_edit_and_followup(sim: DiscordSim) 
     client = new_client()
     tree = app_commands.CommandTree(client)
 
-    @tree.context_menu(name="Escalate to staff")
+    @tree.context_menu(name="Escalate to staff", guild=discord.Object(sim.guild_id))
     @app_commands.default_permissions(manage_messages=True)
     async def escalate(interaction: discord.Interaction, message: discord.Message) -> None:
         assert interaction.permissions.manage_messages
@@ -235,8 +235,7 @@ async def test_private_thread_dm_and_delete(sim: DiscordSim) -> None:
         assert sim.thread_members[thread.id] == {sim.bot_id, sim.owner_id}
         assert sim.messages_in(thread.id)[0]["content"] == "continue here"
 
-        user = client.get_user(sim.owner_id)
-        assert user is not None
+        user = await client.fetch_user(sim.owner_id)
         await user.send("private hello")
         dm = sim.dm_channel_for(sim.owner_id)
         assert dm is not None and sim.messages_in(dm)[0]["content"] == "private hello"
