@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -14,7 +13,7 @@ from aiohttp import web
 from core.config import Settings
 from core.errors import ConfigError
 from core.faq_engine import FaqEngine
-from core.faq_loader import load_faq, merge_entries
+from core.faq_loader import load_operator_faq
 from core.faq_models import FaqEntry
 from core.identity import CodeSender, ConsoleCodeSender, WebhookCodeSender
 from core.metrics import Metrics
@@ -31,10 +30,7 @@ _LOGGER = logging.getLogger(__name__)
 
 def load_entries(settings: Settings) -> list[FaqEntry]:
     """The bundled FAQ, extended or replaced by the operator's file."""
-    entries = load_faq(None)
-    if settings.faq_file is not None:
-        entries = merge_entries(entries, load_faq(Path(settings.faq_file)), mode=settings.faq_mode)
-    return entries
+    return load_operator_faq(settings.faq_file, settings.faq_mode)
 
 
 def build_faq(settings: Settings, **kw: Any) -> FaqEngine:

@@ -28,7 +28,7 @@ shield_app = typer.Typer(no_args_is_help=True, help="Find recovery phrases and p
 app.add_typer(faq_app, name="faq")
 app.add_typer(shield_app, name="shield")
 
-_err = Console(stderr=True)
+_err = Console(stderr=True, soft_wrap=True)
 
 
 class UserError(Exception):
@@ -174,26 +174,31 @@ def faq_export(out: Path = typer.Argument(..., help="Where to write (.yaml or .c
 @faq_app.command("import")
 def faq_import(
     source: Path = typer.Argument(..., help="YAML or CSV with entries or extra phrasings."),
-    mode: str = typer.Option("extend", help="extend (add phrasings, override answers) or replace."),
+    mode: str = typer.Option("extend", help="extend (add phrasings, override answers) or replace (whole entries)."),
     out: Optional[Path] = typer.Option(None, help="The operator FAQ file to write; default WALLETDESK_FAQ_FILE or <data>/faq.yaml."),
 ) -> None:
-    """Validate a file and merge it into the operator's FAQ file."""
-    from core.faq_loader import export_faq, load_faq, merge_entries
+    """Validate a file and merge it into the operator's FAQ file (checked against the bundled FAQ)."""
+    from core.faq_engine import FaqEngine
+    from core.faq_loader import export_faq, load_faq, load_operator_faq, merge_entries
 
     if mode not in ("extend", "replace"):
         _fail(f"unknown mode {mode!r}; use extend or replace")
     settings = _settings()
-    target = out or settings.faq_file or settings.data_dir / "faq.yaml"
-    incoming = load_faq(source)
-    base = load_faq(target) if Path(target).exists() else []
-    merged = merge_entries(base, incoming, mode=mode) if base else incoming
-    with _progress(sys.stderr.isatty(), "checking the index") as progress:
-        from core.faq_engine import FaqEngine
-        from core.faq_loader import load_faq as _bundled
-
-        FaqEngine(merge_entries(_bundled(None), merged, mode=settings.faq_mode), progress=progress)
-    Path(target).parent.mkdir(parents=True, exist_ok=True)
-    export_faq(merged, Path(target))
+    target = Path(out or settings.faq_file or settings.data_dir / "faq.yaml")
+    incoming = load_faq(source, partial=True)
+    merged = merge_entries(load_faq(target, partial=True), incoming, mode=mode) if target.exists() else incoming
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(f"{target.stem}.staged{target.suffix}")
+    export_faq(merged, staged)
+    try:
+        # the file must load on top of the bundled FAQ and build an index before it replaces the old one
+        entries = load_operator_faq(staged, "extend")
+        with _progress(sys.stderr.isatty(), "building the index") as progress:
+            FaqEngine(entries, progress=progress)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    staged.replace(target)
     _err.print(f"{len(incoming)} entries imported into {target}; set WALLETDESK_FAQ_FILE={target} to use it")
 
 

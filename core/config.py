@@ -70,7 +70,7 @@ class Settings(BaseSettings):
 
     # FAQ
     faq_file: Path | None = Field(None, alias="WALLETDESK_FAQ_FILE")
-    faq_mode: Literal["extend", "replace"] = Field("extend", alias="WALLETDESK_FAQ_MODE")
+    faq_mode: Literal["extend", "replace", "only"] = Field("extend", alias="WALLETDESK_FAQ_MODE")
     faq_threshold: float | None = Field(None, alias="WALLETDESK_FAQ_THRESHOLD", ge=0.0, le=1.0)
 
     # support desk behaviour

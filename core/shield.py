@@ -43,12 +43,15 @@ What is detected (``ShieldFinding.kind``)
       per 12 is tolerated as a typo;
     * *dense* text (no separators, e.g. ``典午邵牺层流衰廷贡爹和抚``) is flagged
       only for a 12/15/18/21/24-character window with a valid checksum that
-      also looks random: its score ``mean(log(rank + 10)) - 4 * share of
-      adjacent pairs that occur inside a dictionary word`` must be >= 4.4
-      (rank = position in the frequency-ordered list; the word dictionary is
-      jieba's).  Measured: ~1 in 20,000 random phrases scores below that;
-      ~1% of natural 12+ windows score above it, and only 1/16 (12 chars) to
-      1/256 (24 chars) of those pass the checksum.  A dense phrase with a
+      also looks random: ``m = mean(log(rank + 10))`` must be >= 5.0 and
+      ``m - 4 * (share of adjacent pairs that occur inside a dictionary
+      word)`` must be >= 4.4 (rank = position in the frequency-ordered list;
+      the word dictionary is jieba's).  Measured: ~1 in 20,000 random
+      phrases fails that; ~1% of windows of natural chat (CIC) pass it, and
+      only 1/16 (12 chars) to 1/256 (24 chars) of those also pass the
+      checksum.  Text made only of the ~150 most common characters never
+      passes; random strings of the ~300-2048 most common characters are
+      genuinely indistinguishable from phrases except by the checksum.  A dense phrase with a
       typo or a broken checksum is not flagged (indistinguishable from chat).
 
     The whole run is redacted (including a leading "1." numbering marker), so
@@ -249,6 +252,7 @@ _HEX_CONTEXT_AFTER = 30
 
 # Dense-Chinese randomness threshold (see module docstring).
 _ZH_RANDOM_THRESHOLD = 4.4
+_ZH_MIN_MEAN_LOG_RANK = 5.0
 _ZH_BIGRAM_WEIGHT = 4.0
 _ZH_DICT_MIN_FREQ = 3
 
@@ -377,11 +381,14 @@ def warm_up() -> None:
     _zh_bigrams()
 
 
-def _zh_random_score(ranks: list[int]) -> float:
+def _zh_looks_random(ranks: list[int]) -> bool:
+    """True when a dense window looks like uniformly drawn list characters, not prose."""
+    mean_log_rank = sum(math.log(r + 10) for r in ranks) / len(ranks)
+    if mean_log_rank < _ZH_MIN_MEAN_LOG_RANK:
+        return False  # made of very common characters: prose
     bigrams = _zh_bigrams()
     hits = sum(1 for a, b in zip(ranks, ranks[1:]) if a * 2048 + b in bigrams)
-    mean_log_rank = sum(math.log(r + 10) for r in ranks) / len(ranks)
-    return mean_log_rank - _ZH_BIGRAM_WEIGHT * hits / (len(ranks) - 1)
+    return mean_log_rank - _ZH_BIGRAM_WEIGHT * hits / (len(ranks) - 1) >= _ZH_RANDOM_THRESHOLD
 
 
 class _Tok:
@@ -410,10 +417,17 @@ def _exact_stretches(idx: list[int]) -> list[tuple[int, int]]:
 
 
 def _split_on_typos(run: list[int], idx: list[int]) -> list[tuple[list[int], list[int]]]:
-    """Keep a run whole if typos are within budget (1 per 12), else split at typos."""
+    """Keep a run whole if typos are within budget (1 per 12), else trim/split at typos."""
+    # Typo candidates at the edges are usually neighbouring chat words ("with"):
+    # drop them first while over budget.
+    while idx and (idx[0] < 0 or idx[-1] < 0) and idx.count(-1) * _MIN_WORDS > len(run):
+        if idx[0] < 0:
+            run, idx = run[1:], idx[1:]
+        else:
+            run, idx = run[:-1], idx[:-1]
     typos = idx.count(-1)
     if typos * _MIN_WORDS <= len(run):
-        return [(run, idx)]
+        return [(run, idx)] if len(run) >= _MIN_WORDS else []
     pieces, cur, cur_idx = [], [], []
     for p, v in zip(run, idx):
         if v < 0:
@@ -464,7 +478,7 @@ def _eval_zh(toks: list[_Tok], run: list[int], idx: list[int]) -> list[tuple[int
         for s, n in _exact_windows(idx, lo, hi):
             if any(a <= s and s + n - 1 <= b for a, b in out):
                 continue
-            if _zh_random_score(idx[s : s + n]) >= _ZH_RANDOM_THRESHOLD:
+            if _zh_looks_random(idx[s : s + n]):
                 out.append((s, s + n - 1))
     return out
 

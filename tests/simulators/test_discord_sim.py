@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections import defaultdict
 from typing import Any, AsyncIterator, Iterator
@@ -43,6 +44,14 @@ def make_intents(message_content: bool = True) -> discord.Intents:
     intents = discord.Intents.default()
     intents.message_content = message_content
     return intents
+
+
+@pytest.fixture(autouse=True)
+def no_discord_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """discord.py logs (rather than raises) parse and handler errors: fail on any."""
+    yield
+    errors = [r for r in caplog.records if r.name.startswith("discord") and r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
 
 
 @pytest.fixture
@@ -203,6 +212,11 @@ async def test_rate_limit_is_waited_out(sim: DiscordSim) -> None:
         assert [c.status for c in sim.calls_to("POST /channels")] == [429, 200]
         assert sim.messages_in(sim.channel_id)[0]["content"] == "hello after the limit"
 
+        sim.fail_for(0.3, 429, retry_after=0.1)
+        await channel.send("after a 429 storm")
+        assert sim.messages_in(sim.channel_id)[-1]["content"] == "after a 429 storm"
+        assert sim.calls[-1].status == 200 and sim.calls[-2].status == 429
+
 
 async def test_server_error_is_retried(sim: DiscordSim) -> None:
     client = new_client()
@@ -253,11 +267,12 @@ async def test_gateway_resume_after_disconnect(sim: DiscordSim) -> None:
     client = new_client()
     async with running(client):
         await sim.disconnect_gateway()
+        await sim.user_message(sim.channel_id, "sent while away", author_id=3)  # replayed on RESUME
         await sim.wait_for(lambda: client.events["resumed"], timeout=4)
         assert sim.resumes and len(sim.identifies) == 1
         await sim.user_message(sim.channel_id, "still there?", author_id=3)
-        await sim.wait_for(lambda: client.events["message"])
-        assert [m.content for (m,) in client.events["message"]] == ["still there?"]
+        await sim.wait_for(lambda: len(client.events["message"]) == 2)
+        assert [m.content for (m,) in client.events["message"]] == ["sent while away", "still there?"]
 
 
 async def test_bad_token_fails_login(sim: DiscordSim) -> None:
@@ -266,3 +281,56 @@ async def test_bad_token_fails_login(sim: DiscordSim) -> None:
         await client.login("wrong-token")
     await client.close()
     assert sim.calls[-1].status == 401
+
+
+async def test_direct_messages_both_ways(sim: DiscordSim) -> None:
+    client = new_client()
+
+    @client.event
+    async def on_message(message: discord.Message) -> None:
+        if not message.author.bot and message.guild is None:
+            await message.channel.send(f"dm got: {message.content}")
+
+    async with running(client):
+        dm = sim.open_dm(31)
+        await sim.user_message(dm, "123456", author_id=31, username="bob")
+        reply = await sim.wait_for_message(dm)
+        assert reply["content"] == "dm got: 123456"
+        sim.block_dms(31)
+        with pytest.raises(discord.Forbidden) as info:
+            await (await client.fetch_user(31)).send("hello?")
+        assert info.value.code == 50007
+
+
+async def test_late_interaction_response_is_rejected(sim: DiscordSim) -> None:
+    sim.interaction_timeout = 0.2
+    client = new_client()
+    tree = app_commands.CommandTree(client)
+    failures: list[BaseException] = []
+
+    @tree.command(name="ticket", description="Open a ticket")
+    async def ticket(interaction: discord.Interaction) -> None:
+        await asyncio.sleep(0.3)
+        try:
+            await interaction.response.send_message("too late")
+        except discord.NotFound as exc:
+            failures.append(exc)
+
+    async with running(client):
+        await tree.sync()
+        await sim.slash_command("ticket", user_id=8)
+        await sim.wait_for(lambda: failures)
+        assert failures[0].code == 10062  # type: ignore[attr-defined]
+
+
+async def test_auto_sharded_client_uses_gateway_bot(sim: DiscordSim) -> None:
+    client = discord.AutoShardedClient(intents=make_intents(), guild_ready_timeout=0.1)
+    task = asyncio.create_task(client.start(TOKEN))
+    try:
+        await sim.wait_until_ready()
+        assert sim.calls_to("GET /gateway/bot")
+        assert sim.identifies[0]["shard"] == [0, 1]
+        await sim.wait_for(lambda: client.get_guild(sim.guild_id))
+    finally:
+        await client.close()
+        await asyncio.wait_for(task, timeout=3)

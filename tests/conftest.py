@@ -1,0 +1,113 @@
+"""Shared fixtures: settings in a temp dir, stores on both backends, a core with a
+movable clock, and one FAQ engine per session (building it is the slow part)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from core.config import Settings, load_settings
+from core.faq_engine import FaqEngine
+from core.faq_loader import load_faq
+from core.service import SupportCore
+from core.storage import Store
+from core.storage.postgres import PostgresStore
+from core.storage.sqlite import SQLiteStore
+
+PG_DSN = os.environ.get("WALLETDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+class Clock:
+    """A clock tests move by hand."""
+
+    def __init__(self, start: float = 1_790_000_000.0) -> None:  # a Wednesday, 14:13 UTC
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class RecordingCodeSender:
+    """Keeps codes in memory so a test can play the user who received them."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, object]] = []
+
+    async def send_code(self, **kw: object) -> None:
+        self.sent.append(kw)
+
+    @property
+    def last_code(self) -> str:
+        return str(self.sent[-1]["code"])
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def make_settings(tmp_path: Path, **env: str) -> Settings:
+    base = {"WALLETDESK_DATA_DIR": str(tmp_path), "WALLETDESK_SECRET_KEY": "test-secret",
+            "WALLETDESK_SUPPORT_HOURS": "mon-sun 00:00-23:59"}
+    base.update(env)
+    return load_settings(base)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+async def _pg_store() -> PostgresStore:
+    store = PostgresStore(PG_DSN, schema=f"t_{uuid.uuid4().hex[:12]}")
+    try:
+        await store.open()
+    except Exception as exc:  # say so loudly: the PostgreSQL suite must not pass quietly
+        pytest.fail(f"PostgreSQL is not answering at {PG_DSN}: {exc}", pytrace=False)
+    return store
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    if request.param == "sqlite":
+        s: Store = SQLiteStore(tmp_path / "test.db")
+        await s.open()
+        yield s
+        await s.close()
+    else:
+        pg = await _pg_store()
+        yield pg
+        await pg.drop_schema()
+        await pg.close()
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    s = SQLiteStore(tmp_path / "test.db")
+    await s.open()
+    yield s
+    await s.close()
+
+
+@pytest.fixture(scope="session")
+def faq_engine() -> FaqEngine:
+    return FaqEngine(load_faq(None))
+
+
+@pytest.fixture
+def code_sender() -> RecordingCodeSender:
+    return RecordingCodeSender()
+
+
+@pytest.fixture
+async def core(settings: Settings, sqlite_store: SQLiteStore, faq_engine: FaqEngine, clock: Clock,
+               code_sender: RecordingCodeSender) -> SupportCore:
+    return SupportCore(settings, sqlite_store, faq_engine, code_sender=code_sender, clock=clock)
