@@ -132,48 +132,38 @@ class _Model:
     def __init__(self, texts: Sequence[str], labels: np.ndarray, n_classes: int) -> None:
         self.n_classes = n_classes
         self.features = _Featurizer()
-        self.examples = self.features.fit_transform(texts)
-        self.example_labels = labels
+        examples = self.features.fit_transform(texts)
+        # Examples sorted by class, stored transposed, so the per-class maximum
+        # of cosine similarities is one sparse product plus one reduceat.
+        order = np.argsort(labels, kind="stable")
+        self.examples_t = examples[order].T.tocsr()
+        sorted_labels = labels[order]
+        self.class_starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+        self.start_classes = sorted_labels[self.class_starts]
         present = np.unique(labels)
         self.classes = present
         if len(present) >= 2:
             svm = LinearSVC(C=0.5, class_weight=None)
-            svm.fit(self.examples, labels)
+            svm.fit(examples, labels)
             coef = svm.coef_ if len(present) > 2 else np.vstack([-svm.coef_, svm.coef_])
             icpt = svm.intercept_ if len(present) > 2 else np.array([-svm.intercept_[0], svm.intercept_[0]])
         else:  # one class only: every question scores the same
-            coef = np.zeros((1, self.examples.shape[1]), dtype=np.float32)
+            coef = np.zeros((1, examples.shape[1]), dtype=np.float32)
             icpt = np.zeros(1)
         # Dense (features x classes) weights: one sparse-dense product per question.
         self.coef_t = np.ascontiguousarray(coef.T, dtype=np.float32)
         self.intercept = icpt.astype(np.float32)
-        # Class-membership matrix to take a max of cosines per class.
-        self.onehot = sparse.csr_matrix(
-            (np.ones(len(labels), dtype=np.float32), (np.arange(len(labels)), labels)),
-            shape=(len(labels), n_classes),
-        )
 
     def scores(self, texts: Sequence[str]) -> list[_Scores]:
         feats = self.features.transform(texts)
         dec_present = np.asarray(feats @ self.coef_t) + self.intercept
         decision = np.full((len(texts), self.n_classes), -5.0, dtype=np.float32)
         decision[:, self.classes] = dec_present
-        sims = (feats @ self.examples.T).tocsr()
-        nearest = _max_per_class(sims, self.example_labels, self.n_classes)
+        sims = (feats @ self.examples_t).toarray()
+        nearest = np.zeros((len(texts), self.n_classes), dtype=np.float32)
+        nearest[:, self.start_classes] = np.maximum.reduceat(sims, self.class_starts, axis=1)
         lengths = np.log1p([len(t) for t in texts])
         return [_Scores(decision[i], nearest[i], float(lengths[i])) for i in range(len(texts))]
-
-
-def _max_per_class(sims: sparse.csr_matrix, labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """For each row of (questions x examples) similarities, the max per class."""
-    out = np.zeros((sims.shape[0], n_classes), dtype=np.float32)
-    for i in range(sims.shape[0]):
-        lo, hi = sims.indptr[i], sims.indptr[i + 1]
-        if lo == hi:
-            continue
-        # np.maximum.at keeps the largest similarity per class label.
-        np.maximum.at(out[i], labels[sims.indices[lo:hi]], sims.data[lo:hi])
-    return out
 
 
 def _candidate_features(s: _Scores, cls: int) -> np.ndarray:

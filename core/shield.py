@@ -29,8 +29,9 @@ What is detected (``ShieldFinding.kind``)
 
     So a phrase with a *wrong checksum or one mistyped word* is still flagged
     (a user who pasted their phrase with a typo has still leaked it).  A
-    mistyped word is a token of 4+ letters within one edit (insert, delete,
-    substitute, swap) of a list word; at most one per 12 words is tolerated.
+    mistyped word is a token of 3-9 letters within one edit (insert, delete,
+    substitute, swap) of a list word; at most one per 12 words is tolerated
+    (it counts as an everyday word, so it never helps chat look random).
     Fewer than 12 words is never a phrase.
 
     Chinese policy.  The Chinese lists are the 2048 most frequent characters,
@@ -43,7 +44,7 @@ What is detected (``ShieldFinding.kind``)
       per 12 is tolerated as a typo;
     * *dense* text (no separators, e.g. ``典午邵牺层流衰廷贡爹和抚``) is flagged
       only for a 12/15/18/21/24-character window with a valid checksum that
-      also looks random: ``m = mean(log(rank + 10))`` must be >= 5.0 and
+      has no punctuation inside and also looks random: ``m = mean(log(rank + 10))`` must be >= 5.0 and
       ``m - 4 * (share of adjacent pairs that occur inside a dictionary
       word)`` must be >= 4.4 (rank = position in the frequency-ordered list;
       the word dictionary is jieba's).  Measured: ~1 in 20,000 random
@@ -345,7 +346,7 @@ def _checksum_ok(indices: list[int]) -> bool:
 
 
 def _en_near_miss(word: str) -> bool:
-    if not 4 <= len(word) <= 9:
+    if not 3 <= len(word) <= 9:
         return False
     en = _WORDS[_EN]
     if word in _EN_DEL1:
@@ -473,10 +474,13 @@ def _eval_zh(toks: list[_Tok], run: list[int], idx: list[int]) -> list[tuple[int
             if i - seg_lo >= _MIN_WORDS and idx[seg_lo:i].count(-1) * _MIN_WORDS <= i - seg_lo:
                 out.append((seg_lo, i - 1))
             seg_lo = i
-    # Dense (or mixed) text: checksum-valid windows that also look random.
+    # Dense text: checksum-valid windows that also look random.  Punctuation
+    # inside a window (，。) means prose, not a pasted phrase.
     for lo, hi in _exact_stretches(idx):
         for s, n in _exact_windows(idx, lo, hi):
             if any(a <= s and s + n - 1 <= b for a, b in out):
+                continue
+            if any(toks[p].gap and not toks[p].gap.isspace() for p in run[s + 1 : s + n]):
                 continue
             if _zh_looks_random(idx[s : s + n]):
                 out.append((s, s + n - 1))

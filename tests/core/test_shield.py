@@ -452,3 +452,52 @@ def test_secret_never_logged(caplog: pytest.LogCaptureFixture) -> None:
     for rec in caplog.records:
         msg = rec.getMessage()
         assert k not in msg and phrase.split()[0] not in msg.split()
+
+
+# ---------------------------------------------------------------- regressions / policy edges
+
+
+def test_bip39_test_vector_abandon_about() -> None:
+    text = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+    res = scan(text)
+    assert res.leak and res.redacted == MARKERS[KIND_SEED_PHRASE]
+
+
+@pytest.mark.parametrize("typo", ("aandon", "abadnon", "abandonn", "xbandon"))
+def test_mistyped_first_word_after_chat_words(typo: str) -> None:
+    words = MNEMO["english"].generate(128).split()
+    words[0] = typo
+    res = scan("restore fails with: " + " ".join(words) + " ?")
+    assert res.leak and not has_list_run(res.redacted, "english", 11)
+
+
+def test_three_letter_typo_in_numbered_phrase() -> None:
+    words = MNEMO["english"].generate(128).split()
+    words[5] = "ned"  # "need" with a letter missing
+    text = " ".join(f"{i}. {w}" for i, w in enumerate(words, 1))
+    assert scan(text).leak
+
+
+@pytest.mark.parametrize("text", (
+    "亲，你们这快递还在常熟，帮忙催催快递，拜托你了亲",
+    "深圳天气比较热，请帮忙早一点安排，谢谢",
+    "不小心把申请撤销了，还能换吗",
+    "这款跟我上俩次买的很相似，我穿着不满意",
+))
+def test_chinese_prose_with_punctuation_not_flagged(text: str) -> None:
+    assert_clean(text)
+
+
+def test_spaced_chinese_with_bad_checksum_flagged_dense_not() -> None:
+    wl = MNEMO["chinese_simplified"].wordlist
+    rng = random.Random(3)
+    chars = [wl[rng.randrange(2048)] for _ in range(12)]
+    assert scan(" ".join(chars)).leak  # nobody chats one spaced character at a time
+
+
+def test_redaction_keeps_surrounding_text() -> None:
+    k = secrets.token_hex(32)
+    res = scan(f"hello, my key is {k}, thanks!")
+    assert res.redacted == f"hello, my key is {MARKERS[KIND_PRIVATE_KEY_HEX]}, thanks!"
+    f = res.findings[0]
+    assert (f.start, f.end) == (17, 17 + 64)

@@ -247,6 +247,11 @@ class _Connection:
         self.compressor = _Compressor(compress)
         self.lock = asyncio.Lock()
         self.session: _Session | None = None
+        self.closed_by_sim = False
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed_by_sim = True
+        await self.ws.close(code=code, message=reason.encode())
 
     async def send(self, payload: JSON) -> None:
         async with self.lock:
@@ -397,7 +402,7 @@ class DiscordSim:
 
     async def stop(self) -> None:
         for conn in list(self._connections):
-            await conn.ws.close(code=1001, message=b"simulator stopping")
+            await conn.close(1001, "simulator stopping")
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -1253,6 +1258,7 @@ class DiscordSim:
             await conn.send({"op": OP_HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms,
                                                   "_trace": ["discord-sim"]}, "s": None, "t": None})
             async for msg in ws:
+                print("MSG", msg.type, str(msg.data)[:40])
                 if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                     try:
                         payload = json.loads(msg.data)
@@ -1264,8 +1270,12 @@ class DiscordSim:
                     break
         finally:
             self._connections.discard(conn)
-            if conn.session is not None and conn.session.conn is conn:
-                conn.session.conn = None
+            session = conn.session
+            if session is not None and session.conn is conn:
+                session.conn = None
+                print("CLOSE CODE", ws.close_code, conn.closed_by_sim)
+                if ws.close_code in (1000, 1001) and not conn.closed_by_sim:
+                    self._sessions.pop(session.id, None)  # a clean client close ends the session
         return ws
 
     async def _on_gateway_payload(self, conn: _Connection, payload: JSON) -> None:
@@ -1319,7 +1329,7 @@ class DiscordSim:
             await conn.send({"op": OP_INVALID_SESSION, "d": False, "s": None, "t": None})
             return
         if session.conn is not None and session.conn is not conn:
-            await session.conn.ws.close(code=4000, message=b"Session resumed elsewhere.")
+            await session.conn.close(4000, "Session resumed elsewhere.")
         session.conn = conn
         conn.session = session
         last = int(data.get("seq") or 0)
@@ -1378,7 +1388,7 @@ class DiscordSim:
     async def disconnect_gateway(self, code: int = 4000, reason: str = "simulated disconnect") -> None:
         """Close every gateway connection with ``code`` (4000 = resumable: discord.py RESUMEs)."""
         for conn in list(self._connections):
-            await conn.ws.close(code=code, message=reason.encode())
+            await conn.close(code, reason)
 
     async def send_reconnect(self) -> None:
         """Send op 7 RECONNECT: the client closes and RESUMEs."""

@@ -663,10 +663,10 @@ class SlackSim:
         app_url: str,
         action_id: str,
         value: str | None = None,
-        *,
-        user: str,
-        channel: str,
+        user: str = "",
+        channel: str = "",
         message_ts: str | None = None,
+        *,
         block_id: str | None = None,
         action_type: str = "button",
         text: str | None = None,
@@ -679,6 +679,8 @@ class SlackSim:
         With ``message_ts`` the stored message is included and ``block_id`` / button
         text are looked up from its blocks when not given.
         """
+        if not user or not channel:
+            raise ValueError("block_action needs user and channel")
         base, trigger_id, response_id = self._interaction_base(user, channel)
         message = self._find(channel, message_ts) if message_ts else None
         found_block, found_el = self._find_action(message, action_id)
@@ -715,7 +717,6 @@ class SlackSim:
         app_url: str,
         callback_id: str,
         message: JSONDict | str,
-        *,
         user: str,
         channel: str,
     ) -> SlackDelivery:
@@ -763,11 +764,12 @@ class SlackSim:
         app_url: str,
         command: str,
         text: str = "",
-        *,
-        user: str,
-        channel: str,
+        user: str = "",
+        channel: str = "",
     ) -> SlackDelivery:
         """POST a signed, form-encoded slash command invocation."""
+        if not user or not channel:
+            raise ValueError("slash_command needs user and channel")
         base, trigger_id, response_id = self._interaction_base(user, channel)
         form = {
             "token": self.verification_token,

@@ -334,3 +334,14 @@ async def test_auto_sharded_client_uses_gateway_bot(sim: DiscordSim) -> None:
     finally:
         await client.close()
         await asyncio.wait_for(task, timeout=3)
+
+
+async def test_restarted_bot_identifies_fresh(sim: DiscordSim) -> None:
+    async with running(new_client()):
+        assert sim.connected
+    assert not sim.connected
+    second = new_client()
+    async with running(second):
+        assert len(sim.identifies) == 2 and len(sim._sessions) == 1
+        await sim.user_message(sim.channel_id, "after restart", author_id=2)
+        await sim.wait_for(lambda: second.events["message"])
