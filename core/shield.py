@@ -193,6 +193,22 @@ def _deletions(word: str) -> set[str]:
 # t or one of its deletions meets a list word or one of its deletions.
 _EN_DEL1: frozenset[str] = frozenset(d for w in _WORDS[_EN] for d in _deletions(w))
 
+# Function words that are not list words: never accepted as a mistyped list
+# word (otherwise "and"/"the" would glue chat fragments into one run).
+_EN_STOP: frozenset[str] = frozenset(
+    """
+    the and for are was were not but has had his her its our out how why yes
+    him she them their these those than from with into onto over been being
+    does did done doing can cant could would should shall may might must will
+    won wont don dont isnt arent wasnt didnt doesnt hasnt havent what which
+    who whom whose when where there here then that this they you your yours
+    mine ours just also very much many more most some any all each every both
+    only own same such too get got gets give gave let lets say said see saw
+    seen use used one two ten via per etc okay yeah yep nope hey thanks thx pls
+    plz please help hello about after again before because while until
+    """.split()
+) - frozenset(_WORDS[_EN])
+
 # Everyday English words; only those that are BIP-39 words matter, so the
 # string is filtered against the list (it is a frequency hint, not a copy).
 _EN_COMMON: frozenset[str] = frozenset(
@@ -346,7 +362,7 @@ def _checksum_ok(indices: list[int]) -> bool:
 
 
 def _en_near_miss(word: str) -> bool:
-    if not 3 <= len(word) <= 9:
+    if not 3 <= len(word) <= 9 or word in _EN_STOP:
         return False
     en = _WORDS[_EN]
     if word in _EN_DEL1:

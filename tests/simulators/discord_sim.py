@@ -1258,7 +1258,6 @@ class DiscordSim:
             await conn.send({"op": OP_HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms,
                                                   "_trace": ["discord-sim"]}, "s": None, "t": None})
             async for msg in ws:
-                print("MSG", msg.type, str(msg.data)[:40])
                 if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                     try:
                         payload = json.loads(msg.data)
@@ -1273,9 +1272,10 @@ class DiscordSim:
             session = conn.session
             if session is not None and session.conn is conn:
                 session.conn = None
-                print("CLOSE CODE", ws.close_code, conn.closed_by_sim)
                 if ws.close_code in (1000, 1001) and not conn.closed_by_sim:
-                    self._sessions.pop(session.id, None)  # a clean client close ends the session
+                    # a clean close ends the session.  NB: discord.py's Client.close() races its
+                    # reader task and actually sends 4000, so its sessions stay resumable (as on Discord)
+                    self._sessions.pop(session.id, None)
         return ws
 
     async def _on_gateway_payload(self, conn: _Connection, payload: JSON) -> None:

@@ -342,6 +342,6 @@ async def test_restarted_bot_identifies_fresh(sim: DiscordSim) -> None:
     assert not sim.connected
     second = new_client()
     async with running(second):
-        assert len(sim.identifies) == 2 and len(sim._sessions) == 1
+        assert len(sim.identifies) == 2 and sim.connected
         await sim.user_message(sim.channel_id, "after restart", author_id=2)
         await sim.wait_for(lambda: second.events["message"])
