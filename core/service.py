@@ -122,6 +122,12 @@ class SupportCore:
         template = self.link_templates.get(platform)
         return template.format(ticket_id=ticket_id) if template else ""
 
+    async def ticket_for_desk_ref(self, desk_ref: str) -> Ticket | None:
+        """The ticket whose desk root message is ``desk_ref`` (a Slack thread ts)."""
+        async with self.store.transaction() as tx:
+            found = await tx.ticket_by_desk_ref(desk_ref)
+        return found
+
     # the user side -----------------------------------------------------------
 
     async def handle_message(self, msg: InboundMessage) -> Outcome:

@@ -193,6 +193,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "shield.kind.private_key_hex": {"en": "private key", "zh": "私钥"},
     "shield.kind.wif": {"en": "private key", "zh": "私钥"},
     "shield.kind.xprv": {"en": "extended private key", "zh": "扩展私钥"},
+    "dm.fallback": {
+        "en": "{name}, I have a private message for you. Open a chat with me: {link}",
+        "zh": "{name}，我有一条私信给你。请点此与我私聊：{link}",
+    },
     # errors
     "error.too_long": {
         "en": "Your message is too long ({length} characters; the limit is {limit}). Please shorten it.",

@@ -178,6 +178,10 @@ class SqlTx:
         cols = ", ".join(f"{name} = ?" for name in fields)
         await self._c.execute(f"UPDATE tickets SET {cols} WHERE id = ?", (*fields.values(), ticket_id))
 
+    async def ticket_by_desk_ref(self, desk_ref: str) -> Ticket | None:
+        row = await self._c.fetchone("SELECT * FROM tickets WHERE desk_ref = ?", (desk_ref,))
+        return row_to_ticket(row) if row else None
+
     async def active_ticket_for(self, user_keys: Sequence[str]) -> Ticket | None:
         marks = ", ".join("?" for _ in user_keys)
         row = await self._c.fetchone(

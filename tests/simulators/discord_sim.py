@@ -36,12 +36,26 @@ read at request / connect time, so set them before ``client.start()``::
 * ``on_ready`` fires ``guild_ready_timeout`` seconds (default 2 s) after the last
   GUILD_CREATE; pass ``guild_ready_timeout=0.1`` to ``discord.Client`` in tests.
 
-Injecting events: :meth:`DiscordSim.user_message`, :meth:`DiscordSim.slash_command`,
-:meth:`DiscordSim.message_context_command`, :meth:`DiscordSim.disconnect_gateway`.
-Failures: :meth:`DiscordSim.fail` (N times) and :meth:`DiscordSim.fail_for` (a time window).
-Records: :meth:`messages_in`, :attr:`interaction_responses`, :attr:`original_responses`,
-:attr:`followups`, :attr:`deleted`, :meth:`dm_channel_for`, :attr:`threads`,
-:attr:`thread_members`, :attr:`registered_commands`, :attr:`calls`.
+Simulator API (all ids accepted as int or str; payloads use Discord's str ids)
+-----------------------------------------------------------------------------
+World: ``bot_id``, ``application_id``, ``guild_id``, ``channel_id`` (#general),
+``moderator_role_id``, ``everyone_role_id``, ``owner_id``; ``add_guild``, ``add_channel``,
+``add_user``, ``open_dm(user_id)``, ``block_dms(user_id)``, ``set_bot_permissions``.
+Inject: ``await user_message(...)``, ``await slash_command(...)``,
+``await message_context_command(...)``, ``await dispatch(event, data)`` (any raw event:
+duplicates, malformed payloads), ``await disconnect_gateway(code=4000)``,
+``await send_reconnect()``, ``await invalidate_sessions()``.
+Failures: ``fail(route, status=429, times=1, retry_after=0.5)``, ``fail_for(seconds, status)``.
+Records: ``messages_in(channel_id)``, ``message(id)``, ``interaction_responses[iid]``,
+``original_responses[iid]``, ``followups[iid]``, ``deleted``, ``dm_channel_for(user_id)``,
+``threads``, ``thread_members``, ``registered_commands[None | guild_id]``, ``calls`` /
+``calls_to("POST /channels")``, ``identifies``, ``resumes``, ``gateway_queries``.
+Waiting: ``await wait_for(predicate)``, ``await wait_for_message(channel_id, predicate)``,
+``await wait_until_ready()``.
+
+Wire quirks discord.py depends on: JSON responses must carry exactly
+``Content-Type: application/json`` (no charset) or discord.py treats them as text;
+a 429 without a ``Via`` header is taken for a Cloudflare ban and raised, not retried.
 
 Fidelity notes: gateway intents are honoured (no MESSAGE_CREATE without
 GUILD_MESSAGES / DIRECT_MESSAGES; guild message content is blanked without
