@@ -87,6 +87,9 @@ class App:
         if unknown:
             raise ConfigError(f"unknown adapter {unknown[0]!r}; available: {', '.join(sorted(factories))}")
         self.adapters = [factories[n](self.core) for n in names]
+        if not any(getattr(a, "is_desk", False) for a in self.adapters) and "console" in factories:
+            # no staff desk configured: desk lines go to the terminal rather than nowhere
+            self.adapters.append(factories["console"](self.core))
         for adapter in self.adapters:
             if getattr(adapter, "is_desk", False):
                 adapter.claim_desk()
@@ -110,7 +113,8 @@ class App:
         if self.role in ("all", "worker"):
             self._tasks.append(asyncio.create_task(self.worker.run(), name="outbox"))
             self._tasks.append(asyncio.create_task(self._timers(), name="timers"))
-        if self.role in ("all", "web") and any(getattr(a, "web_routes", None) for a in self.adapters) or self.role == "web":
+        console_only = all(a.name == "console" for a in self.adapters)
+        if self.role == "web" or (self.role == "all" and not console_only):
             await self._start_web()
 
     async def _timers(self) -> None:
@@ -166,6 +170,10 @@ class App:
             return
         if self.worker is not None:
             self.worker.stop()
+        outbox = [t for t in self._tasks if t.get_name() == "outbox"]
+        if outbox:
+            # let in-flight deliveries record their outcome, so nothing is sent twice after a restart
+            await asyncio.wait(outbox, timeout=15)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

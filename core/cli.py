@@ -88,7 +88,7 @@ async def _run(settings: Settings, adapters: list[str] | None, role: str) -> Non
     service = App(settings, adapters=adapters, role=role)
     async with service:
         console = next((a for a in service.adapters if a.name == "console"), None)
-        if console is not None and len(service.adapters) == 1:
+        if console is not None and all(a.name == "console" for a in service.adapters):
             assert service.worker is not None
 
             async def drain() -> None:
@@ -104,10 +104,7 @@ async def _run(settings: Settings, adapters: list[str] | None, role: str) -> Non
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        if console is not None:
-            await console.chat()
-        else:
-            await stop.wait()
+        await stop.wait()
 
 
 # faq -------------------------------------------------------------------------

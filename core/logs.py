@@ -26,8 +26,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False)
 
 
+class RedactSecrets(logging.Filter):
+    """Last line of defence: a record that would carry a recovery phrase or key
+    (a library logging a raw payload, say) is rewritten before it is emitted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from core.shield import scan
+
+        message = record.getMessage()
+        result = scan(message)
+        if result.leak:
+            record.msg, record.args = result.redacted, None
+        return True
+
+
 def setup_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactSecrets())
     if sys.stderr.isatty():
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     else:

@@ -1,0 +1,5 @@
+"""Telegram adapter (python-telegram-bot)."""
+
+from adapters.telegram.adapter import TelegramAdapter
+
+__all__ = ["TelegramAdapter"]

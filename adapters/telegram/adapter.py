@@ -1,0 +1,265 @@
+"""Telegram adapter: python-telegram-bot in, core calls through, outbox deliveries out.
+
+Development uses long polling; with ``WALLETDESK_PUBLIC_URL`` and
+``TELEGRAM_WEBHOOK_SECRET`` set it registers a webhook and serves it on the
+``web`` process, checking Telegram's secret-token header. Each update is
+processed once: the core refuses a repeated ``update_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from telegram import Bot, Message, ReplyParameters, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+from adapters.telegram.translate import chat_ref, inbound
+from core.errors import DeliveryError, InvalidInput, RetryLater, WalletdeskError
+from core.i18n import t
+from core.models import Delivery, DeliveryResult, InboundMessage, UserRef
+from core.ratelimit import ChatRateLimiter
+from core.text import split_text
+
+if TYPE_CHECKING:
+    from core.config import Settings
+    from core.service import SupportCore
+
+__all__ = ["TelegramAdapter"]
+
+_LOGGER = logging.getLogger(__name__)
+
+TEXT_LIMIT = 4096
+WEBHOOK_PATH = "/telegram/webhook"
+_ADMIN_CACHE_SECONDS = 300.0
+
+
+class TelegramAdapter:
+    name = "telegram"
+    platform = "telegram"
+    is_desk = False
+
+    def __init__(self, core: "SupportCore") -> None:
+        self.core = core
+        settings = core.settings
+        assert settings.telegram_bot_token is not None
+        self._token = settings.telegram_bot_token.get_secret_value()
+        builder = ApplicationBuilder().token(self._token)
+        if settings.telegram_api_base_url:
+            base = settings.telegram_api_base_url.rstrip("/")
+            builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+        if self._webhook_mode:
+            builder = builder.updater(None)
+        self.app: Application = builder.build()
+        self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | filters.CAPTION), self._on_message))
+        self.app.add_error_handler(self._on_error)
+        self.limiter = ChatRateLimiter((30, 1.0), (1, 1.0), (20, 60.0), scale=settings.rate_limit_scale)
+        self.moderators = {str(m) for m in settings.telegram_moderators}
+        self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
+        self.connected = False
+        self.username = ""
+        self.bot_id = 0
+
+    @staticmethod
+    def configured(settings: "Settings") -> bool:
+        return settings.telegram_bot_token is not None
+
+    @property
+    def _webhook_mode(self) -> bool:
+        s = self.core.settings
+        return bool(s.public_url and s.telegram_webhook_secret)
+
+    @property
+    def bot(self) -> Bot:
+        return self.app.bot
+
+    # lifecycle ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.app.initialize()
+        me = self.bot.bot
+        self.username, self.bot_id = me.username or "", me.id
+        self.core.link_templates["telegram"] = f"https://t.me/{self.username}?start=ticket_{{ticket_id}}"
+        await self.app.start()
+        if self._webhook_mode:
+            s = self.core.settings
+            assert s.public_url and s.telegram_webhook_secret
+            await self.bot.set_webhook(
+                url=s.public_url.rstrip("/") + WEBHOOK_PATH, secret_token=s.telegram_webhook_secret.get_secret_value(),
+                allowed_updates=["message"],
+            )
+        else:
+            assert self.app.updater is not None
+            await self.app.updater.start_polling(allowed_updates=["message"], drop_pending_updates=False,
+                                                 poll_interval=0.0, timeout=10)
+        self.connected = True
+        _LOGGER.info("telegram: connected as @%s", self.username)
+
+    async def stop(self) -> None:
+        self.connected = False
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    # inbound -------------------------------------------------------------------
+
+    async def _is_moderator(self, chat_id: int, user_id: int) -> bool:
+        if str(user_id) in self.moderators:
+            return True
+        cached = self._admins.get((chat_id, user_id))
+        if cached and time.monotonic() - cached[1] < _ADMIN_CACHE_SECONDS:
+            return cached[0]
+        try:
+            member = await self.bot.get_chat_member(chat_id, user_id)
+            is_admin = member.status in ("administrator", "creator")
+        except TelegramError:
+            is_admin = False
+        self._admins[(chat_id, user_id)] = (is_admin, time.monotonic())
+        return is_admin
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.from_user is None or message.from_user.is_bot:
+            return
+        text = (message.text or "").strip()
+        command = text.split()[0].split("@")[0].lower() if text.startswith("/") else ""
+        if command == "/escalate":
+            await self._escalate(update, message, text)
+            return
+        if command == "/verify" and message.entities:
+            target = self._mentioned_user(message)
+            if target is not None:
+                lang = "zh" if (message.from_user.language_code or "").startswith("zh") else "en"
+                await self._reply_now(message, self.core.check_staff(target[1], lang, user_key=target[0]))
+                return
+        await self.core.handle_message(inbound(update, message, bot_id=self.bot_id, username=self.username))
+
+    @staticmethod
+    def _mentioned_user(message: Message) -> tuple[str, str] | None:
+        for entity in message.entities:
+            if entity.type == "text_mention" and entity.user is not None:
+                return f"telegram:{entity.user.id}", entity.user.full_name
+        return None
+
+    async def _escalate(self, update: Update, message: Message, text: str) -> None:
+        assert message.from_user is not None
+        lang = "zh" if (message.from_user.language_code or "").startswith("zh") else "en"
+        target = message.reply_to_message
+        if target is None or target.from_user is None or message.chat.type == "private":
+            await self._reply_now(message, t("escalate.need_reply", lang))
+            return
+        if not await self._is_moderator(message.chat_id, message.from_user.id):
+            await self._reply_now(message, t("escalate.not_moderator", lang))
+            return
+        note = text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else ""
+        target_msg = InboundMessage(
+            event_key=f"telegram:msg:{target.chat_id}:{target.message_id}",
+            user=UserRef("telegram", str(target.from_user.id)), chat=chat_ref(target),
+            text=target.text or target.caption or "", message_id=str(target.message_id),
+            display_name=target.from_user.full_name, locale=target.from_user.language_code,
+        )
+        try:
+            await self.core.escalate(moderator=UserRef("telegram", str(message.from_user.id)), target=target_msg,
+                                     note=note, event_key=f"telegram:update:{update.update_id}", is_moderator=True)
+        except InvalidInput as exc:
+            await self._reply_now(message, t(exc.key or "error.generic", lang))
+
+    async def _reply_now(self, message: Message, text: str) -> None:
+        """Direct answers to a command (not state changes), sent without the outbox."""
+        try:
+            await self.limiter.acquire(str(message.chat_id), is_group=message.chat.type != "private")
+            await message.reply_text(text, do_quote=message.chat.type != "private")
+        except TelegramError as exc:
+            _LOGGER.warning("telegram: direct reply failed: %s", type(exc).__name__)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        err = context.error
+        if isinstance(err, WalletdeskError):
+            _LOGGER.warning("telegram: update rejected: %s", err)
+        else:
+            _LOGGER.error("telegram: update handler failed: %s", type(err).__name__, exc_info=err)
+
+    # webhook (web process) ------------------------------------------------------------
+
+    def web_routes(self) -> list[web.RouteDef]:
+        return [web.post(WEBHOOK_PATH, self._webhook)] if self._webhook_mode else []
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        secret = self.core.settings.telegram_webhook_secret
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if secret is None or not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
+            return web.Response(status=401, text="bad secret token")
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self.bot)
+        except (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, ValueError):
+            return web.Response(status=400, text="malformed update")
+        if update is None:
+            return web.Response(status=400, text="malformed update")
+        await self.app.process_update(update)
+        return web.Response(text="ok")
+
+    # deliveries ----------------------------------------------------------------------
+
+    async def deliver(self, delivery: Delivery, *, desk_ref: str | None = None) -> DeliveryResult:
+        try:
+            if delivery.action == "send":
+                return await self._send(int(delivery.chat_id), delivery.payload, delivery.thread_id)
+            if delivery.action == "dm":
+                return await self._dm(delivery)
+            if delivery.action == "delete":
+                try:
+                    await self.bot.delete_message(int(delivery.chat_id), int(str(delivery.payload["message_id"])))
+                except BadRequest as exc:
+                    if "not found" not in str(exc).lower():
+                        raise
+                return DeliveryResult()
+        except RetryAfter as exc:
+            retry = exc.retry_after
+            seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
+            raise RetryLater("telegram 429", retry_after=seconds) from None
+        except (BadRequest, Forbidden) as exc:  # BadRequest is a NetworkError subclass: test it first
+            raise DeliveryError(f"telegram refused: {exc}") from None
+        except (TimedOut, NetworkError) as exc:
+            raise RetryLater(f"telegram unavailable: {type(exc).__name__}") from None
+        except TelegramError as exc:
+            raise DeliveryError(f"telegram error: {exc}") from None
+        raise DeliveryError(f"telegram cannot {delivery.action!r}")
+
+    async def _send(self, chat_id: int, payload: dict[str, Any], thread_id: str | None) -> DeliveryResult:
+        text = str(payload.get("text", ""))
+        reply_to = payload.get("reply_to")
+        last: Message | None = None
+        for n, chunk in enumerate(split_text(text, TEXT_LIMIT)):
+            await self.limiter.acquire(str(chat_id), is_group=chat_id < 0)
+            # plain text: no parse_mode, so user-supplied markup is never interpreted
+            last = await self.bot.send_message(
+                chat_id, chunk,
+                reply_parameters=ReplyParameters(int(str(reply_to)), allow_sending_without_reply=True)
+                if reply_to and n == 0 else None,
+                message_thread_id=int(thread_id) if thread_id else None,
+                disable_web_page_preview=True,
+            )
+        return DeliveryResult(external_id=str(last.message_id) if last else None)
+
+    async def _dm(self, delivery: Delivery) -> DeliveryResult:
+        user_id = int(str(delivery.payload["user_id"]))
+        try:
+            # a private chat's id is the user's id
+            return await self._send(user_id, delivery.payload, None)
+        except Forbidden:
+            fallback = delivery.payload.get("fallback_chat_id")
+            if not fallback:
+                raise
+            link = f"https://t.me/{self.username}?start=help"
+            name = str(delivery.payload.get("name") or "")
+            text = "\n".join(t("dm.fallback", lang, name=name, link=link).strip() for lang in ("en", "zh"))
+            return await self._send(int(str(fallback)), {"text": text}, None)
