@@ -1,0 +1,55 @@
+"""House rules that a reviewer would otherwise have to remember."""
+
+from __future__ import annotations
+
+import ast
+import string
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from core.i18n import CATALOG
+
+ROOT = Path(__file__).resolve().parents[1]
+PLATFORM_LIBS = {"telegram", "discord", "slack_bolt", "slack_sdk"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0] if node.module.split(".")[0] != "adapters" else node.module)
+    return names
+
+
+def test_core_imports_no_platform_library_and_no_adapter() -> None:
+    for path in (ROOT / "core").rglob("*.py"):
+        bad = {n for n in _imports(path) if n in PLATFORM_LIBS or n.startswith("adapters")}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_adapters_import_only_core_and_their_own_platform() -> None:
+    own = {"telegram": {"telegram"}, "discord": {"discord"}, "slack": {"slack_bolt", "slack_sdk"}, "console": set()}
+    for name, allowed in own.items():
+        for path in (ROOT / "adapters" / name).rglob("*.py"):
+            imported = _imports(path)
+            others = (PLATFORM_LIBS - allowed) & imported
+            foreign = {n for n in imported if n.startswith("adapters.") and not n.startswith(f"adapters.{name}")}
+            assert not others and not foreign, f"{path.relative_to(ROOT)} imports {others | foreign}"
+
+
+def test_adapters_are_declared_as_entry_points() -> None:
+    names = {ep.name for ep in entry_points(group="walletdesk.adapters")}
+    assert {"console", "telegram", "discord", "slack"} <= names
+
+
+def test_every_message_has_english_and_chinese_with_the_same_placeholders() -> None:
+    fmt = string.Formatter()
+    for key, versions in CATALOG.items():
+        assert set(versions) == {"en", "zh"}, key
+        en = {f for _, f, _, _ in fmt.parse(versions["en"]) if f}
+        zh = {f for _, f, _, _ in fmt.parse(versions["zh"]) if f}
+        assert en == zh, key
+        assert versions["zh"] != versions["en"] or not any(c.isalpha() for c in versions["en"]), key
