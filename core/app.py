@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from core import shield
 from core.config import Settings
 from core.errors import ConfigError
 from core.faq_engine import FaqEngine
@@ -78,6 +79,7 @@ class App:
             self.store = await open_store(self.settings.resolved_database_url)
         if self.faq is None:
             self.faq = await asyncio.to_thread(build_faq, self.settings)
+        await asyncio.to_thread(shield.warm_up)  # dictionary load off the first message's path
         self.core = SupportCore(self.settings, self.store, self.faq, code_sender=code_sender_for(self.settings))
         factories = discover_adapters()
         names = self.wanted

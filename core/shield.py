@@ -22,7 +22,7 @@ What is detected (``ShieldFinding.kind``)
 
     * the run is numbered (digits in at least half of its gaps);
     * some 12-word window of the run looks random: at most 5 of its 12 words
-      are everyday English words (``_EN_COMMON``; a random phrase has ~0.3 of
+      are everyday English words (``_EN_COMMON``, 112 words; a random phrase has ~0.7 of
       them, a sentence mostly consists of them);
     * a 12/15/18/21/24-word window has a valid BIP-39 checksum and at most
       half of the run is everyday words.
@@ -32,6 +32,8 @@ What is detected (``ShieldFinding.kind``)
     mistyped word is a token of 3-9 letters within one edit (insert, delete,
     substitute, swap) of a list word; at most one per 12 words is tolerated
     (it counts as an everyday word, so it never helps chat look random).
+    Function words that are not list words ("the", "and", "are", "most") are
+    typo candidates only between commas/newlines/numbers, never in prose.
     Fewer than 12 words is never a phrase.
 
     Chinese policy.  The Chinese lists are the 2048 most frequent characters,
@@ -239,6 +241,7 @@ _TOKEN_RE = re.compile(rf"[A-Za-z]+|[{_CJK}]")
 # script (é, кириллица, かな) or a masked key (\x00).
 _GAP_BREAK_RE = re.compile(r"[^\W\d_]|\x00")
 _HAS_DIGIT_RE = re.compile(r"\d")
+_STRUCT_GAP_RE = re.compile(r"[,;|\n\d、，；]")
 _CJK_RE = re.compile(rf"[{_CJK}]")
 _NUM_PREFIX_RE = re.compile(r"(?:[#(（\[]\s*)?\d{1,3}\s*[.)）\]:：、．-]?\s*$")
 
@@ -362,7 +365,7 @@ def _checksum_ok(indices: list[int]) -> bool:
 
 
 def _en_near_miss(word: str) -> bool:
-    if not 3 <= len(word) <= 9 or word in _EN_STOP:
+    if not 3 <= len(word) <= 9:
         return False
     en = _WORDS[_EN]
     if word in _EN_DEL1:
@@ -491,12 +494,26 @@ def _eval_zh(toks: list[_Tok], run: list[int], idx: list[int]) -> list[tuple[int
                 out.append((seg_lo, i - 1))
             seg_lo = i
     # Dense text: checksum-valid windows that also look random.  Punctuation
-    # inside a window (，。) means prose, not a pasted phrase.
-    for lo, hi in _exact_stretches(idx):
+    # inside a window (，。) means prose, not a pasted phrase, so stretches are
+    # cut there before any checksum is computed.
+    stretches: list[tuple[int, int]] = []
+    lo: int | None = None
+    for i, p in enumerate(run):
+        if idx[i] < 0:  # typo candidate: no checksum possible across it
+            if lo is not None and i - lo >= _MIN_WORDS:
+                stretches.append((lo, i))
+            lo = None
+        elif lo is None:
+            lo = i
+        elif toks[p].gap and not toks[p].gap.isspace():  # punctuation: new stretch
+            if i - lo >= _MIN_WORDS:
+                stretches.append((lo, i))
+            lo = i
+    if lo is not None and len(run) - lo >= _MIN_WORDS:
+        stretches.append((lo, len(run)))
+    for lo, hi in stretches:
         for s, n in _exact_windows(idx, lo, hi):
             if any(a <= s and s + n - 1 <= b for a, b in out):
-                continue
-            if any(toks[p].gap and not toks[p].gap.isspace() for p in run[s + 1 : s + n]):
                 continue
             if _zh_looks_random(idx[s : s + n]):
                 out.append((s, s + n - 1))
@@ -532,7 +549,16 @@ def _runs(toks: list[_Tok], lang: str) -> list[tuple[list[int], list[int]]]:
             v = words.get(t.text.lower() if not cjk else t.text, -2)
             if v < 0:
                 if not cjk:
-                    v = -1 if _en_near_miss(t.text.lower()) else -2
+                    low = t.text.lower()
+                    if low in _EN_STOP:
+                        # A function word is a typo candidate only inside list
+                        # structure (commas, newlines, numbering), never in prose.
+                        structured = _STRUCT_GAP_RE.search(t.gap) and (
+                            p + 1 == n or _STRUCT_GAP_RE.search(toks[p + 1].gap)
+                        )
+                        v = -1 if structured and _en_near_miss(low) else -2
+                    else:
+                        v = -1 if _en_near_miss(low) else -2
                 elif t.gap and (p + 1 == n or toks[p + 1].gap):
                     v = -1  # a separated non-list character: typo candidate
         if v == -2:

@@ -96,7 +96,6 @@ WRAPS = (
     "救命 {} 钱不见了",
 )
 
-LONGEST_RUN_CACHE: dict[str, re.Pattern[str]] = {}
 
 
 def has_list_run(text: str, lang: str, n: int = 12) -> bool:
