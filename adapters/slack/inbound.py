@@ -1,0 +1,231 @@
+"""Slack events and interactions -> core calls.
+
+Three sources, one rule each:
+
+* a person's message outside the staff channel is a community / DM message
+  (:meth:`SlackInbound.message` -> ``core.handle_message``);
+* a person's reply in the thread of a ticket's root message in the staff
+  channel is a staff reply (``core.staff_action(..., "reply")``);
+* buttons, the priority select and ``/note`` / ``/ticket`` are staff actions.
+
+Staff are the members of ``SLACK_STAFF_USERS`` when it is set; otherwise anyone
+acting from the staff channel. Refusals and the core's one-line errors go back
+to the staff member as an ephemeral message; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.text import to_plain
+from adapters.slack.translate import (
+    StaffRequest,
+    community_message,
+    message_key,
+    request_from_action,
+    request_from_command,
+    staff_key,
+    staff_thread_reply,
+)
+from core.errors import NotFound, StoreError, WalletdeskError
+from core.i18n import pick_lang, t
+
+if TYPE_CHECKING:
+    from core.service import SupportCore
+
+__all__ = ["Profile", "ProfileCache", "SlackInbound"]
+
+_LOGGER = logging.getLogger(__name__)
+
+_PROFILE_TTL = 3600.0
+_PROFILE_MAX = 5000
+_PROFILE_TIMEOUT = 2.0
+_ERROR_CHARS = 300
+
+Respond = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    display_name: str = ""
+    locale: str | None = None
+
+
+class ProfileCache:
+    """``users.info`` (with locale) per user, cached; a failed lookup is an empty profile."""
+
+    def __init__(self, client: AsyncWebClient, *, ttl: float = _PROFILE_TTL, max_size: int = _PROFILE_MAX) -> None:
+        self.client = client
+        self.ttl = ttl
+        self.max_size = max_size
+        self._cache: OrderedDict[str, tuple[Profile, float]] = OrderedDict()
+
+    async def get(self, user: str) -> Profile:
+        cached = self._cache.get(user)
+        now = time.monotonic()
+        if cached and now - cached[1] < self.ttl:
+            self._cache.move_to_end(user)
+            return cached[0]
+        try:
+            resp = await asyncio.wait_for(self.client.users_info(user=user, include_locale=True), _PROFILE_TIMEOUT)
+            info = resp.get("user") or {}
+        except (SlackApiError, asyncio.TimeoutError, OSError) as exc:
+            _LOGGER.info("slack: users.info failed for a user: %s", type(exc).__name__)
+            return cached[0] if cached else Profile()
+        except Exception as exc:  # a profile is a nicety; never lose the message over it
+            _LOGGER.warning("slack: users.info failed: %s", type(exc).__name__)
+            return cached[0] if cached else Profile()
+        profile_obj = info.get("profile") or {}
+        name = str(profile_obj.get("display_name") or profile_obj.get("real_name") or info.get("real_name")
+                   or info.get("name") or "")
+        profile = Profile(name, info.get("locale") or None)
+        self._cache[user] = (profile, now)
+        if len(self._cache) > self.max_size:
+            self._cache.popitem(last=False)
+        return profile
+
+
+class SlackInbound:
+    """Turns bolt payloads into core calls.
+
+    Args:
+        core: the support core.
+        client: the Web API client (profiles, ephemeral messages).
+        staff_channel: the staff desk's channel id (None: no desk on Slack).
+        staff_users: Slack user ids allowed to act as staff (empty: anyone in the staff channel).
+    """
+
+    def __init__(self, core: "SupportCore", client: AsyncWebClient, *, staff_channel: str | None,
+                 staff_users: set[str]) -> None:
+        self.core = core
+        self.client = client
+        self.staff_channel = staff_channel
+        self.staff_users = staff_users
+        self.profiles = ProfileCache(client)
+
+    # messages ------------------------------------------------------------------------
+
+    async def message(self, event: Mapping[str, Any], *, bot_user_id: str, mention_event: bool = False) -> None:
+        """A message (or app_mention) event. Store errors propagate so that bolt
+        answers 500 and Slack redelivers; the core's event key makes that safe."""
+        channel = event.get("channel")
+        if channel and channel == self.staff_channel:
+            if not mention_event:
+                await self._staff_message(event)
+            return
+        if event.get("user") == bot_user_id:
+            return
+        probe = community_message(event, bot_user_id=bot_user_id, mention_event=mention_event)
+        if probe is None or not probe.text.strip():
+            return
+        # every message reaches the core, addressed or not: the shield and the
+        # impostor check run on all of them (the core decides whether to answer)
+        profile = await self.profiles.get(probe.user.user_id)
+        msg = community_message(event, bot_user_id=bot_user_id, display_name=profile.display_name,
+                                locale=profile.locale, mention_event=mention_event)
+        assert msg is not None
+        try:
+            await self.core.handle_message(msg)
+        except StoreError:
+            raise
+        except WalletdeskError as exc:
+            _LOGGER.warning("slack: message %s rejected: %s", msg.event_key, type(exc).__name__)
+
+    async def _staff_message(self, event: Mapping[str, Any]) -> None:
+        reply = staff_thread_reply(event)
+        if reply is None:
+            return  # top-level chatter in the staff channel
+        thread_ts, ts = reply
+        ticket = await self.core.ticket_for_desk_ref(thread_ts)
+        if ticket is None:
+            return  # a thread that is not a ticket
+        user, channel = str(event["user"]), str(event["channel"])
+        text = to_plain(str(event.get("text") or "")).strip()
+        if not text:
+            return  # a file without words: nothing to relay
+        if not self.is_staff(user):
+            await self.ephemeral(channel, user, t("slack.not_staff", await self._lang(user)), thread_ts=thread_ts)
+            return
+        try:
+            await self.core.staff_action(staff_key(user), ticket.id, "reply", event_key=message_key(channel, ts),
+                                         text=text, source_ref=ts)
+        except WalletdeskError as exc:
+            if isinstance(exc, StoreError) and not isinstance(exc, NotFound):
+                raise
+            await self.ephemeral(channel, user, await self._failure(user, exc), thread_ts=thread_ts)
+
+    # staff actions -----------------------------------------------------------------------
+
+    def is_staff(self, user: str) -> bool:
+        return not self.staff_users or user in self.staff_users
+
+    async def action(self, body: Mapping[str, Any], respond: Respond | None = None) -> None:
+        """A button or the priority select on a ticket's root message (already acked)."""
+        request = request_from_action(body)
+        if request is None:
+            _LOGGER.info("slack: ignored an interaction that is not a ticket action")
+            return
+        await self._staff_request(request, respond)
+
+    async def command(self, form: Mapping[str, Any], respond: Respond | None = None) -> None:
+        """``/note`` or ``/ticket`` (already acked)."""
+        parsed = request_from_command(form)
+        user, channel = str(form.get("user_id", "")), str(form.get("channel_id", ""))
+        if isinstance(parsed, str):
+            await self.ephemeral(channel, user, t(parsed, await self._lang(user)), respond=respond)
+            return
+        await self._staff_request(parsed, respond)
+
+    async def _staff_request(self, req: StaffRequest, respond: Respond | None) -> None:
+        channel = req.channel or self.staff_channel or ""
+        if not self.is_staff(req.user):
+            await self.ephemeral(channel, req.user, t("slack.not_staff", await self._lang(req.user)), respond=respond)
+            return
+        if not self.staff_users and req.channel != self.staff_channel:
+            # without a staff list, being in the staff channel is what makes someone staff
+            await self.ephemeral(channel, req.user, t("slack.staff_channel_only", await self._lang(req.user)),
+                                 respond=respond)
+            return
+        try:
+            await self.core.staff_action(staff_key(req.user), req.ticket_id, req.action, event_key=req.event_key,
+                                         text=req.text, priority=req.priority, to=req.to)
+        except WalletdeskError as exc:
+            await self.ephemeral(channel, req.user, await self._failure(req.user, exc), respond=respond)
+
+    # replies to staff -----------------------------------------------------------------------
+
+    async def _lang(self, user: str) -> str:
+        return pick_lang((await self.profiles.get(user)).locale)
+
+    async def _failure(self, user: str, exc: WalletdeskError) -> str:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        if len(reason) > _ERROR_CHARS:
+            reason = reason[: _ERROR_CHARS - 1] + "…"
+        return t("slack.action_failed", await self._lang(user), error=reason)
+
+    async def ephemeral(self, channel: str, user: str, text: str, *, thread_ts: str | None = None,
+                        respond: Respond | None = None) -> None:
+        """One line only ``user`` sees; through ``response_url`` when the bot cannot
+        post in ``channel``. Failures are logged, never raised."""
+        try:
+            if not channel:
+                raise ValueError("no channel")
+            await self.client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+            return
+        except (SlackApiError, ValueError, asyncio.TimeoutError, OSError) as exc:
+            if respond is None:
+                _LOGGER.warning("slack: ephemeral reply failed: %s", type(exc).__name__)
+                return
+        try:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+        except Exception as exc:  # the staff member just won't see the line
+            _LOGGER.warning("slack: response_url reply failed: %s", type(exc).__name__)
