@@ -1,0 +1,367 @@
+"""Discord adapter: discord.py gateway events in, core calls through, outbox
+deliveries out.
+
+Lifecycle: :meth:`DiscordAdapter.start` logs in over REST, runs the gateway
+(``Client.connect(reconnect=True)``, which resumes after drops) as a background
+task, waits for READY and syncs the application commands. Each message is
+processed once: the core refuses a repeated ``discord:msg:<id>`` event key, so a
+RESUME that replays events is harmless.
+
+Every message the bot sends goes out with ``allowed_mentions`` off (and mentions
+escaped as a second line of defence), so user text can never ping @everyone,
+@here, roles or users. The one exception is the "open a DM with me" notice,
+which may ping exactly the one user it is for.
+
+``DISCORD_API_BASE_URL`` / ``DISCORD_GATEWAY_URL`` point discord.py at another
+server (a simulator in tests) through its class attributes ``Route.BASE`` and
+``DiscordWebSocket.DEFAULT_GATEWAY``; both are process-wide.
+
+One malformed gateway event must not take the bot down: discord.py lets a
+parser error escape its gateway loop, so the client's event parsers are wrapped
+to log and drop such an event (see :func:`_guard_parsers`).
+
+Sharding: this is a plain :class:`discord.Client` on one gateway connection,
+fine up to Discord's 2,500 guilds per shard. A larger bot switches to
+:class:`discord.AutoShardedClient` (it asks ``GET /gateway/bot`` for the shard
+count); nothing else here changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+
+from adapters.discord.commands import CatalogTranslator, SupportCommands
+from adapters.discord.translate import api_base_url, delivery_error, inbound
+from core.errors import ConfigError, DeliveryError, RetryLater, WalletdeskError
+from core.i18n import t
+from core.models import Delivery, DeliveryResult
+from core.ratelimit import ChatRateLimiter
+from core.text import split_text
+
+if TYPE_CHECKING:
+    from core.config import Settings
+    from core.service import SupportCore
+
+__all__ = ["DiscordAdapter", "point_discord_at"]
+
+_LOGGER = logging.getLogger(__name__)
+
+TEXT_LIMIT = 2000
+READY_TIMEOUT = 30.0
+DELIVERY_TIMEOUT = 60.0
+MAX_RATELIMIT_WAIT = 30.0  # discord.py's minimum; a longer 429 becomes RetryLater for the outbox
+_DM_CACHE_SIZE = 10_000
+_NO_MENTIONS = discord.AllowedMentions.none()
+_USER_MESSAGE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+
+
+def point_discord_at(settings: "Settings") -> None:
+    """Aim discord.py's REST and gateway at the configured servers (when set)."""
+    if settings.discord_api_base_url:
+        discord.http.Route.BASE = api_base_url(settings.discord_api_base_url)
+        _LOGGER.info("discord: REST API at %s", discord.http.Route.BASE)
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+        _LOGGER.info("discord: gateway at %s", settings.discord_gateway_url)
+
+
+def _guard_parsers(client: discord.Client) -> None:
+    """Make each gateway event parser drop (and log) an event it cannot parse
+    instead of raising out of discord.py's gateway loop, which would end it.
+
+    ``ConnectionState.parsers`` is discord.py's event-name -> parser table (private,
+    stable since 1.x); the gateway looks parsers up there for every dispatch.
+    """
+    parsers: dict[str, Callable[[Any], None]] = client._connection.parsers  # noqa: SLF001
+
+    def guarded(event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
+        def run(data: Any) -> None:
+            try:
+                parse(data)
+            except Exception as exc:
+                _LOGGER.warning("discord: dropped a malformed %s event (%s)", event, type(exc).__name__)
+        return run
+
+    for event, parse in list(parsers.items()):
+        parsers[event] = guarded(event, parse)
+
+
+class _Client(discord.Client):
+    """A discord.py client that hands its events to the adapter."""
+
+    def __init__(self, adapter: "DiscordAdapter", **options: Any) -> None:
+        super().__init__(**options)
+        self._adapter = adapter
+
+    async def on_ready(self) -> None:
+        self._adapter.connected = True
+
+    async def on_resumed(self) -> None:
+        self._adapter.connected = True
+
+    async def on_disconnect(self) -> None:
+        self._adapter.connected = False
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self._adapter.on_message(message)
+
+
+class DiscordAdapter:
+    """The Discord platform adapter (entry point ``discord``).
+
+    Args:
+        core: the support core.
+        guild_ready_timeout: seconds discord.py waits after the last GUILD_CREATE
+            before READY (tests use a fraction of a second).
+        ready_timeout: how long :meth:`start` waits for the gateway.
+    """
+
+    name = "discord"
+    platform = "discord"
+    is_desk = False
+
+    def __init__(self, core: "SupportCore", *, guild_ready_timeout: float = 2.0,
+                 ready_timeout: float = READY_TIMEOUT) -> None:
+        self.core = core
+        settings = core.settings
+        if not self.configured(settings):
+            raise ConfigError("DISCORD_BOT_TOKEN: required for the Discord adapter")
+        assert settings.discord_bot_token is not None
+        self._token = settings.discord_bot_token.get_secret_value()
+        self.guild_ready_timeout = guild_ready_timeout
+        self.ready_timeout = ready_timeout
+        self.limiter = ChatRateLimiter((50, 1.0), (5, 5.0), scale=settings.rate_limit_scale)
+        self.client: discord.Client | None = None
+        self.commands: SupportCommands | None = None
+        self.tree: discord.app_commands.CommandTree[discord.Client] | None = None
+        self.connected = False
+        self.bot_id = 0
+        self._gateway: asyncio.Task[None] | None = None
+        self._dm_channels: OrderedDict[int, int] = OrderedDict()
+        self._handling: set[asyncio.Task[Any]] = set()
+
+    @staticmethod
+    def configured(settings: "Settings") -> bool:
+        token = settings.discord_bot_token
+        return bool(token and token.get_secret_value())
+
+    # lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Log in, connect the gateway, wait for READY, register the commands."""
+        if self.client is not None:
+            _LOGGER.debug("discord: already started")
+            return
+        point_discord_at(self.core.settings)
+        intents = discord.Intents.none()
+        intents.guilds = intents.guild_messages = intents.dm_messages = intents.message_content = True
+        client = _Client(self, intents=intents, guild_ready_timeout=self.guild_ready_timeout,
+                         max_ratelimit_timeout=MAX_RATELIMIT_WAIT, allowed_mentions=_NO_MENTIONS)
+        _guard_parsers(client)
+        self.client = client
+        self.commands = SupportCommands(self.core, client)
+        self.tree = self.commands.build_tree()
+        try:
+            await client.login(self._token)
+        except discord.LoginFailure:
+            await self.stop()
+            raise ConfigError("DISCORD_BOT_TOKEN: Discord rejected the token") from None
+        except BaseException:
+            await self.stop()
+            raise
+        assert client.user is not None
+        self.bot_id = client.user.id
+        self.core.link_templates["discord"] = f"https://discord.com/users/{self.bot_id}"
+        await self.tree.set_translator(CatalogTranslator())
+
+        self._gateway = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
+        self._gateway.add_done_callback(self._gateway_done)
+        ready = asyncio.create_task(client.wait_until_ready())
+        await asyncio.wait({self._gateway, ready}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED)
+        if not ready.done():
+            ready.cancel()
+            gateway = self._gateway
+            await self.stop()
+            failure = gateway.exception() if gateway.done() and not gateway.cancelled() else None
+            raise WalletdeskError(f"discord: the gateway was not ready within {self.ready_timeout:.0f}s"
+                                  + (f" ({type(failure).__name__})" if failure else "")) from failure
+        try:
+            synced = await self.tree.sync()
+            _LOGGER.info("discord: %d application commands registered", len(synced))
+        except Exception as exc:  # messages still work without the commands
+            _LOGGER.error("discord: could not register the application commands: %s", type(exc).__name__)
+        self.connected = True
+        _LOGGER.info("discord: connected as bot %s", self.bot_id)
+
+    def _gateway_done(self, task: asyncio.Task[None]) -> None:
+        self.connected = False
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            _LOGGER.error("discord: the gateway stopped: %s", type(exc).__name__)
+
+    async def stop(self) -> None:
+        """Close the gateway and the HTTP session; safe to call twice."""
+        self.connected = False
+        client, self.client = self.client, None
+        gateway, self._gateway = self._gateway, None
+        if client is None:
+            return
+        try:
+            await client.close()
+        except Exception:
+            _LOGGER.exception("discord: close failed")
+        # let messages and commands being handled finish before the store goes away
+        pending: set[asyncio.Future[Any]] = set(self._handling)
+        if self.commands is not None:
+            pending |= self.commands.in_flight
+        if pending:
+            await asyncio.wait(pending, timeout=5)
+        if gateway is not None:
+            await asyncio.wait({gateway}, timeout=5)
+            if not gateway.done():
+                gateway.cancel()
+                await asyncio.gather(gateway, return_exceptions=True)
+        _LOGGER.info("discord: stopped")
+
+    # inbound ----------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A gateway MESSAGE_CREATE: a user's message in a guild text channel,
+        thread or DM goes to the core. Never raises."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._handling.add(task)
+        try:
+            author = message.author
+            if author.bot or message.webhook_id is not None or author.id == self.bot_id:
+                return  # includes the bot's own messages, which Discord echoes back
+            if message.type not in _USER_MESSAGE_TYPES:
+                return
+            channel = message.channel
+            if not isinstance(channel, (discord.TextChannel, discord.Thread, discord.DMChannel)):
+                return
+            if isinstance(channel, discord.DMChannel):
+                self._remember_dm(author.id, channel.id)
+                moderator = False
+            else:
+                moderator = isinstance(author, discord.Member) and channel.permissions_for(author).manage_messages
+            outcome = await self.core.handle_message(inbound(message, bot_id=self.bot_id, is_moderator=moderator))
+            _LOGGER.debug("discord: message %s: %s", message.id, outcome.status)
+        except WalletdeskError as exc:
+            _LOGGER.warning("discord: message %s rejected: %s", getattr(message, "id", "?"), type(exc).__name__)
+        except Exception:  # bad input must never kill the gateway
+            _LOGGER.exception("discord: message %s: handler failed", getattr(message, "id", "?"))
+        finally:
+            if task is not None:
+                self._handling.discard(task)
+
+    # deliveries ---------------------------------------------------------------------
+
+    async def deliver(self, delivery: Delivery, *, desk_ref: str | None = None) -> DeliveryResult:
+        """One outbox row: ``send``, ``dm`` or ``delete``.
+
+        Raises:
+            RetryLater: 429, 5xx, timeouts, network trouble, adapter not running.
+            DeliveryError: Discord refused (forbidden, unknown channel, bad request).
+        """
+        client = self.client
+        if client is None or client.is_closed():
+            raise RetryLater("discord: adapter not running", retry_after=5.0)
+        try:
+            async with asyncio.timeout(DELIVERY_TIMEOUT):
+                if delivery.action == "send":
+                    return await self._send(int(delivery.thread_id or delivery.chat_id), delivery.payload)
+                if delivery.action == "dm":
+                    return await self._dm(delivery.payload)
+                if delivery.action == "delete":
+                    return await self._delete(int(delivery.chat_id), int(str(delivery.payload["message_id"])))
+        except DeliveryError:
+            raise
+        except (KeyError, ValueError) as exc:
+            raise DeliveryError(f"discord: malformed {delivery.action} delivery ({type(exc).__name__})") from None
+        except Exception as exc:
+            mapped = delivery_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from None
+        raise DeliveryError(f"discord cannot {delivery.action!r}")
+
+    async def _send(self, channel_id: int, payload: dict[str, object], *,
+                    allowed: discord.AllowedMentions = _NO_MENTIONS, escape: bool = True) -> DeliveryResult:
+        assert self.client is not None
+        text = str(payload.get("text") or "")
+        if escape:
+            text = discord.utils.escape_mentions(text)
+        if not text.strip():
+            raise DeliveryError("discord: empty message")
+        reply_to = payload.get("reply_to")
+        channel = self.client.get_partial_messageable(channel_id)
+        last: discord.Message | None = None
+        for n, chunk in enumerate(split_text(text, TEXT_LIMIT)):
+            reference = None
+            if reply_to and n == 0:
+                reference = discord.MessageReference(message_id=int(str(reply_to)), channel_id=channel_id,
+                                                     fail_if_not_exists=False)
+            await self.limiter.acquire(str(channel_id))
+            last = await channel.send(chunk, allowed_mentions=allowed, reference=reference)  # type: ignore[arg-type]
+        return DeliveryResult(external_id=str(last.id) if last else None)
+
+    async def _dm(self, payload: dict[str, object]) -> DeliveryResult:
+        user_id = int(str(payload["user_id"]))
+        try:
+            return await self._send(await self._dm_channel(user_id), payload)
+        except discord.Forbidden as exc:
+            fallback = payload.get("fallback_chat_id")
+            if not fallback:
+                raise
+            await self._send_fallback(int(str(fallback)), user_id)
+            # the notice went out, the message itself did not: say so, so staff see it
+            raise DeliveryError(f"discord: the user does not accept direct messages (code {exc.code}); "
+                                "asked them in the channel to open one") from None
+
+    async def _send_fallback(self, channel_id: int, user_id: int) -> None:
+        """Ask the user, in the public channel, to open a DM with the bot; it pings
+        that one user and nobody else. The payload has no language: both are sent."""
+        mention = f"<@{user_id}>"
+        link = f"https://discord.com/users/{self.bot_id}"
+        text = "\n".join(t("dm.fallback", lang, name=mention, link=link) for lang in ("en", "zh"))
+        allowed = discord.AllowedMentions(everyone=False, roles=False, replied_user=False,
+                                          users=[discord.Object(user_id)])
+        await self._send(channel_id, {"text": text}, allowed=allowed, escape=False)
+
+    async def _dm_channel(self, user_id: int) -> int:
+        channel_id = self._dm_channels.get(user_id)
+        if channel_id is None:
+            assert self.client is not None
+            channel = await self.client.create_dm(discord.Object(user_id))
+            channel_id = channel.id
+            self._remember_dm(user_id, channel_id)
+        else:
+            self._dm_channels.move_to_end(user_id)
+        return channel_id
+
+    def _remember_dm(self, user_id: int, channel_id: int) -> None:
+        self._dm_channels[user_id] = channel_id
+        self._dm_channels.move_to_end(user_id)
+        while len(self._dm_channels) > _DM_CACHE_SIZE:
+            self._dm_channels.popitem(last=False)
+
+    async def _delete(self, channel_id: int, message_id: int) -> DeliveryResult:
+        assert self.client is not None
+        await self.limiter.acquire(str(channel_id))
+        try:
+            await self.client.http.delete_message(channel_id, message_id)
+        except discord.NotFound:
+            _LOGGER.debug("discord: message %s was already gone", message_id)
+        return DeliveryResult()
