@@ -27,6 +27,9 @@ faq_app = typer.Typer(no_args_is_help=True, help="Ask, evaluate, import and expo
 shield_app = typer.Typer(no_args_is_help=True, help="Find recovery phrases and private keys in text.")
 app.add_typer(faq_app, name="faq")
 app.add_typer(shield_app, name="shield")
+# operations: walletdesk report | purge | faq gaps | user export|forget (core/cli_ops.py)
+from core.cli_ops import mount_ops  # noqa: E402
+mount_ops(app, faq_app)
 
 _err = Console(stderr=True, soft_wrap=True)
 

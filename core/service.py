@@ -264,6 +264,8 @@ class SupportCore:
             return
         match = await self.ask(text, lang)
         outcome.faq = match
+        await tx.record_faq_event(platform=msg.chat.platform, lang=match.lang, entry_id=match.id,
+                                  confidence=match.confidence, answered=match.answered, now=now)
         if match.answered and match.answer:
             body = match.answer
             if match.escalate:

@@ -48,6 +48,13 @@ _TICKET_UPDATABLE = frozenset(
 )
 
 
+# Empties an outbox row's text; a row not yet delivered is dead-lettered rather than sent empty.
+_SCRUB_OUTBOX = (
+    "payload = '{}', last_error = CASE WHEN status = 'pending' THEN 'scrubbed' ELSE last_error END,"
+    " status = CASE WHEN status = 'pending' THEN 'dead' ELSE status END"
+)
+
+
 def row_to_ticket(row: Row) -> Ticket:
     return Ticket(
         id=int(row["id"]),
@@ -242,6 +249,98 @@ class SqlTx:
             "UPDATE ticket_events SET body = NULL WHERE body IS NOT NULL AND ticket_id IN"
             " (SELECT id FROM tickets WHERE state = 'closed' AND closed_at < ?)",
             (closed_before,),
+        )
+
+    # reporting and privacy ---------------------------------------------------
+
+    async def inbound_event_keys(self, since: float, until: float) -> list[str]:
+        """Keys of the inbound events claimed in ``[since, until)`` (the report counts them by platform prefix)."""
+        rows = await self._c.fetchall(
+            "SELECT event_key FROM processed_events WHERE at >= ? AND at < ?", (since, until)
+        )
+        return [r["event_key"] for r in rows]
+
+    async def sent_counts(self, since: float, until: float) -> list[Row]:
+        """Delivered outbox rows in ``[since, until)``: ``platform, action, n``."""
+        return await self._c.fetchall(
+            "SELECT platform, action, COUNT(*) AS n FROM outbox WHERE status = 'sent' AND sent_at >= ? AND sent_at < ?"
+            " GROUP BY platform, action ORDER BY platform, action",
+            (since, until),
+        )
+
+    async def record_faq_event(self, *, platform: str, lang: str, entry_id: str | None, confidence: float,
+                               answered: bool, now: float) -> None:
+        """One FAQ lookup (append-only; no user, no text)."""
+        await self._c.execute(
+            "INSERT INTO faq_events(at, platform, lang, entry_id, confidence, answered) VALUES (?, ?, ?, ?, ?, ?)",
+            (now, platform, lang, entry_id, float(confidence), int(answered)),
+        )
+
+    async def faq_event_counts(self, since: float, until: float) -> list[Row]:
+        """FAQ lookups in ``[since, until)``: ``platform, lang, entry_id, answered, n``."""
+        return await self._c.fetchall(
+            "SELECT platform, lang, entry_id, answered, COUNT(*) AS n FROM faq_events WHERE at >= ? AND at < ?"
+            " GROUP BY platform, lang, entry_id, answered ORDER BY platform, lang, entry_id, answered",
+            (since, until),
+        )
+
+    async def conversations_of(self, user_key: str) -> list[Row]:
+        return await self._c.fetchall(
+            "SELECT chat_key, state, data, updated_at FROM conversations WHERE user_key = ? ORDER BY chat_key",
+            (user_key,),
+        )
+
+    async def scrub_tickets(self, ticket_ids: Sequence[int], *, subject: str, user_key: str | None = None) -> int:
+        """Remove the text of whole tickets (subject, CSAT comment, event bodies, outbox payloads).
+        With ``user_key`` the tickets are also re-owned by that pseudonym, and the private
+        origin chat and message id are dropped; counts, times, category, priority and CSAT stay."""
+        if not ticket_ids:
+            return 0
+        marks = ", ".join("?" for _ in ticket_ids)
+        ids = tuple(ticket_ids)
+        await self._c.execute(
+            f"UPDATE tickets SET subject = ?, csat_comment = NULL WHERE id IN ({marks})", (subject, *ids)
+        )
+        if user_key is not None:
+            await self._c.execute(
+                "UPDATE tickets SET origin_chat = CASE WHEN origin_private = 1 THEN 'forgotten' ELSE origin_chat END,"
+                f" origin_message_id = NULL, user_key = ? WHERE id IN ({marks})",
+                (user_key, *ids),
+            )
+        n = await self._c.execute(
+            f"UPDATE ticket_events SET body = NULL WHERE body IS NOT NULL AND ticket_id IN ({marks})", ids
+        )
+        await self._c.execute(f"UPDATE outbox SET {_SCRUB_OUTBOX} WHERE ticket_id IN ({marks})", ids)
+        return n
+
+    async def rename_event_actor(self, old: str, new: str) -> int:
+        return await self._c.execute("UPDATE ticket_events SET actor = ? WHERE actor = ?", (new, old))
+
+    async def scrub_outbox_chats(self, chat_keys: Sequence[str]) -> int:
+        """Empty the payloads of every outbox row addressed to these chats (a user's private chats)."""
+        if not chat_keys:
+            return 0
+        marks = ", ".join("?" for _ in chat_keys)
+        return await self._c.execute(
+            f"UPDATE outbox SET {_SCRUB_OUTBOX}, chat_id = 'forgotten', chat_key = 'forgotten'"
+            f" WHERE chat_key IN ({marks})",
+            tuple(chat_keys),
+        )
+
+    async def scrub_outbox_mentions(self, needles: Sequence[str]) -> int:
+        """Empty the payloads of outbox rows whose text contains any of ``needles`` (names, user keys)."""
+        n = 0
+        for needle in needles:
+            pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            n += await self._c.execute(
+                f"UPDATE outbox SET {_SCRUB_OUTBOX} WHERE payload <> '{{}}' AND payload LIKE ? ESCAPE '\\'", (pattern,)
+            )
+        return n
+
+    async def forget_event_keys(self, prefix: str) -> int:
+        """Delete processed-event keys that start with ``prefix`` (keys that embed a user key)."""
+        return await self._c.execute(
+            "DELETE FROM processed_events WHERE substr(event_key, 1, ?) = ?", (len(prefix), prefix)
         )
 
     # outbox -------------------------------------------------------------------

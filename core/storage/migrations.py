@@ -102,6 +102,18 @@ MIGRATIONS: list[list[str]] = [
             revoked INTEGER NOT NULL DEFAULT 0)""",
         "CREATE INDEX otp_user ON otp_codes(user_key, created_at)",
     ],
+    # 2: FAQ lookups for reporting (deflection, abstentions); append-only, no user, no text
+    [
+        """CREATE TABLE faq_events (
+            id {pk},
+            at {float} NOT NULL,
+            platform TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            entry_id TEXT,
+            confidence {float} NOT NULL,
+            answered INTEGER NOT NULL)""",
+        "CREATE INDEX faq_events_at ON faq_events(at)",
+    ],
 ]
 
 

@@ -1,0 +1,151 @@
+"""Data-subject requests and retention: export a user, forget a user, purge old transcripts.
+
+What a user *is* here: every account linked to the given one (a person proved
+the link with a one-time code), so export and forget cover all of them.
+
+* :func:`export_user` returns the accounts, the conversation states and every
+  ticket with its public events. One-time codes, their hashes, wallet nonces and
+  staff-internal notes are never included (only the number of notes).
+* :func:`forget_user` deletes the accounts, conversations and codes, and scrubs
+  the text of the user's tickets (subject, CSAT comment, event bodies, the
+  outbox rows that carried them) and of the messages sent to their private
+  chats. Tickets stay, re-owned by a random pseudonym, so counts, times,
+  topics, priorities and CSAT scores still add up in reports.
+* :func:`purge_closed_transcripts` empties the text of tickets closed longer
+  than the retention period ago (``SqlTx.purge_transcripts`` for the event
+  bodies, then subjects and outbox payloads); the tickets keep their owner.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import NotFound
+from core.models import Ticket, UserRef
+from core.storage import SqlTx, Store
+
+__all__ = ["FORGOTTEN_SUBJECT", "PURGED_SUBJECT", "ForgetResult", "PurgeResult", "export_user", "forget_user",
+           "purge_closed_transcripts"]
+
+_LOGGER = logging.getLogger(__name__)
+
+FORGOTTEN_SUBJECT = "[forgotten]"
+PURGED_SUBJECT = "[purged]"
+_CONVERSATION_KEYS = ("question", "category", "ticket_id")  # nothing else in conversation data is exported
+_TICKET_FIELDS = ("id", "state", "priority", "category", "lang", "subject", "created_at", "updated_at",
+                  "first_response_at", "resolved_at", "closed_at", "verified_at", "verified_method", "csat",
+                  "csat_comment")
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetResult:
+    accounts: list[str]
+    tickets: int
+    events_scrubbed: int
+    deliveries_scrubbed: int
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeResult:
+    cutoff: float
+    tickets: int
+    events: int
+
+
+async def export_user(store: Store, user_key: str, *, now: float | None = None) -> dict[str, Any]:
+    """Everything kept about the person behind ``user_key`` (``platform:id``), JSON-ready.
+
+    Raises:
+        ValueError: ``user_key`` is not ``platform:id``.
+        NotFound: nothing is kept about it.
+    """
+    UserRef.parse(user_key)
+    async with store.transaction() as tx:
+        keys = await tx.linked_user_keys(user_key)
+        accounts = [row for key in keys if (row := await tx.get_user(key)) is not None]
+        tickets = await tx.tickets(user_keys=keys)
+        if not accounts and not tickets:
+            raise NotFound(f"nothing is kept about {user_key}")
+        conversations = [
+            {"account": key, "chat": row["chat_key"], "state": row["state"], "updated_at": row["updated_at"],
+             "data": {k: v for k, v in json.loads(row["data"] or "{}").items() if k in _CONVERSATION_KEYS}}
+            for key in keys for row in await tx.conversations_of(key)
+        ]
+        exported_tickets = [await _ticket(tx, ticket, set(keys)) for ticket in tickets]
+    return {
+        "user": user_key,
+        "exported_at": time.time() if now is None else now,
+        "accounts": [
+            {"account": r["user_key"], "platform": r["platform"], "user_id": r["user_id"],
+             "display_name": r["display_name"], "lang": r["lang"], "created_at": r["created_at"]}
+            for r in accounts
+        ],
+        "conversations": conversations,
+        "tickets": exported_tickets,
+    }
+
+
+async def _ticket(tx: SqlTx, ticket: Ticket, own_keys: set[str]) -> dict[str, Any]:
+    events = await tx.events(ticket.id)
+    out: dict[str, Any] = {name: getattr(ticket, name) for name in _TICKET_FIELDS}
+    out["state"] = ticket.state.value
+    out["priority"] = ticket.priority.value
+    out["account"] = ticket.user.key
+    out["platform"] = ticket.origin.platform
+    out["events"] = [{"kind": e.kind, "by": "you" if e.actor in own_keys else "support", "text": e.body, "at": e.at}
+                     for e in events if not e.internal]
+    out["internal_notes"] = sum(e.internal for e in events)
+    return out
+
+
+async def forget_user(store: Store, user_key: str) -> ForgetResult:
+    """Erase the person behind ``user_key`` and every account linked to it (see module doc).
+
+    Raises:
+        ValueError: ``user_key`` is not ``platform:id``.
+        NotFound: nothing is kept about it.
+    """
+    UserRef.parse(user_key)
+    alias = f"forgotten:{secrets.token_hex(6)}"
+    async with store.transaction() as tx:
+        keys = await tx.linked_user_keys(user_key)
+        accounts = {key: row for key in keys if (row := await tx.get_user(key)) is not None}
+        tickets = await tx.tickets(user_keys=keys)
+        if not accounts and not tickets:
+            raise NotFound(f"nothing is kept about {user_key}")
+        refs = [UserRef.parse(key) for key in keys]
+        chats = {f"{r.platform}:dm:{r.user_id}" for r in refs}
+        chats |= {f"{t.origin.platform}:{t.origin.chat_id}" for t in tickets if t.origin.is_private}
+        names = {row["display_name"] for row in accounts.values() if len(row["display_name"] or "") >= 3}
+        events = await tx.scrub_tickets([t.id for t in tickets], subject=FORGOTTEN_SUBJECT, user_key=alias)
+        deliveries = await tx.scrub_outbox_chats(sorted(chats))
+        deliveries += await tx.scrub_outbox_mentions(sorted(names | set(keys)))
+        for key in keys:
+            await tx.rename_event_actor(key, alias)
+            await tx.forget_event_keys(f"impostor:{key}:")
+            await tx.delete_user(key)
+    _LOGGER.info("forgot %d account(s) and %d ticket(s) as %s", len(keys), len(tickets), alias)
+    return ForgetResult(keys, len(tickets), events, deliveries)
+
+
+async def purge_closed_transcripts(store: Store, older_than_days: float, *, now: float | None = None) -> PurgeResult:
+    """Empty the text of tickets closed more than ``older_than_days`` days before ``now``.
+
+    Raises:
+        ValueError: a negative retention.
+    """
+    if older_than_days < 0:
+        raise ValueError(f"retention must be 0 days or more, got {older_than_days}")
+    cutoff = (time.time() if now is None else now) - older_than_days * 86400
+    async with store.transaction() as tx:
+        events = await tx.purge_transcripts(cutoff)
+        old = [t.id for t in await tx.tickets(states=["closed"])
+               if t.closed_at is not None and t.closed_at < cutoff and t.subject != PURGED_SUBJECT]
+        await tx.scrub_tickets(old, subject=PURGED_SUBJECT)
+    _LOGGER.info("purged the transcripts of %d closed ticket(s) (%d messages)", len(old), events)
+    return PurgeResult(cutoff, len(old), events)
