@@ -1,0 +1,201 @@
+"""Fault injection for the scale-out setup; one JSON line per fault, each ending
+with an exact count of inbound messages received vs delivered at the sink.
+
+    a  kill_worker      kill -9 of one of 2 PostgreSQL workers in the middle of 10,000 relays; a
+                        supervisor restarts it and the platform redelivers what was not acknowledged
+    b  sink_429_500     the sink answers 429 (Retry-After) and 500 for 30 s during a relay burst
+    c  pg_restart       PostgreSQL restarted (pg_ctlcluster ... restart) during a relay burst
+    d  duplicate_x3     the same inbound events delivered to 3 processes at once (PostgreSQL and SQLite)
+
+Every relay is one user's DM to their open ticket, relayed to the desk thread
+``desk:<ticket>``; a user's relays are sent one after another, so the sink can
+check per-chat order. "received" = inbound events the store accepted (rows in
+processed_events); "delivered" = distinct inbound tokens the sink accepted;
+"duplicates" = outbox rows the sink accepted more than once.
+
+Usage (project root; c needs root for pg_ctlcluster)::
+
+    .venv/bin/python benchmarks/faults.py                 # a b c d, about 4 minutes
+    .venv/bin/python benchmarks/faults.py --skip c        # or --only a d
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _scaleout import Cluster, Proc, order_violations  # noqa: E402
+
+KILL_AFTER = 2.5  # seconds into the burst
+LEASE = 5.0  # seconds; the service default is 30 (OutboxWorker.lease_seconds)
+RELAY_TOKEN = re.compile(r"^zqp(\d+)r(\d+)k(\d+)$")
+
+
+def token_order(chats: dict[str, list[list[Any]]]) -> tuple[int, int]:
+    """(desk chats checked, chats where a user's relays arrived out of the order sent)."""
+    checked = bad = 0
+    for chat, rows in chats.items():
+        if not chat.startswith("desk:"):
+            continue
+        ks = [int(m.group(3)) for _rid, tok in rows if tok and (m := RELAY_TOKEN.match(tok))]
+        if not ks:
+            continue
+        checked += 1
+        dedup = [k for i, k in enumerate(ks) if i == 0 or k != ks[i - 1]]
+        if dedup != sorted(set(dedup)):
+            bad += 1
+    return checked, bad
+
+
+async def account(cluster: Cluster, results: list[dict[str, Any]], *, fault: str, expected: int,
+                  t0: float, extra: dict[str, Any]) -> dict[str, Any]:
+    dump = await cluster.sink.get("/dump")
+    received_rows = await cluster.db.query(
+        "SELECT event_key FROM processed_events WHERE event_key LIKE 'tg:zqp%r%k%' OR event_key LIKE 'tg:zqd%'")
+    received = {r["event_key"][3:] for r in received_rows}
+    tokens = dump["token_times"]
+    delivered = {t for t in tokens if RELAY_TOKEN.match(t) or t.startswith("zqd")}
+    status = await cluster.db.query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+    _checked, id_bad = order_violations(dump["chats"], "desk:")
+    chats_checked, tok_bad = token_order(dump["chats"])
+    outcomes: dict[str, int] = {}
+    errors: dict[str, int] = {}
+    for r in results:
+        for k, v in r["outcomes"].items():
+            outcomes[k] = outcomes.get(k, 0) + v
+        for k, v in r["errors"].items():
+            errors[k] = errors.get(k, 0) + v
+    token_dups = sum(int(v[2]) - 1 for t, v in tokens.items() if t in delivered and v[2] > 1)
+    return {
+        "benchmark": "faults", "fault": fault, "backend": cluster.db.backend, "sent": expected,
+        "received": len(received), "delivered": len(delivered & received),
+        "lost": len(received - delivered), "delivered_without_receipt": len(delivered - received),
+        "duplicates": dump["duplicate_rows"], "duplicate_user_messages": token_dups,
+        "rejected_by_sink": dump["rejected"], "accepted_by_worker": dump["by_worker"], "outbox": {r["status"]: r["n"] for r in status},
+        "desk_chats_checked": chats_checked, "out_of_order_chats": tok_bad, "out_of_row_order_chats": id_bad,
+        "seconds": round(time.time() - t0, 1), "outcomes": outcomes, "errors": errors, **extra,
+    }
+
+
+async def relay_burst(fault: str, *, users: int, per_user: int, workers: int = 2, timeout: float = 120.0,
+                      inject: Any = None, supervise: bool = False, store: str = "core") -> dict[str, Any]:
+    cluster = await Cluster.start("postgres")
+    try:
+        plan = {"kind": "relays", "users": users, "per_user": per_user}
+        procs = await cluster.spawn(workers, plan, lease=LEASE, supervise=supervise, store=store)
+        await cluster.sink.post("/reset", {})  # count only the burst (ticket openings were drained)
+        expected = users * per_user * workers
+        t0 = time.time()
+        for p in procs:
+            p.send("GO")
+        extra = await inject(cluster, procs) if inject else {}
+        done = await cluster.wait_tokens(expected, timeout)
+        await asyncio.sleep(LEASE + 1.5)  # room for a late redelivery to show up
+        alive = [p for p in cluster.procs if p.p.poll() is None]
+        results = await asyncio.gather(*(p.finish() for p in alive))
+        extra["complete"] = done
+        extra["store"] = store
+        extra["outbox_loop_restarted_by_harness"] = supervise
+        return await account(cluster, results, fault=fault, expected=expected, t0=t0, extra=extra)
+    finally:
+        await cluster.close()
+
+
+async def fault_kill() -> dict[str, Any]:
+    async def inject(cluster: Cluster, procs: list[Proc]) -> dict[str, Any]:
+        await asyncio.sleep(KILL_AFTER)  # mid-burst: inbound still arriving, deliveries in flight
+        victim = procs[1]
+        before = await cluster.sink.get("/stats")
+        victim.kill9()
+        at = before["tokens"]
+        got = await cluster.db.query(
+            "SELECT COUNT(*) AS n FROM processed_events WHERE event_key LIKE 'tg:zqp%r%k%'")
+        leased = await cluster.db.query(
+            "SELECT lease_owner, COUNT(*) AS n FROM outbox WHERE status = 'pending' AND lease_owner IS NOT NULL"
+            " GROUP BY lease_owner")
+        pending = await cluster.db.query("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
+        # the supervisor (systemd / Procfile runner) starts it again; the platform
+        # redelivers every event the dead process had not acknowledged
+        restarted = Proc(cluster.config(1, victim.cfg["plan"], lease=LEASE, autostart=True))
+        cluster.procs.append(restarted)
+        return {"killed_at_seconds": KILL_AFTER, "received_at_kill": got[0]["n"], "delivered_at_kill": at, "delivered_by_worker_before_kill": before["by_worker"],
+                "leased_rows_at_kill": {r["lease_owner"]: r["n"] for r in leased},
+                "pending_rows_at_kill": pending[0]["n"], "lease_seconds": LEASE}
+
+    return await relay_burst("kill_worker", users=250, per_user=20, inject=inject)
+
+
+async def fault_sink() -> dict[str, Any]:
+    async def inject(cluster: Cluster, procs: list[Proc]) -> dict[str, Any]:
+        await cluster.sink.post("/fault", {"seconds": 30, "retry_after": 2})
+        return {"fault_seconds": 30, "retry_after": 2}
+
+    return await relay_burst("sink_429_500", users=100, per_user=10, inject=inject, timeout=150)
+
+
+async def fault_pg_restart(fixed: bool = False) -> dict[str, Any]:
+    async def inject(cluster: Cluster, procs: list[Proc]) -> dict[str, Any]:
+        await asyncio.sleep(1.0)  # mid-burst: inbound still arriving, deliveries in flight
+        got = await cluster.db.query(
+            "SELECT COUNT(*) AS n FROM processed_events WHERE event_key LIKE 'tg:zqp%r%k%'")
+        at = (await cluster.sink.get("/stats"))["tokens"]
+        version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
+        t = time.time()
+        proc = await asyncio.create_subprocess_exec(
+            "pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart",
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        out, _ = await proc.communicate()
+        return {"received_at_restart": got[0]["n"], "delivered_at_restart": at, "restart_rc": proc.returncode, "restart_seconds": round(time.time() - t, 1),
+                "restart_output": out.decode()[-200:].strip()}
+
+    return await relay_burst("pg_restart", users=100, per_user=20, inject=inject, timeout=90,
+                             store="pgfix" if fixed else "core", supervise=fixed)
+
+
+async def fault_dup(backend: str) -> dict[str, Any]:
+    cluster = await Cluster.start(backend)
+    try:
+        n = 1000
+        procs = await cluster.spawn(3, {"kind": "dup", "n": n, "concurrency": 16})
+        t0 = time.time()
+        for p in procs:
+            p.send("GO")
+        await asyncio.gather(*(p.expect("GENERATED", 120) for p in procs))
+        done = await cluster.wait_tokens(n, 60)
+        await asyncio.sleep(1.0)
+        results = await asyncio.gather(*(p.finish() for p in procs))
+        return await account(cluster, results, fault="duplicate_x3", expected=n, t0=t0,
+                             extra={"processes": 3, "copies_per_event": 3, "complete": done})
+    finally:
+        await cluster.close()
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="*", choices="abcd")
+    parser.add_argument("--skip", nargs="*", choices="abcd", default=[])
+    parser.add_argument("--proposed-fixes", action="store_true",
+                        help="c also runs with benchmarks/_pgfix.py and a restarting outbox loop (the proposed core change)")
+    args = parser.parse_args()
+    wanted = [f for f in (args.only or "abcd") if f not in args.skip]
+    runs = {"a": [fault_kill], "b": [fault_sink],
+            "c": [fault_pg_restart] + ([lambda: fault_pg_restart(fixed=True)] if args.proposed_fixes else []),
+            "d": [lambda: fault_dup("postgres"), lambda: fault_dup("sqlite")]}
+    for key in wanted:
+        for run in runs[key]:
+            line = await run()
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
