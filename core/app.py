@@ -120,10 +120,16 @@ class App:
             await self._start_web()
 
     async def _timers(self) -> None:
-        assert self.core is not None
+        assert self.core is not None and self.store is not None
+        last_purge = 0.0
         while True:
             try:
                 await self.core.run_timers()
+                if time.time() - last_purge >= 3600:
+                    from core.privacy import purge_closed_transcripts
+
+                    await purge_closed_transcripts(self.store, self.settings.retention_days)
+                    last_purge = time.time()
             except Exception:  # timers must outlive a bad tick
                 _LOGGER.exception("timer tick failed")
             await asyncio.sleep(30)

@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(8, alias="WALLETDESK_OUTBOX_MAX_ATTEMPTS", gt=0)
     staff_names: CsvList = Field(default_factory=list, alias="WALLETDESK_STAFF_NAMES")
     group_auto_answer: bool = Field(False, alias="WALLETDESK_GROUP_AUTO_ANSWER")
+    retention_days: float = Field(90.0, alias="WALLETDESK_RETENTION_DAYS", ge=0)
     rate_limit_scale: float = Field(1.0, alias="WALLETDESK_RATE_LIMIT_SCALE", gt=0)
 
     # identity

@@ -129,6 +129,10 @@ class OutboxWorker:
                 _LOGGER.warning("outbox: store unavailable (%s); retrying", exc)
                 done = 0
                 await asyncio.sleep(1.0)
+            except Exception:  # the delivery loop must never die
+                _LOGGER.exception("outbox: unexpected error; retrying")
+                done = 0
+                await asyncio.sleep(1.0)
             if done == 0 and not self._stopping:
                 self._wake.clear()
                 try:
@@ -143,7 +147,10 @@ class OutboxWorker:
             claimed = await tx.claim_deliveries(self.owner, now, self.lease_seconds, self.batch)
         if not claimed:
             return 0
-        await asyncio.gather(*(self._deliver(d) for d in claimed))
+        results = await asyncio.gather(*(self._deliver(d) for d in claimed), return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise errors[0]
         return len(claimed)
 
     async def _deliver(self, delivery: Delivery) -> None:

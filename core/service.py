@@ -137,7 +137,9 @@ class SupportCore:
             return Outcome("ignored")
         now = self.clock()
         effects = Effects(f"in:{msg.event_key}")
-        lang_guess = detect_lang(text) if re.search(r"[A-Za-z\u4e00-\u9fff]", text) else None
+        command = _COMMAND_RE.match(text)
+        probe = (command.group(2) or "") if command else text
+        lang_guess = detect_lang(probe) if re.search(r"[A-Za-z\u4e00-\u9fff]", probe) else None
         if len(text) > self.settings.max_message_chars:
             async with self.store.transaction() as tx:
                 if not await tx.claim_event(msg.event_key, now):
@@ -511,7 +513,7 @@ class SupportCore:
                     fields["assignee"] = staff
                 ticket = await self._transition(tx, ticket, "staff_reply", staff, body, now, effects, **fields)
                 send_to_user(effects, ticket, t("ticket.staff_reply", ticket.lang, text=body), ack_ref=source_ref)
-                if action == "canned":
+                if action == "canned" or source_ref is None:  # not typed in the desk thread: show it there
                     effects.desk(self.desk, "desk_post", ticket.id, {"kind": "staff", "text": f"{staff}: {body}"})
             elif action == "note":
                 if not text.strip():

@@ -114,6 +114,8 @@ MIGRATIONS: list[list[str]] = [
             answered INTEGER NOT NULL)""",
         "CREATE INDEX faq_events_at ON faq_events(at)",
     ],
+    # 3: keep outbox claims fast when a backlog builds up
+    ["CREATE INDEX outbox_due ON outbox(status, id)"],
 ]
 
 

@@ -21,6 +21,10 @@ __all__ = ["PostgresStore"]
 
 _LOGGER = logging.getLogger(__name__)
 
+# errors that mean "the connection is gone" (server restart, network): callers see StoreError and retry
+_LOST = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.InternalClientError,
+         asyncpg.exceptions.OperatorInterventionError)
+
 _MIGRATION_LOCK = 0x77616C6C  # advisory lock id: one process migrates at a time
 
 
@@ -125,12 +129,15 @@ class PostgresStore:
             raise StoreError("store is not open")
         try:
             conn = await self._pool.acquire()
-        except (OSError, asyncpg.PostgresError) as exc:
+        except (*_LOST, asyncpg.PostgresError) as exc:
             raise StoreError(f"PostgreSQL unavailable: {exc}") from None
         try:
             async with conn.transaction():
                 yield SqlTx(_PgConnection(conn), skip_locked=True)
-        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+        except _LOST as exc:
             raise StoreError(f"PostgreSQL connection lost: {exc}") from None
         finally:
-            await self._pool.release(conn)
+            try:
+                await self._pool.release(conn)
+            except Exception as exc:  # a broken connection: the pool already dropped it
+                _LOGGER.info("postgres: releasing a broken connection failed: %s", type(exc).__name__)
