@@ -65,6 +65,7 @@ async def test_escalate_claim_reply_note_verify_resolve(sims, tmp_path: Path) ->
         # the ticket appears on the Slack desk
         root = await slack.wait_for_post(STAFF, lambda m: bool(m.blocks) and m.thread_ts is None, timeout=15)
         assert "#1" in root.text or "#1" in str(root.blocks)
+        await slack.wait_for_post(STAFF, lambda m: "frozen" in m.text, thread_ts=root.ts, timeout=15)
 
         # the user continues privately
         await tg.user_message(USER, "/start ticket_1", user_id=USER, chat_type="private", first_name="Alice")
