@@ -111,6 +111,9 @@ class App:
         await self.initialize()
         assert self.worker is not None and self.core is not None
         for adapter in self.adapters:
+            # the web process only serves HTTP: gateways and polling belong to the worker
+            if self.role == "web" and not (getattr(adapter, "web_routes", None) and adapter.web_routes()):
+                continue
             await adapter.start()
         if self.role in ("all", "worker"):
             self._tasks.append(asyncio.create_task(self.worker.run(), name="outbox"))
