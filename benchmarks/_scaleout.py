@@ -249,11 +249,6 @@ class Worker:
             from _direct_sqlite import DirectSQLiteStore  # the measured proposal, see that file
 
             self.store = DirectSQLiteStore(self.cfg["db"].split("///", 1)[1])
-        elif self.cfg.get("store") == "pgfix" and self.cfg["db"].startswith("postgres"):
-            from _pgfix import FixedPostgresStore  # the proposed core change, see that file
-
-            plain = store_for_url(self.cfg["db"])
-            self.store = FixedPostgresStore(plain.dsn, schema=plain.schema)  # type: ignore[attr-defined]
         else:
             self.store = store_for_url(self.cfg["db"])
         await self.store.open()

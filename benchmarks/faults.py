@@ -158,7 +158,7 @@ async def fault_pg_restart(fixed: bool = False) -> dict[str, Any]:
                 "restart_output": out.decode()[-200:].strip()}
 
     return await relay_burst("pg_restart", users=100, per_user=20, inject=inject, timeout=90,
-                             store="pgfix" if fixed else "core", supervise=fixed)
+                             store="core", supervise=fixed)
 
 
 async def fault_dup(backend: str) -> dict[str, Any]:
@@ -184,7 +184,7 @@ async def main() -> int:
     parser.add_argument("--only", nargs="*", choices="abcd")
     parser.add_argument("--skip", nargs="*", choices="abcd", default=[])
     parser.add_argument("--proposed-fixes", action="store_true",
-                        help="c also runs with benchmarks/_pgfix.py and a restarting outbox loop (the proposed core change)")
+                        help="c also runs with a supervised outbox loop")
     args = parser.parse_args()
     wanted = [f for f in (args.only or "abcd") if f not in args.skip]
     runs = {"a": [fault_kill], "b": [fault_sink],

@@ -455,16 +455,19 @@ class SqlTx:
             (user_key, purpose),
         )
 
-    async def live_secret(self, user_key: str, purpose: str, now: float) -> Row | None:
+    async def _live_secret_where(self, column: str, value: str, purpose: str, now: float) -> Row | None:
         row = await self._c.fetchone(
-            "SELECT * FROM otp_codes WHERE user_key = ? AND purpose = ? AND used_at IS NULL AND revoked = 0"
+            f"SELECT * FROM otp_codes WHERE {column} = ? AND purpose = ? AND used_at IS NULL AND revoked = 0"
             " AND expires_at > ? ORDER BY id DESC LIMIT 1",
-            (user_key, purpose, now),
+            (value, purpose, now),
         )
         if row is not None:
             row = dict(row)
             row["data"] = json.loads(row["data"])
         return row
+
+    async def live_secret(self, user_key: str, purpose: str, now: float) -> Row | None:
+        return await self._live_secret_where("user_key", user_key, purpose, now)
 
     async def count_secrets_since(self, user_key: str, purpose: str, since: float) -> int:
         row = await self._c.fetchone(
@@ -489,12 +492,4 @@ class SqlTx:
         return n == 1
 
     async def live_secret_by_hash(self, purpose: str, secret_hash: str, now: float) -> Row | None:
-        row = await self._c.fetchone(
-            "SELECT * FROM otp_codes WHERE purpose = ? AND secret_hash = ? AND used_at IS NULL AND revoked = 0"
-            " AND expires_at > ? ORDER BY id DESC LIMIT 1",
-            (purpose, secret_hash, now),
-        )
-        if row is not None:
-            row = dict(row)
-            row["data"] = json.loads(row["data"])
-        return row
+        return await self._live_secret_where("secret_hash", secret_hash, purpose, now)
