@@ -42,6 +42,8 @@ _GREETINGS = {"hi", "hello", "hey", "hi there", "hello there", "gm", "good morni
 _COMMAND_RE = re.compile(r"^/(\w+)(?:@\w+)?(?:\s+(.*))?$", re.S)
 _RATING_RE = re.compile(r"^\s*([1-5])(?:\s*(?:/\s*5|分|星))?(?:[\s,.:;!，。：；！-]+(.*))?$", re.S)
 
+_FAQ_MEMO_SIZE = 4096
+
 STAFF_ACTIONS = frozenset(
     {"claim", "reply", "note", "canned", "set_priority", "request_verification", "resolve", "close", "reopen", "transfer"}
 )
@@ -103,6 +105,7 @@ class SupportCore:
         self.link_templates: dict[str, str] = {}
         self._wakers: list[Callable[[], None]] = []
         self._staff_skeletons = set(self.roster.names)
+        self._faq_memo: dict[tuple[str, str | None], FaqMatch] = {}
 
     # wiring ----------------------------------------------------------------
 
@@ -282,8 +285,15 @@ class SupportCore:
             reply(t("faq.group_offer_human", lang))
 
     async def ask(self, text: str, lang: str | None = None) -> FaqMatch:
-        """FAQ lookup off the event loop when it is big enough to matter."""
-        return self.faq.ask(text, lang=lang)
+        """FAQ lookup, memoised: communities ask the same few questions over and over."""
+        key = (" ".join(text.split()).casefold(), lang)
+        match = self._faq_memo.get(key)
+        if match is None:
+            match = self.faq.ask(text, lang=lang)
+            if len(self._faq_memo) >= _FAQ_MEMO_SIZE:
+                self._faq_memo.pop(next(iter(self._faq_memo)))
+            self._faq_memo[key] = match
+        return match
 
     async def _command(self, tx: SqlTx, msg: InboundMessage, name: str, arg: str, lang: str, effects: Effects,
                        outcome: Outcome, conv_chat: ChatRef, reply: Callable[[str], None], now: float) -> bool:
