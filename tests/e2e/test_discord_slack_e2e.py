@@ -66,11 +66,27 @@ async def test_discord_user_escalated_and_answered_by_staff(desk, tmp_path: Path
             await dc.wait_for(lambda: (ch := dc.dm_channel_for(user_id)) is not None and any(
                 "new wallet" in m["content"] for m in dc.messages_in(ch)), timeout=20)
 
+            events = proc.base_url + "/slack/events"
+            dm = dc.dm_channel_for(user_id)
+            await slack.slash_command(events, "/note", "#1 INTERNAL-ONLY checked the drainer", user=AGENT, channel=STAFF)
+            await slack.wait_for_post(STAFF, lambda m: "INTERNAL-ONLY" in m.text, thread_ts=root.ts, timeout=15)
+            await slack.block_action(events, "wd_request_verification", "1", user=AGENT, channel=STAFF,
+                                     message_ts=root.ts)
+            code = await codes.wait_code(timeout=15)
+            await dc.wait_for(lambda: any("one-time code" in m["content"] for m in dc.messages_in(dm)), timeout=15)
+            await dc.user_message(dm, code, author_id=user_id)
+            await slack.wait_for(lambda: any(u.ts == root.ts and "verified at" in str(u.blocks)
+                                             for u in slack.updated), timeout=15)
+            await slack.block_action(events, "wd_resolve", "1", user=AGENT, channel=STAFF, message_ts=root.ts)
+            await dc.wait_for(lambda: any("1 (bad) to 5 (great)" in m["content"] for m in dc.messages_in(dm)),
+                              timeout=15)
+            assert not any("INTERNAL-ONLY" in m["content"] for m in dc.messages_in(dm))
+
             phrase = Mnemonic("english").generate(128)
             leaked = await dc.user_message(dc.channel_id, phrase, author_id=user_id)
             await dc.wait_for(lambda: any(d["message_id"] == int(leaked["id"]) for d in dc.deleted), timeout=20)
             assert all(m["allowed_mentions"] == {"parse": []} for m in dc.messages_in(dc.channel_id))
-            assert phrase not in proc.db_dump()
+            assert phrase not in proc.db_dump() and code not in proc.db_dump()
         finally:
             await proc.stop()
 
