@@ -623,18 +623,18 @@ class SupportCore:
                     continue
                 due = sla_due(ticket, targets)
                 window = targets[ticket.priority.value]
-                effects = Effects(f"sla:{ticket.id}")
                 if now >= due and await tx.mark_sla_warned(ticket.id, 2):
+                    effects = Effects(f"sla:{ticket.id}:2")
                     effects.desk(self.desk, "desk_post", ticket.id, {"kind": "system", "text": t(
                         "desk.sla_breach", "en", ticket_id=ticket.id, priority=ticket.priority.value)})
                     effects.desk(self.desk, "desk_upsert", ticket.id, await self._summary(tx, ticket))
-                elif now >= due - 0.2 * window and now < due and await tx.mark_sla_warned(ticket.id, 1):
+                elif due - 0.2 * window <= now < due and await tx.mark_sla_warned(ticket.id, 1):
+                    effects = Effects(f"sla:{ticket.id}:1")
                     effects.desk(self.desk, "desk_post", ticket.id, {"kind": "system", "text": t(
                         "desk.sla_warning", "en", ticket_id=ticket.id, priority=ticket.priority.value,
                         at=datetime.utcfromtimestamp(due).strftime("%H:%M UTC"))})
                 else:
                     continue
-                effects.cause = f"sla:{ticket.id}:{await tx.sla_level(ticket.id)}"
                 fired += await effects.flush(tx, now)
             window = self.settings.reopen_window_hours * 3600
             for ticket in resolved:

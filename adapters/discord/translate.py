@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 
 import aiohttp
 import discord
@@ -97,15 +98,8 @@ def inbound(message: discord.Message, *, bot_id: int, is_moderator: bool = False
 
 
 def target_inbound(message: discord.Message, *, bot_id: int) -> InboundMessage:
-    """The message a moderator escalates, as the core sees a user's message."""
-    return InboundMessage(
-        event_key=f"discord:msg:{message.id}",
-        user=UserRef("discord", str(message.author.id)),
-        chat=chat_ref(message.channel),
-        text=strip_bot_mention(message.content or "", bot_id),
-        message_id=str(message.id),
-        display_name=display_name(message.author),
-    )
+    """The message a moderator escalates, as the core sees a user's message (not addressed to the bot)."""
+    return replace(inbound(message, bot_id=bot_id), addressed=False)
 
 
 def _retry_after(exc: discord.HTTPException) -> float | None:

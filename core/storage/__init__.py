@@ -16,8 +16,8 @@ def store_for_url(url: str) -> Store:
     if parts.scheme in ("sqlite", "sqlite3"):
         from core.storage.sqlite import SQLiteStore
 
-        path = url.split("://", 1)[1]
-        path = path[1:] if path.startswith("/") and not path.startswith("//") else path[1:]
+        # sqlite:///relative.db and sqlite:////absolute.db: drop the one slash after the authority
+        path = url.split("://", 1)[1][1:]
         return SQLiteStore(path or ":memory:")
     if parts.scheme in ("postgres", "postgresql"):
         from core.storage.postgres import PostgresStore

@@ -228,10 +228,6 @@ class SqlTx:
         )
         return n == 1
 
-    async def sla_level(self, ticket_id: int) -> int:
-        row = await self._c.fetchone("SELECT sla_warned FROM tickets WHERE id = ?", (ticket_id,))
-        return int(row["sla_warned"]) if row else 0
-
     async def add_event(self, event: TicketEvent) -> None:
         await self._c.execute(
             "INSERT INTO ticket_events(ticket_id, kind, actor, body, internal, at) VALUES (?, ?, ?, ?, ?, ?)",
