@@ -245,12 +245,10 @@ class Worker:
             "WALLETDESK_DATA_DIR": self.cfg["data_dir"], "WALLETDESK_SECRET_KEY": "bench-secret",
             "WALLETDESK_SUPPORT_HOURS": "mon-sun 00:00-23:59", "WALLETDESK_DATABASE_URL": self.cfg["db"],
         })
-        if self.cfg.get("store") == "direct" and self.cfg["db"].startswith("sqlite"):
-            from _direct_sqlite import DirectSQLiteStore  # the measured proposal, see that file
-
-            self.store = DirectSQLiteStore(self.cfg["db"].split("///", 1)[1])
-        else:
-            self.store = store_for_url(self.cfg["db"])
+        db = self.cfg["db"]
+        if self.cfg.get("store") == "aiosqlite" and db.startswith("sqlite://"):
+            db = "sqlite+aiosqlite://" + db.split("://", 1)[1]  # the threaded driver, for comparison
+        self.store = store_for_url(db)
         await self.store.open()
         self.faq = FaqEngine(load_faq(None))
         if self.cfg.get("faq") == "memo":

@@ -2,8 +2,9 @@
 
 Usage (from the project root)::
 
-    .venv/bin/python benchmarks/faq_bench.py                 # TF-IDF engine (default)
-    .venv/bin/python benchmarks/faq_bench.py --embedder e5   # + multilingual-e5-small
+    .venv/bin/python benchmarks/faq_bench.py                   # the default engine (TF-IDF + WordLlama vectors)
+    .venv/bin/python benchmarks/faq_bench.py --embedder none   # TF-IDF only
+    .venv/bin/python benchmarks/faq_bench.py --embedder e5     # TF-IDF + multilingual-e5-small
     .venv/bin/python benchmarks/faq_bench.py --only banking77_10shot latency
 
 Data comes from ``../shared/data`` relative to the project root and is never
@@ -28,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.faq_embedders import DEFAULT_EMBEDDER  # noqa: E402
 from core.faq_eval import evaluate, read_labelled_csv  # noqa: E402
 
 __all__ = ["main", "stratified_split", "OUT_OF_SCOPE_CHATTER"]
@@ -122,11 +124,7 @@ def bench_abstention(embedder: str | None) -> None:
 def _eval(train: Rows, test: Rows, *, shots: int | None, embedder: str | None) -> dict[str, object]:
     import core.faq_eval as fe
 
-    if embedder:  # evaluate() has no embedder knob; the engine reads it from the environment
-        import os
-
-        os.environ["WALLETDESK_FAQ_EMBEDDER"] = embedder
-    return fe.evaluate(train, test, shots=shots, seed=SEED, threshold=None)
+    return fe.evaluate(train, test, shots=shots, seed=SEED, threshold=None, embedder=embedder or "none")
 
 
 _SERVICE_PROBE = r"""
@@ -187,7 +185,7 @@ print(json.dumps({"entries": len(entries), "n_examples": len(own), "build_s": ro
 def _probe(script: str, embedder: str | None) -> dict[str, object]:
     """Run ``script`` in a fresh process pinned to one CPU core; return its JSON line."""
     env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "PATH": "/usr/bin:/bin", **({"WALLETDESK_FAQ_EMBEDDER": embedder} if embedder else {})}
+           "PATH": "/usr/bin:/bin", "WALLETDESK_FAQ_EMBEDDER": embedder or "none"}
     cmd = ["taskset", "-c", "0", sys.executable, "-c", script, str(ROOT)]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -211,14 +209,15 @@ BENCHMARKS: dict[str, Callable[[str | None], None]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--embedder", choices=["e5"], default=None, help="add sentence embeddings (slower)")
+    parser.add_argument("--embedder", choices=["wordllama", "e5", "none"], default=DEFAULT_EMBEDDER,
+                        help="sentence embeddings added to TF-IDF (default: the engine's default)")
     parser.add_argument("--only", nargs="*", choices=sorted(BENCHMARKS), help="run only these benchmarks")
     args = parser.parse_args(argv)
     if not DATA.is_dir():
         print(json.dumps({"benchmark": "faq", "skipped": f"no data at {DATA}"}))
         return 0
     for name in args.only or list(BENCHMARKS):
-        BENCHMARKS[name](args.embedder)
+        BENCHMARKS[name](None if args.embedder == "none" else args.embedder)
     _LOGGER.debug("peak RSS of the benchmark process: %.0f MB",
                   resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return 0

@@ -136,8 +136,8 @@ async def main() -> int:
     parser.add_argument("--latency-seconds", type=float, default=15.0, help="length of each half-load latency run")
     parser.add_argument("--faq", choices=["real", "memo"], default="real",
                         help="memo: the real engine behind an exact-text memo (excludes the FAQ model's cost)")
-    parser.add_argument("--store", choices=["core", "direct"], default="core",
-                        help="direct: benchmarks/_direct_sqlite.py instead of core SQLiteStore (the proposed fix)")
+    parser.add_argument("--store", choices=["core", "aiosqlite"], default="core",
+                        help="aiosqlite: the sqlite+aiosqlite:// store (statements on aiosqlite's thread) for comparison")
     parser.add_argument("--profile", help="write cProfile stats per worker process to PREFIX.<config>.<i>")
     args = parser.parse_args()
     wanted = args.only or [*CONFIGS, "latency"]

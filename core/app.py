@@ -14,11 +14,12 @@ from core import shield
 from core.config import Settings
 from core.errors import ConfigError
 from core.faq_engine import FaqEngine
+from core.faq_live import FaqLibrary, build_engine
 from core.faq_loader import load_operator_faq
 from core.faq_models import FaqEntry
 from core.identity import CodeSender, ConsoleCodeSender, WebhookCodeSender
 from core.metrics import Metrics
-from core.models import Delivery
+from core.models import Delivery, TicketState
 from core.outbox import OutboxWorker
 from core.platform import discover_adapters
 from core.service import SupportCore
@@ -34,9 +35,8 @@ def load_entries(settings: Settings) -> list[FaqEntry]:
     return load_operator_faq(settings.faq_file, settings.faq_mode)
 
 
-def build_faq(settings: Settings, **kw: Any) -> FaqEngine:
-    return FaqEngine(load_entries(settings), threshold=settings.faq_threshold,
-                     cache_dir=settings.data_dir / "cache", **kw)
+def build_faq(settings: Settings) -> FaqEngine:
+    return build_engine(settings, load_entries(settings))
 
 
 def code_sender_for(settings: Settings) -> CodeSender:
@@ -65,6 +65,7 @@ class App:
         self.store = store
         self.faq = faq
         self.core: SupportCore | None = None
+        self.library: FaqLibrary | None = None
         self.adapters: list[Any] = []
         self.worker: OutboxWorker | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -77,10 +78,15 @@ class App:
             return
         if self.store is None:
             self.store = await open_store(self.settings.resolved_database_url)
+        self.library = FaqLibrary(self.settings, self.store)
         if self.faq is None:
-            self.faq = await asyncio.to_thread(build_faq, self.settings)
+            self.faq = await self.library.load()
+        else:
+            await self.library.adopt(self.faq)
         await asyncio.to_thread(shield.warm_up)  # dictionary load off the first message's path
-        self.core = SupportCore(self.settings, self.store, self.faq, code_sender=code_sender_for(self.settings))
+        self.core = SupportCore(self.settings, self.store, self.faq, code_sender=code_sender_for(self.settings),
+                                metrics=self.metrics)
+        self.core.attach_faq_library(self.library)
         factories = discover_adapters()
         names = self.wanted
         if names is None:
@@ -115,6 +121,9 @@ class App:
             if self.role == "web" and not (getattr(adapter, "web_routes", None) and adapter.web_routes()):
                 continue
             await adapter.start()
+        assert self.library is not None
+        if self.settings.faq_reload_seconds > 0:
+            self._tasks.append(asyncio.create_task(self.library.watch(self.settings.faq_reload_seconds), name="faq"))
         if self.role in ("all", "worker"):
             self._tasks.append(asyncio.create_task(self.worker.run(), name="outbox"))
             self._tasks.append(asyncio.create_task(self._timers(), name="timers"))
@@ -174,6 +183,11 @@ class App:
         self.metrics.outbox_pending.set(stats.get("pending", 0))
         self.metrics.outbox_dead.set(stats.get("dead", 0))
         self.metrics.outbox_age.set(stats.get("oldest_age_seconds", 0))
+        if report["store"]:
+            assert self.store is not None
+            async with self.store.transaction() as tx:
+                counts = await tx.ticket_counts()
+            self.metrics.set_tickets(counts, tuple(s.value for s in TicketState))
         return web.Response(body=self.metrics.render(), content_type="text/plain", charset="utf-8")
 
     async def shutdown(self) -> None:

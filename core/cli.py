@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from core.config import Settings, load_settings
 from core.errors import WalletdeskError
+from core.faq_models import FaqEntry
 from core.logs import setup_logging
 
 __all__ = ["app", "main"]
@@ -124,11 +125,22 @@ def faq_ask(
         _fail("empty question")
     if lang is not None and lang not in ("en", "zh"):
         _fail(f"unknown language {lang!r}; use en or zh")
-    from core.app import build_faq
+    from core.faq_live import build_engine
 
-    engine = build_faq(_settings())
+    settings = _settings()
+    engine = build_engine(settings, _entries_in_use(settings))
     match = engine.ask(text, lang=lang)
     _emit(match.as_json(), as_json)
+
+
+def _entries_in_use(settings: Settings) -> list[FaqEntry]:
+    """Files plus the phrasings staff added through Slack (when the database has any)."""
+    from core.faq_live import entries_in_use
+
+    entries, added = asyncio.run(entries_in_use(settings))
+    if added:
+        _err.print(f"including {added} phrasing(s) staff added (in the database)")
+    return entries
 
 
 @faq_app.command("eval")
@@ -144,29 +156,29 @@ def faq_eval(
     from core.faq_eval import evaluate, read_labelled_csv
 
     test_rows = read_labelled_csv(test)
+    settings = _settings()
     if train is not None:
         train_rows = read_labelled_csv(train)
     else:
         from core.app import load_entries
 
-        settings = _settings()
         train_rows = [(q, e.id) for e in load_entries(settings) for q in e.all_questions()]
         threshold = threshold if threshold is not None else settings.faq_threshold
         unknown = sorted({label for _, label in test_rows} - {label for _, label in train_rows})
         if unknown and len(unknown) == len({label for _, label in test_rows}):
             _fail(f"none of the test labels is an FAQ id (e.g. {unknown[0]!r})")
     with _progress(sys.stderr.isatty(), "evaluating") as progress:
-        result = evaluate(train_rows, test_rows, shots=shots, seed=seed, threshold=threshold, progress=progress)
+        result = evaluate(train_rows, test_rows, shots=shots, seed=seed, threshold=threshold, progress=progress,
+                          embedder=settings.faq_embedder)
     _emit(result, as_json)
 
 
 @faq_app.command("export")
 def faq_export(out: Path = typer.Argument(..., help="Where to write (.yaml or .csv).")) -> None:
-    """Write the FAQ in use (bundled plus the operator's file) to a file."""
-    from core.app import load_entries
+    """Write the FAQ in use (bundled, the operator's file and staff-added phrasings) to a file."""
     from core.faq_loader import export_faq
 
-    entries = load_entries(_settings())
+    entries = _entries_in_use(_settings())
     export_faq(entries, out)
     _err.print(f"wrote {len(entries)} entries to {out}")
 

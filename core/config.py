@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     faq_file: Path | None = Field(None, alias="WALLETDESK_FAQ_FILE")
     faq_mode: Literal["extend", "replace", "only"] = Field("extend", alias="WALLETDESK_FAQ_MODE")
     faq_threshold: float | None = Field(None, alias="WALLETDESK_FAQ_THRESHOLD", ge=0.0, le=1.0)
+    faq_embedder: str = Field("wordllama", alias="WALLETDESK_FAQ_EMBEDDER")
+    # how often each process checks the FAQ file and the staff-added phrasings (0: never)
+    faq_reload_seconds: float = Field(5.0, alias="WALLETDESK_FAQ_RELOAD_SECONDS", ge=0)
 
     # support desk behaviour
     support_hours: str = Field("mon-fri 09:00-18:00", alias="WALLETDESK_SUPPORT_HOURS")
@@ -103,23 +106,44 @@ class Settings(BaseSettings):
     discord_bot_token: SecretStr | None = Field(None, alias="DISCORD_BOT_TOKEN")
     discord_api_base_url: str | None = Field(None, alias="DISCORD_API_BASE_URL")
     discord_gateway_url: str | None = Field(None, alias="DISCORD_GATEWAY_URL")
+    # "" one gateway connection; "auto" (Discord's recommended count) or N: discord.py's sharding
+    discord_shards: str = Field("", alias="DISCORD_SHARDS")
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
     slack_api_base_url: str | None = Field(None, alias="SLACK_API_BASE_URL")
     slack_staff_channel: str | None = Field(None, alias="SLACK_STAFF_CHANNEL")
     slack_staff_users: CsvList = Field(default_factory=list, alias="SLACK_STAFF_USERS")
+    # who may change the FAQ with /faq add (empty: anyone who may act as staff)
+    slack_faq_admins: CsvList = Field(default_factory=list, alias="SLACK_FAQ_ADMINS")
 
-    @field_validator("staff_names", "telegram_moderators", "slack_staff_users", mode="before")
+    @field_validator("staff_names", "telegram_moderators", "slack_staff_users", "slack_faq_admins", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         return _csv_list(value)
+
+    @field_validator("faq_embedder")
+    @classmethod
+    def _embedder(cls, value: str) -> str:
+        from core.faq_embedders import configured_embedder
+
+        return configured_embedder(value) or "none"
 
     @field_validator("support_hours")
     @classmethod
     def _hours(cls, value: str) -> str:
         SupportHours(value)
         return value
+
+    @field_validator("discord_shards")
+    @classmethod
+    def _shards(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value in ("", "auto"):
+            return value
+        if value.isascii() and value.isdigit() and int(value) >= 1:
+            return str(int(value))
+        raise ValueError(f"expected 'auto' or a shard count of at least 1, got {value!r}")
 
     @field_validator("sla_first_response_minutes", "sla_resolution_hours")
     @classmethod

@@ -95,14 +95,17 @@ def evaluate(
     seed: int,
     threshold: float | None,
     progress: Callable[[int, int], None] | None = None,
+    embedder: str | None = None,
 ) -> dict[str, object]:
-    """Train on ``train`` (optionally ``shots`` per label), answer ``test``, report the design's fields."""
+    """Train on ``train`` (optionally ``shots`` per label), answer ``test``, report the design's fields.
+    ``embedder``: as for :class:`FaqEngine` (None: ``WALLETDESK_FAQ_EMBEDDER`` or the default)."""
     if not train:
         raise ValueError("no training rows")
     if not test:
         raise ValueError("no test rows")
     rows = sample_shots(train, shots, seed) if shots else list(train)
-    engine = FaqEngine.from_examples([t for t, _ in rows], [lbl for _, lbl in rows], threshold=threshold)
+    engine = FaqEngine.from_examples([t for t, _ in rows], [lbl for _, lbl in rows], threshold=threshold,
+                                     embedder=embedder)
     known = {lbl for _, lbl in rows}
     preds, conf, latencies = _answer_all(engine, test, progress)
     gold = np.array([lbl for _, lbl in test], dtype=object)

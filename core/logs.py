@@ -10,7 +10,10 @@ import time
 
 from core.config import Settings
 
-__all__ = ["setup_logging"]
+__all__ = ["JsonFormatter", "RedactSecrets", "WithholdPayloads", "setup_logging"]
+
+_OWN_LOGGERS = ("core", "adapters", "__main__")
+_MAX_ARG_CHARS = 120
 
 
 class JsonFormatter(logging.Formatter):
@@ -40,8 +43,42 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class WithholdPayloads(logging.Filter):
+    """Outside debug, a library record's bulky arguments (a raw update, event or
+    response, which holds what users wrote) are replaced by their size: python-
+    telegram-bot, for one, logs a whole unparsable update at CRITICAL."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith(_OWN_LOGGERS) or not record.args:
+            return True
+        args = record.args if isinstance(record.args, tuple) else (record.args,)
+        if any(_bulky(a) for a in args):
+            record.args = tuple(_Withheld(len(repr(a))) if _bulky(a) else a for a in args)
+        return True
+
+
+class _Withheld:
+    __slots__ = ("size",)
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def __repr__(self) -> str:
+        return f"<withheld: {self.size} chars>"
+
+    __str__ = __repr__
+
+
+def _bulky(value: object) -> bool:
+    if isinstance(value, (dict, list, tuple, bytes, bytearray)):
+        return True
+    return isinstance(value, str) and len(value) > _MAX_ARG_CHARS
+
+
 def setup_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    if not settings.debug:
+        handler.addFilter(WithholdPayloads())
     handler.addFilter(RedactSecrets())
     if sys.stderr.isatty():
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

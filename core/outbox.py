@@ -141,61 +141,79 @@ class OutboxWorker:
                     pass
 
     async def run_once(self) -> int:
-        """Deliver one batch; returns how many rows were attempted."""
+        """Deliver one batch; returns how many rows were attempted. Each row's
+        outcome is recorded as soon as its send returns, so one slow platform
+        call never holds the others' marks past their lease."""
         now = self.clock()
         async with self.store.transaction() as tx:
-            claimed = await tx.claim_deliveries(self.owner, now, self.lease_seconds, self.batch)
+            claimed = await tx.claim_deliveries(self.owner, now, self.lease_seconds, self.batch,
+                                                platforms=sorted(self.senders))
+            # a chat's head row only, so no two rows of one ticket's desk thread are in a batch
+            refs = {d.id: await self._desk_ref(tx, d) for d in claimed}
         if not claimed:
             return 0
-        results = await asyncio.gather(*(self._deliver(d) for d in claimed), return_exceptions=True)
+        results = await asyncio.gather(*(self._deliver(d, refs[d.id]) for d in claimed), return_exceptions=True)
         errors = [r for r in results if isinstance(r, BaseException)]
         if errors:
             raise errors[0]
         return len(claimed)
 
-    async def _deliver(self, delivery: Delivery) -> None:
+    async def _deliver(self, delivery: Delivery, desk_ref: str | None) -> None:
+        outcome = await self._send(delivery, desk_ref)
+        async with self.store.transaction() as tx:
+            await self._record(tx, outcome, self.clock())
+        if (outcome.error is None or outcome.retry_at is None) and self.on_result is not None:
+            await _maybe_await(self.on_result(delivery, outcome.error is None, outcome.error, outcome.external))
+
+    @staticmethod
+    async def _desk_ref(tx: SqlTx, delivery: Delivery) -> str | None:
+        if delivery.ticket_id is None or not delivery.action.startswith("desk_"):
+            return None
+        ticket = await tx.get_ticket(delivery.ticket_id)
+        return ticket.desk_ref if ticket else None
+
+    async def _send(self, delivery: Delivery, desk_ref: str | None) -> _Outcome:
+        out = _Outcome(delivery, desk_ref=desk_ref)
         sender = self.senders.get(delivery.platform)
-        desk_ref: str | None = None
-        if delivery.ticket_id is not None and delivery.action.startswith("desk_"):
-            async with self.store.transaction() as tx:
-                ticket = await tx.get_ticket(delivery.ticket_id)
-            desk_ref = ticket.desk_ref if ticket else None
-        error: str | None = None
-        retry_at: float | None = None
-        external: str | None = None
         try:
             if sender is None:
                 raise RetryLater(f"no sender for platform {delivery.platform!r} in this process", retry_after=5.0)
             if delivery.action == "desk_post" and desk_ref is None:
                 raise RetryLater("desk root message not posted yet", retry_after=1.0)
             result = await sender.deliver(delivery, desk_ref=desk_ref)  # type: ignore[attr-defined]
-            external = result.external_id
+            out.external = result.external_id
         except RetryLater as exc:
-            error = str(exc) or "retry later"
+            out.error = str(exc) or "retry later"
             if delivery.attempts + 1 < self.max_attempts:
-                retry_at = self.clock() + backoff_delay(delivery.attempts, exc.retry_after)
+                out.retry_at = self.clock() + backoff_delay(delivery.attempts, exc.retry_after)
         except DeliveryError as exc:
-            error = str(exc) or "refused"
+            out.error = str(exc) or "refused"
         except Exception as exc:  # a sender bug must not kill the worker
             _LOGGER.exception("outbox: sender %s crashed on delivery %d", delivery.platform, delivery.id)
-            error = f"{type(exc).__name__}: {exc}"
+            out.error = f"{type(exc).__name__}: {exc}"
             if delivery.attempts + 1 < self.max_attempts:
-                retry_at = self.clock() + backoff_delay(delivery.attempts, None)
-        now = self.clock()
-        async with self.store.transaction() as tx:
-            if error is None:
-                await tx.mark_sent(delivery.id, self.owner, external, now)
-                if delivery.action == "desk_upsert" and external and desk_ref is None and delivery.ticket_id:
-                    await tx.update_ticket(delivery.ticket_id, desk_ref=external)
-            else:
-                await tx.mark_failed(delivery.id, self.owner, error, retry_at)
-                _LOGGER.warning(
-                    "outbox: delivery %d to %s failed (attempt %d): %s%s", delivery.id, delivery.platform,
-                    delivery.attempts + 1, error, "" if retry_at else " -> dead letter",
-                )
-        final = error is None or retry_at is None
-        if final and self.on_result is not None:
-            await _maybe_await(self.on_result(delivery, error is None, error, external))
+                out.retry_at = self.clock() + backoff_delay(delivery.attempts, None)
+        return out
+
+    async def _record(self, tx: SqlTx, o: _Outcome, now: float) -> None:
+        d = o.delivery
+        if o.error is None:
+            await tx.mark_sent(d.id, self.owner, o.external, now)
+            if d.action == "desk_upsert" and o.external and o.desk_ref is None and d.ticket_id:
+                await tx.update_ticket(d.ticket_id, desk_ref=o.external)
+            return
+        await tx.mark_failed(d.id, self.owner, o.error, o.retry_at)
+        _LOGGER.warning("outbox: delivery %d to %s failed (attempt %d): %s%s", d.id, d.platform, d.attempts + 1,
+                        o.error, "" if o.retry_at else " -> dead letter")
+
+
+@dataclass(slots=True)
+class _Outcome:
+    delivery: Delivery
+    error: str | None = None
+    retry_at: float | None = None
+    external: str | None = None
+    desk_ref: str | None = None
 
 
 async def _maybe_await(value: object) -> None:

@@ -123,6 +123,8 @@ async def forget_user(store: Store, user_key: str) -> ForgetResult:
         chats |= {f"{t.origin.platform}:{t.origin.chat_id}" for t in tickets if t.origin.is_private}
         names = {row["display_name"] for row in accounts.values() if len(row["display_name"] or "") >= 3}
         events = await tx.scrub_tickets([t.id for t in tickets], subject=FORGOTTEN_SUBJECT, user_key=alias)
+        # staff may have taught the FAQ with this person's own words
+        await tx.delete_faq_phrasings_of_tickets([t.id for t in tickets])
         deliveries = await tx.scrub_outbox_chats(sorted(chats))
         deliveries += await tx.scrub_outbox_mentions(sorted(names | set(keys)))
         for key in keys:

@@ -20,10 +20,12 @@ from core import shield
 from core.config import Settings
 from core.errors import CodeRateLimited, DeliveryError, InvalidInput, NotFound, WalletdeskError
 from core.faq_engine import FaqEngine
+from core.faq_live import FaqLibrary, PhrasingAdded
 from core.faq_models import FaqMatch
 from core.i18n import t
 from core.identity import CodeCheck, CodeSender, Identity, StaffRoster, looks_like_code, skeleton
 from core.lang import detect_lang
+from core.metrics import Metrics
 from core.models import ChatRef, Delivery, InboundMessage, Priority, Ticket, TicketEvent, TicketState, UserRef
 from core.outbox import Effects
 from core.relay import desk_summary, dm_chat, send_to_user
@@ -73,6 +75,9 @@ class Outcome:
     ticket_id: int | None = None
     leak: bool = False
     notes: list[str] = field(default_factory=list)
+    leak_kinds: tuple[str, ...] = ()
+    opened: bool = False  # this event opened a new ticket
+    code: str | None = None  # one-time code check: ok | wrong | locked | expired | malformed
 
 
 def _words(text: str) -> str:
@@ -88,11 +93,12 @@ class SupportCore:
         faq: the FAQ engine.
         code_sender: where one-time codes go (webhook, or console in development).
         clock: seconds since the epoch (tests move time forward).
+        metrics: where to count what happened (a private registry when omitted).
     """
 
     def __init__(
         self, settings: Settings, store: Store, faq: FaqEngine, *, code_sender: CodeSender,
-        clock: Callable[[], float] = time.time, server_secret: bytes | None = None,
+        clock: Callable[[], float] = time.time, server_secret: bytes | None = None, metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -106,6 +112,8 @@ class SupportCore:
         self._wakers: list[Callable[[], None]] = []
         self._staff_skeletons = set(self.roster.names)
         self._faq_memo: dict[tuple[str, str | None], FaqMatch] = {}
+        self.metrics = metrics or Metrics()
+        self.faq_library: FaqLibrary | None = None
 
     # wiring ----------------------------------------------------------------
 
@@ -135,6 +143,25 @@ class SupportCore:
 
     async def handle_message(self, msg: InboundMessage) -> Outcome:
         """A user's message from any platform, processed exactly once per event key."""
+        outcome = await self._handle_message(msg)
+        if outcome.status not in ("duplicate", "ignored"):
+            self.metrics.messages_in.labels(msg.chat.platform).inc()
+            self._observe(msg.chat.platform, outcome)
+        return outcome
+
+    def _observe(self, platform: str, outcome: Outcome) -> None:
+        """Count a committed event's effects."""
+        if outcome.faq is not None:
+            result = "answered" if outcome.faq.answered else "abstained"
+            self.metrics.faq.labels(result, outcome.faq.lang).inc()
+        for kind in outcome.leak_kinds:
+            self.metrics.shield.labels(kind).inc()
+        if outcome.opened:
+            self.metrics.tickets_opened.labels(platform).inc()
+        if outcome.code in ("ok", "wrong", "locked", "expired"):
+            self.metrics.otp.labels("verified" if outcome.code == "ok" else "failed").inc()
+
+    async def _handle_message(self, msg: InboundMessage) -> Outcome:
         text = msg.text.strip()
         if not text:
             return Outcome("ignored")
@@ -156,7 +183,7 @@ class SupportCore:
 
         scan = shield.scan(text)
         clean = scan.redacted if scan.leak else text
-        outcome = Outcome("handled", leak=scan.leak)
+        outcome = Outcome("handled", leak=scan.leak, leak_kinds=scan.kinds)
         async with self.store.transaction() as tx:
             if not await tx.claim_event(msg.event_key, now):
                 return Outcome("duplicate")
@@ -295,6 +322,40 @@ class SupportCore:
             self._faq_memo[key] = match
         return match
 
+    # the FAQ while running ---------------------------------------------------
+
+    def use_faq(self, engine: FaqEngine) -> None:
+        """Answer from ``engine`` from now on (a hot reload); memoised answers go."""
+        self.faq = engine
+        self._faq_memo = {}
+        self.metrics.faq_reloads.inc()
+
+    def attach_faq_library(self, library: FaqLibrary) -> None:
+        """Let ``library`` swap this core's FAQ and take staff-added phrasings."""
+        self.faq_library = library
+        library.on_swap = self.use_faq
+
+    def _library(self) -> FaqLibrary:
+        if self.faq_library is None:
+            raise InvalidInput("FAQ editing is not enabled in this process", key="faqadmin.disabled")
+        return self.faq_library
+
+    async def add_faq_phrasing(self, admin: str, entry_id: str, text: str = "", *,
+                               ticket_id: int | None = None) -> PhrasingAdded:
+        """An admin teaches an entry another way to ask (see :meth:`FaqLibrary.add_phrasing`)."""
+        return await self._library().add_phrasing(entry_id, text, actor=admin, ticket_id=ticket_id, now=self.clock())
+
+    async def recent_faq_phrasings(self, limit: int = 10) -> list[dict[str, Any]]:
+        return await self._library().recent_phrasings(limit)
+
+    async def remove_faq_phrasing(self, admin: str, phrasing_id: int) -> dict[str, Any]:
+        """Undo a phrasing an admin added. Raises NotFound (key ``faqadmin.no_phrasing``)."""
+        return await self._library().remove_phrasing(phrasing_id, actor=admin)
+
+    async def reload_faq(self) -> bool:
+        """Rebuild the FAQ from its sources now. Raises FaqFileError on a bad file."""
+        return await self._library().refresh(force=True)
+
     async def _command(self, tx: SqlTx, msg: InboundMessage, name: str, arg: str, lang: str, effects: Effects,
                        outcome: Outcome, conv_chat: ChatRef, reply: Callable[[str], None], now: float) -> bool:
         if name in ("start", "help"):
@@ -369,6 +430,7 @@ class SupportCore:
         if result.outcome is CodeCheck.MALFORMED and not re.fullmatch(r"[\d\s-]+", text):
             return False  # ordinary chat while a code is pending
         outcome.notes.append(f"code {result.outcome.value}")
+        outcome.code = result.outcome.value
         if result.outcome is CodeCheck.OK:
             await tx.set_conversation(msg.user.key, conv_chat.key, "idle", {}, now)
             if result.ticket_id is not None:
@@ -418,6 +480,7 @@ class SupportCore:
         if (origin or msg.chat).is_private:
             effects.send(msg.chat, body, ticket_id=ticket.id)
         outcome.ticket_id = ticket.id
+        outcome.opened = True
         return ticket
 
     async def _relay_user_message(self, tx: SqlTx, ticket: Ticket, msg: InboundMessage, text: str, now: float,
@@ -464,6 +527,7 @@ class SupportCore:
         scan = shield.scan(target.text)
         question = scan.redacted if scan.leak else target.text.strip()
         effects = Effects(f"esc:{event_key}")
+        # no leak_kinds: the message was scanned and counted when it first came in
         outcome = Outcome("handled", leak=scan.leak)
         async with self.store.transaction() as tx:
             if not await tx.claim_event(f"esc:{event_key}", now):
@@ -482,6 +546,7 @@ class SupportCore:
                 )
             await effects.flush(tx, now)
         self._wake()
+        self._observe(target.chat.platform, outcome)
         return outcome
 
     # staff side -------------------------------------------------------------
@@ -568,8 +633,10 @@ class SupportCore:
                 await self.code_sender.send_code(user_key=ticket.user.key, ticket_id=ticket.id, code=code,
                                                  expires_at=expires, purpose="verify")
             except DeliveryError as exc:
+                self.metrics.otp.labels("send_failed").inc()
                 _LOGGER.error("ticket #%d: could not send the one-time code: %s", ticket.id, exc)
                 raise InvalidInput(f"could not send the code: {exc}") from None
+            self.metrics.otp.labels("sent").inc()
         self._wake()
         return ticket
 

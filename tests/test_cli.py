@@ -79,3 +79,30 @@ def test_console_chat_with_piped_input(tmp_path: Path) -> None:
     replies = [line for line in out.stdout.splitlines() if line.startswith("bot>")]
     assert len(replies) == 3
     assert "human" in replies[1] and "OK" in replies[2]
+
+
+def test_faq_ask_and_export_include_phrasings_staff_added(tmp_path: Path) -> None:
+    import asyncio
+
+    from core.storage.sqlite import SQLiteStore
+
+    question = "the zorblax bridge ate my coins"
+    before = json.loads(run("faq", "ask", question, "--json", tmp=tmp_path).stdout)
+    assert not (before["answered"] and before["id"] == "transfer-not-arrived")
+    assert not (tmp_path / "data" / "walletdesk.db").exists()  # asking creates no database
+
+    async def add() -> None:
+        store = SQLiteStore(tmp_path / "data" / "walletdesk.db")
+        await store.open()
+        async with store.transaction() as tx:
+            await tx.add_faq_phrasing(entry_id="transfer-not-arrived", lang="en", text=question,
+                                      added_by="slack:U1", ticket_id=None, now=1.0)
+        await store.close()
+
+    asyncio.run(add())
+    out = run("faq", "ask", question, "--json", tmp=tmp_path)
+    after = json.loads(out.stdout)
+    assert after["id"] == "transfer-not-arrived" and after["answered"] is True
+    assert "1 phrasing" in out.stderr
+    assert run("faq", "export", "out.yaml", tmp=tmp_path).returncode == 0
+    assert question in (tmp_path / "out.yaml").read_text(encoding="utf-8")

@@ -20,10 +20,14 @@ One malformed gateway event must not take the bot down: discord.py lets a
 parser error escape its gateway loop, so the client's event parsers are wrapped
 to log and drop such an event (see :func:`_guard_parsers`).
 
-Sharding: this is a plain :class:`discord.Client` on one gateway connection,
-fine up to Discord's 2,500 guilds per shard. A larger bot switches to
-:class:`discord.AutoShardedClient` (it asks ``GET /gateway/bot`` for the shard
-count); nothing else here changes.
+Sharding: by default a plain :class:`discord.Client` on one gateway connection,
+which Discord allows up to 2,500 guilds. A larger bot must shard, so
+``DISCORD_SHARDS`` (``auto``: the count ``GET /gateway/bot`` recommends, or a
+number) switches to :class:`discord.AutoShardedClient`: all shards run in this one
+process (the ``worker`` role) and share one connection state, so the parser guard
+and the handlers cover every shard. The adapter counts as connected only while
+every shard is up, and IDENTIFYs are spaced ``identify_interval`` (Discord's 5 s)
+apart, so :meth:`DiscordAdapter.start` waits as long as the shards keep coming up.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ _LOGGER = logging.getLogger(__name__)
 
 TEXT_LIMIT = 2000
 READY_TIMEOUT = 30.0
+IDENTIFY_INTERVAL = 5.0  # Discord: one IDENTIFY per 5 s (per max_concurrency bucket)
 DELIVERY_TIMEOUT = 60.0
 MAX_RATELIMIT_WAIT = 30.0  # discord.py's minimum; a longer 429 becomes RetryLater for the outbox
 _DM_CACHE_SIZE = 10_000
@@ -115,6 +120,57 @@ class _Client(discord.Client):
         await self._adapter.on_message(message)
 
 
+class _ShardedClient(discord.AutoShardedClient):
+    """:class:`_Client` over several gateway connections (``DISCORD_SHARDS``).
+
+    Per-shard events keep :attr:`DiscordAdapter.connected` true only while every
+    shard is READY or RESUMED; the process-wide ready/resumed/disconnect events
+    fire per shard and would say otherwise, so they are not handled here.
+    """
+
+    def __init__(self, adapter: "DiscordAdapter", *, identify_interval: float, **options: Any) -> None:
+        super().__init__(**options)
+        self._adapter = adapter
+        self._identify_interval = identify_interval
+        self.shards_up: set[int] = set()
+
+    @property
+    def all_up(self) -> bool:
+        if not self.shard_count:
+            return False
+        return set(self.shard_ids or range(self.shard_count)) <= self.shards_up
+
+    def _shard_state(self, shard_id: int, up: bool) -> None:
+        if up:
+            self.shards_up.add(shard_id)
+        else:
+            self.shards_up.discard(shard_id)
+        self._adapter.connected = self.all_up
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial:
+            await asyncio.sleep(self._identify_interval)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        self._shard_state(shard_id, True)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self._shard_state(shard_id, True)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self._shard_state(shard_id, False)
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self._adapter.on_message(message)
+
+
+def _shard_progress(client: discord.Client) -> tuple[int, int] | None:
+    """Shards launched and shards up (None for an unsharded client)."""
+    if isinstance(client, _ShardedClient):
+        return len(client.shards), len(client.shards_up)
+    return None
+
+
 class DiscordAdapter:
     """The Discord platform adapter (entry point ``discord``).
 
@@ -122,7 +178,9 @@ class DiscordAdapter:
         core: the support core.
         guild_ready_timeout: seconds discord.py waits after the last GUILD_CREATE
             before READY (tests use a fraction of a second).
-        ready_timeout: how long :meth:`start` waits for the gateway.
+        ready_timeout: how long :meth:`start` waits for the gateway (sharded: for
+            the next shard to come up).
+        identify_interval: seconds between two shards' IDENTIFYs (Discord's limit).
     """
 
     name = "discord"
@@ -130,7 +188,7 @@ class DiscordAdapter:
     is_desk = False
 
     def __init__(self, core: "SupportCore", *, guild_ready_timeout: float = 2.0,
-                 ready_timeout: float = READY_TIMEOUT) -> None:
+                 ready_timeout: float = READY_TIMEOUT, identify_interval: float = IDENTIFY_INTERVAL) -> None:
         self.core = core
         settings = core.settings
         if not self.configured(settings):
@@ -139,6 +197,7 @@ class DiscordAdapter:
         self._token = settings.discord_bot_token.get_secret_value()
         self.guild_ready_timeout = guild_ready_timeout
         self.ready_timeout = ready_timeout
+        self.identify_interval = identify_interval
         self.limiter = ChatRateLimiter((50, 1.0), (5, 5.0), scale=settings.rate_limit_scale)
         self.client: discord.Client | None = None
         self.commands: SupportCommands | None = None
@@ -164,9 +223,16 @@ class DiscordAdapter:
         point_discord_at(self.core.settings)
         intents = discord.Intents.none()
         intents.guilds = intents.guild_messages = intents.dm_messages = intents.message_content = True
-        client = _Client(self, intents=intents, guild_ready_timeout=self.guild_ready_timeout,
-                         max_ratelimit_timeout=MAX_RATELIMIT_WAIT, allowed_mentions=_NO_MENTIONS)
-        _guard_parsers(client)
+        options: dict[str, Any] = dict(intents=intents, guild_ready_timeout=self.guild_ready_timeout,
+                                       max_ratelimit_timeout=MAX_RATELIMIT_WAIT, allowed_mentions=_NO_MENTIONS)
+        shards = self.core.settings.discord_shards
+        client: discord.Client
+        if shards:  # shard_count None: discord.py asks GET /gateway/bot
+            client = _ShardedClient(self, identify_interval=self.identify_interval,
+                                    shard_count=None if shards == "auto" else int(shards), **options)
+        else:
+            client = _Client(self, **options)
+        _guard_parsers(client)  # sharded too: all shards share the one ConnectionState
         self.client = client
         self.commands = SupportCommands(self.core, client)
         self.tree = self.commands.build_tree()
@@ -186,7 +252,14 @@ class DiscordAdapter:
         self._gateway = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
         self._gateway.add_done_callback(self._gateway_done)
         ready = asyncio.create_task(client.wait_until_ready())
-        await asyncio.wait({self._gateway, ready}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED)
+        progress = _shard_progress(client)
+        while True:  # sharded: keep waiting while shards keep coming up
+            done, _ = await asyncio.wait({self._gateway, ready}, timeout=self.ready_timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            now = _shard_progress(client)
+            if done or now == progress:
+                break
+            progress = now
         if not ready.done():
             ready.cancel()
             gateway = self._gateway
@@ -199,8 +272,9 @@ class DiscordAdapter:
             _LOGGER.info("discord: %d application commands registered", len(synced))
         except Exception as exc:  # messages still work without the commands
             _LOGGER.error("discord: could not register the application commands: %s", type(exc).__name__)
-        self.connected = True
-        _LOGGER.info("discord: connected as bot %s", self.bot_id)
+        self.connected = client.all_up if isinstance(client, _ShardedClient) else True
+        _LOGGER.info("discord: connected as bot %s%s", self.bot_id,
+                     f" on {client.shard_count} shards" if isinstance(client, _ShardedClient) else "")
 
     def _gateway_done(self, task: asyncio.Task[None]) -> None:
         self.connected = False
@@ -280,10 +354,11 @@ class DiscordAdapter:
             raise RetryLater("discord: adapter not running", retry_after=5.0)
         try:
             async with asyncio.timeout(DELIVERY_TIMEOUT):
+                nonce = f"wd{delivery.id}"
                 if delivery.action == "send":
-                    return await self._send(int(delivery.thread_id or delivery.chat_id), delivery.payload)
+                    return await self._send(int(delivery.thread_id or delivery.chat_id), delivery.payload, nonce=nonce)
                 if delivery.action == "dm":
-                    return await self._dm(delivery.payload)
+                    return await self._dm(delivery.payload, nonce=nonce)
                 if delivery.action == "delete":
                     return await self._delete(int(delivery.chat_id), int(str(delivery.payload["message_id"])))
         except DeliveryError:
@@ -297,8 +372,11 @@ class DiscordAdapter:
             raise mapped from None
         raise DeliveryError(f"discord cannot {delivery.action!r}")
 
-    async def _send(self, channel_id: int, payload: dict[str, object], *,
+    async def _send(self, channel_id: int, payload: dict[str, object], *, nonce: str | None = None,
                     allowed: discord.AllowedMentions = _NO_MENTIONS, escape: bool = True) -> DeliveryResult:
+        """``nonce``: the outbox row's; with it discord.py sets ``enforce_nonce``, so a
+        row sent again after a crash (its mark lost) returns the first message
+        instead of posting a duplicate."""
         assert self.client is not None
         text = str(payload.get("text") or "")
         if escape:
@@ -314,13 +392,14 @@ class DiscordAdapter:
                 reference = discord.MessageReference(message_id=int(str(reply_to)), channel_id=channel_id,
                                                      fail_if_not_exists=False)
             await self.limiter.acquire(str(channel_id))
-            last = await channel.send(chunk, allowed_mentions=allowed, reference=reference)  # type: ignore[arg-type]
+            last = await channel.send(chunk, allowed_mentions=allowed, reference=reference,  # type: ignore[arg-type]
+                                      nonce=f"{nonce}.{n}" if nonce else None)
         return DeliveryResult(external_id=str(last.id) if last else None)
 
-    async def _dm(self, payload: dict[str, object]) -> DeliveryResult:
+    async def _dm(self, payload: dict[str, object], *, nonce: str | None = None) -> DeliveryResult:
         user_id = int(str(payload["user_id"]))
         try:
-            return await self._send(await self._dm_channel(user_id), payload)
+            return await self._send(await self._dm_channel(user_id), payload, nonce=nonce)
         except discord.Forbidden as exc:
             fallback = payload.get("fallback_chat_id")
             if not fallback:

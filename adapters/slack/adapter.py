@@ -77,6 +77,10 @@ def _api_base(url: str | None) -> str:
     return url.rstrip("/") + "/"
 
 
+def _user_ids(values: list[str]) -> set[str]:
+    return {str(u).strip().removeprefix("slack:") for u in values if str(u).strip()}
+
+
 class SlackAdapter:
     """The Slack staff desk and Slack as a user-facing platform."""
 
@@ -98,8 +102,9 @@ class SlackAdapter:
                             logger=_BOLT_LOGGER)
         self.limiter = ChatRateLimiter((20, 1.0), (1, 1.0), scale=settings.rate_limit_scale)
         self.sender = SlackSender(self.client, self.limiter)
-        staff = {str(u).strip().removeprefix("slack:") for u in settings.slack_staff_users if str(u).strip()}
-        self.inbound = SlackInbound(core, self.client, staff_channel=self.staff_channel, staff_users=staff)
+        self.inbound = SlackInbound(core, self.client, staff_channel=self.staff_channel,
+                                    staff_users=_user_ids(settings.slack_staff_users),
+                                    faq_admins=_user_ids(settings.slack_faq_admins))
         self.connected = False
         self.bot_user_id = ""
         self._tasks: set[asyncio.Task[None]] = set()
@@ -221,6 +226,11 @@ class SlackAdapter:
         async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
             await ack()
             self._spawn(inbound.command(command, respond))
+
+        @app.command("/faq")
+        async def on_faq(ack: Any, command: dict[str, Any], respond: Any) -> None:
+            await ack()
+            self._spawn(inbound.faq_command(command, respond))
 
         @app.event(re.compile(r".*"))
         async def on_other_event() -> None:

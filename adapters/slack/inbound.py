@@ -28,8 +28,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.text import to_plain
 from adapters.slack.translate import (
+    FaqRequest,
     StaffRequest,
     community_message,
+    faq_request_from_command,
     message_key,
     request_from_action,
     request_from_command,
@@ -37,9 +39,11 @@ from adapters.slack.translate import (
     staff_thread_reply,
 )
 from core.errors import NotFound, StoreError, WalletdeskError
+from core.faq_loader import FaqFileError
 from core.i18n import pick_lang, t
 
 if TYPE_CHECKING:
+    from core.models import Ticket
     from core.service import SupportCore
 
 __all__ = ["Profile", "ProfileCache", "SlackInbound"]
@@ -50,6 +54,8 @@ _PROFILE_TTL = 3600.0
 _PROFILE_MAX = 5000
 _PROFILE_TIMEOUT = 2.0
 _ERROR_CHARS = 300
+_YOUNG_THREAD_SECONDS = 10.0
+_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.3, 0.4)  # ~1 s in all, within Slack's 3 s for an event
 
 Respond = Callable[..., Awaitable[Any]]
 
@@ -102,14 +108,16 @@ class SlackInbound:
         client: the Web API client (profiles, ephemeral messages).
         staff_channel: the staff desk's channel id (None: no desk on Slack).
         staff_users: Slack user ids allowed to act as staff (empty: anyone in the staff channel).
+        faq_admins: Slack user ids allowed to change the FAQ (empty: whoever may act as staff).
     """
 
     def __init__(self, core: "SupportCore", client: AsyncWebClient, *, staff_channel: str | None,
-                 staff_users: set[str]) -> None:
+                 staff_users: set[str], faq_admins: set[str] | None = None) -> None:
         self.core = core
         self.client = client
         self.staff_channel = staff_channel
         self.staff_users = staff_users
+        self.faq_admins = faq_admins or set()
         self.profiles = ProfileCache(client)
 
     # messages ------------------------------------------------------------------------
@@ -145,7 +153,7 @@ class SlackInbound:
         if reply is None:
             return  # top-level chatter in the staff channel
         thread_ts, ts = reply
-        ticket = await self.core.ticket_for_desk_ref(thread_ts)
+        ticket = await self._ticket_of_thread(thread_ts)
         if ticket is None:
             return  # a thread that is not a ticket
         user, channel = str(event["user"]), str(event["channel"])
@@ -162,6 +170,22 @@ class SlackInbound:
             if isinstance(exc, StoreError) and not isinstance(exc, NotFound):
                 raise
             await self.ephemeral(channel, user, await self._failure(user, exc), thread_ts=thread_ts)
+
+    async def _ticket_of_thread(self, thread_ts: str) -> "Ticket | None":
+        """The ticket whose root is ``thread_ts``. A root posted moments ago may not
+        have its ts stored yet (the outbox records it right after Slack answers), so
+        for a young thread the lookup is retried for up to a second."""
+        ticket = await self.core.ticket_for_desk_ref(thread_ts)
+        try:
+            young = time.time() - float(thread_ts) < _YOUNG_THREAD_SECONDS
+        except ValueError:
+            young = False
+        for delay in (_RETRY_DELAYS if ticket is None and young else ()):
+            await asyncio.sleep(delay)
+            ticket = await self.core.ticket_for_desk_ref(thread_ts)
+            if ticket is not None:
+                break
+        return ticket
 
     # staff actions -----------------------------------------------------------------------
 
@@ -184,6 +208,67 @@ class SlackInbound:
             await self.ephemeral(channel, user, t(parsed, await self._lang(user)), respond=respond)
             return
         await self._staff_request(parsed, respond)
+
+    # the FAQ -------------------------------------------------------------------------------
+
+    def is_faq_admin(self, user: str, channel: str | None) -> bool:
+        if self.faq_admins:
+            return user in self.faq_admins
+        # no admin list: whoever may act as staff
+        return self.is_staff(user) and (bool(self.staff_users) or channel == self.staff_channel)
+
+    async def faq_command(self, form: Mapping[str, Any], respond: Respond | None = None) -> None:
+        """``/faq ...`` (already acked); every answer is an ephemeral line."""
+        req = faq_request_from_command(form)
+        user, channel = str(form.get("user_id", "")), str(form.get("channel_id", ""))
+        lang = await self._lang(user)
+        if isinstance(req, str):
+            await self.ephemeral(channel, user, t(req, lang), respond=respond)
+            return
+        await self.ephemeral(channel, user, await self._faq_answer(req, lang), respond=respond)
+
+    async def _faq_answer(self, req: FaqRequest, lang: str) -> str:
+        core = self.core
+        if req.verb == "ids":
+            return t("faqadmin.ids", lang, ids=", ".join(e.id for e in core.faq.entries))
+        if req.verb == "ask":
+            try:
+                match = await core.ask(req.text)
+            except ValueError:  # nothing the engine can read (only symbols, say)
+                return t("faqadmin.usage", lang)
+            confidence = f"{match.confidence:.2f}"
+            if match.answered and match.answer:
+                return t("faqadmin.preview", lang, entry=match.id, confidence=confidence, answer=match.answer)
+            return t("faqadmin.preview_none", lang, entry=match.id or "-", confidence=confidence)
+        if not self.is_faq_admin(req.user, req.channel):
+            return t("faqadmin.not_admin", lang)
+        try:
+            if req.verb == "added":
+                rows = await core.recent_faq_phrasings()
+                if not rows:
+                    return t("faqadmin.added_none", lang)
+                items = "; ".join(f"#{r['id']} {r['entry_id']}: “{r['text']}”" for r in rows)
+                return t("faqadmin.added_list", lang, items=items)
+            if req.verb == "remove":
+                assert req.ticket_id is not None
+                row = await core.remove_faq_phrasing(staff_key(req.user), req.ticket_id)
+                return t("faqadmin.removed", lang, phrasing_id=req.ticket_id, entry=row["entry_id"], text=row["text"])
+            if req.verb == "reload":
+                await core.reload_faq()
+                entries = core.faq.entries
+                return t("faqadmin.reloaded", lang, entries=len(entries),
+                         questions=sum(len(e.all_questions()) for e in entries))
+            added = await core.add_faq_phrasing(staff_key(req.user), req.entry_id, req.text, ticket_id=req.ticket_id)
+        except FaqFileError as exc:
+            return t("faqadmin.reload_failed", lang, error=exc.problem)
+        except WalletdeskError as exc:
+            if exc.key and exc.key.startswith("faqadmin."):
+                return t(exc.key, lang, **exc.params)
+            if isinstance(exc, StoreError):
+                raise
+            return await self._failure(req.user, exc)
+        return t("faqadmin.added", lang, entry=added.entry_id, lang=added.lang, text=added.text,
+                 examples=added.examples)
 
     async def _staff_request(self, req: StaffRequest, respond: Respond | None) -> None:
         channel = req.channel or self.staff_channel or ""

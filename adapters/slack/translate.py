@@ -20,8 +20,10 @@ from adapters.slack.text import mentions, strip_mention, to_plain
 from core.models import ChatRef, InboundMessage, UserRef
 
 __all__ = [
+    "FaqRequest",
     "StaffRequest",
     "community_message",
+    "faq_request_from_command",
     "is_human_message",
     "message_key",
     "parse_ticket_id",
@@ -60,6 +62,18 @@ class StaffRequest:
     text: str = ""
     priority: str | None = None
     to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FaqRequest:
+    """``/faq ...``: ``add`` a phrasing, ``reload``, list ``ids`` or ``ask`` (a preview)."""
+
+    user: str
+    channel: str | None
+    verb: str
+    entry_id: str = ""
+    text: str = ""
+    ticket_id: int | None = None
 
 
 # ------------------------------------------------------------------ events
@@ -192,3 +206,32 @@ def request_from_command(form: Mapping[str, Any]) -> StaffRequest | str:
         return StaffRequest(user, str(channel) if channel else None, ticket_id, action, key,
                             to=staff_key(mention.group(1)) if mention else rest)
     return StaffRequest(user, str(channel) if channel else None, ticket_id, action, key, text=rest)
+
+
+def faq_request_from_command(form: Mapping[str, Any]) -> FaqRequest | str:
+    """``/faq add <entry> <question>``, ``/faq add <entry> #<ticket>``,
+    ``/faq added``, ``/faq remove <n>``, ``/faq reload``, ``/faq ids`` or
+    ``/faq <question>``; on bad input, the i18n key of the usage line.
+    (``ticket_id`` carries the phrasing number for ``remove``.)"""
+    user, channel = str(form.get("user_id", "")), form.get("channel_id")
+    where = str(channel) if channel else None
+    text = to_plain(str(form.get("text", ""))).strip()
+    if not user or not text:
+        return "faqadmin.usage"
+    verb, _, rest = text.partition(" ")
+    verb, rest = verb.lower(), rest.strip()
+    if verb in ("reload", "ids", "added") and not rest:
+        return FaqRequest(user, where, verb)
+    if verb == "remove":
+        number = parse_ticket_id(rest)  # the same "#12" / "12" shape
+        return FaqRequest(user, where, "remove", ticket_id=number) if number is not None else "faqadmin.usage"
+    if verb != "add":
+        return FaqRequest(user, where, "ask", text=text)
+    entry_id, _, phrasing = rest.partition(" ")
+    phrasing = phrasing.strip()
+    if not entry_id or not phrasing:
+        return "faqadmin.usage"
+    ticket_id = parse_ticket_id(phrasing) if phrasing.startswith("#") else None
+    if ticket_id is not None:
+        return FaqRequest(user, where, "add", entry_id, ticket_id=ticket_id)
+    return FaqRequest(user, where, "add", entry_id, text=phrasing)

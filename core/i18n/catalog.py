@@ -305,4 +305,62 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Usage: /ticket <number> claim | resolve | close | reopen | verify | priority <low|normal|high|urgent> | note <text> | canned <name> | transfer <@someone>",
         "zh": "用法：/ticket <工单号> claim | resolve | close | reopen | verify | priority <low|normal|high|urgent> | note <内容> | canned <名称> | transfer <@某人>",
     },
+    "faqadmin.usage": {
+        "en": "Usage: /faq add <entry id> <question> | /faq add <entry id> #<ticket> (that ticket's question) | /faq added | /faq remove <number> | /faq reload | /faq ids | /faq <question> (preview the answer)",
+        "zh": "用法：/faq add <条目 id> <问题> | /faq add <条目 id> #<工单号>（使用该工单的问题）| /faq added | /faq remove <编号> | /faq reload | /faq ids | /faq <问题>（预览回答）",
+    },
+    "faqadmin.not_admin": {
+        "en": "Only FAQ admins can change the FAQ.",
+        "zh": "只有 FAQ 管理员可以修改 FAQ。",
+    },
+    "faqadmin.disabled": {
+        "en": "FAQ editing is not enabled in this process.",
+        "zh": "此进程未启用 FAQ 编辑。",
+    },
+    "faqadmin.unknown_entry": {
+        "en": "There is no FAQ entry '{entry}'. /faq ids lists them.",
+        "zh": "没有名为 “{entry}” 的 FAQ 条目。用 /faq ids 查看全部条目。",
+    },
+    "faqadmin.no_ticket": {"en": "There is no ticket #{ticket_id}.", "zh": "没有工单 #{ticket_id}。"},
+    "faqadmin.empty": {"en": "The question is empty.", "zh": "问题不能为空。"},
+    "faqadmin.too_long": {
+        "en": "The question is too long (at most {limit} characters).",
+        "zh": "问题太长（最多 {limit} 个字符）。",
+    },
+    "faqadmin.secret": {
+        "en": "That text contains (or had) a secret; it can't go into the FAQ.",
+        "zh": "该文本包含（或曾包含）敏感信息，不能加入 FAQ。",
+    },
+    "faqadmin.duplicate": {
+        "en": "'{entry}' already has this question.",
+        "zh": "“{entry}” 已经有这个问题了。",
+    },
+    "faqadmin.added": {
+        "en": "Added to '{entry}' ({lang}): “{text}”. It now has {examples} {lang} example questions; every process picks this up within seconds.",
+        "zh": "已加入 “{entry}”（{lang}）：“{text}”。该条目现有 {examples} 个{lang}示例问题；所有进程会在几秒内生效。",
+    },
+    "faqadmin.reloaded": {
+        "en": "FAQ reloaded: {entries} entries, {questions} example questions.",
+        "zh": "FAQ 已重新加载：{entries} 个条目，{questions} 个示例问题。",
+    },
+    "faqadmin.reload_failed": {
+        "en": "The FAQ file did not load, the previous FAQ is still answering: {error}",
+        "zh": "FAQ 文件加载失败，仍在使用之前的 FAQ：{error}",
+    },
+    "faqadmin.ids": {"en": "FAQ entries: {ids}", "zh": "FAQ 条目：{ids}"},
+    "faqadmin.no_phrasing": {"en": "There is no added question #{phrasing_id}.", "zh": "没有编号为 #{phrasing_id} 的新增问题。"},
+    "faqadmin.added_list": {"en": "Questions staff added (newest first): {items}", "zh": "客服新增的问题（最新在前）：{items}"},
+    "faqadmin.added_none": {"en": "No questions have been added from Slack yet.", "zh": "还没有通过 Slack 新增的问题。"},
+    "faqadmin.removed": {
+        "en": "Removed #{phrasing_id} from '{entry}': “{text}”.",
+        "zh": "已从 “{entry}” 删除 #{phrasing_id}：“{text}”。",
+    },
+    "faqadmin.preview": {
+        "en": "{entry} (confidence {confidence}): {answer}",
+        "zh": "{entry}（置信度 {confidence}）：{answer}",
+    },
+    "faqadmin.preview_none": {
+        "en": "No confident answer (best guess: {entry}, {confidence}); the bot would offer a human.",
+        "zh": "没有足够确定的答案（最接近：{entry}，{confidence}）；机器人会提出转人工。",
+    },
 }

@@ -1,4 +1,5 @@
-"""Store selection by URL: ``sqlite:///path`` (default) or ``postgresql://...``."""
+"""Store selection by URL: ``sqlite:///path`` (default), ``sqlite+aiosqlite:///path``
+or ``postgresql://...``."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ __all__ = ["SqlTx", "Store", "open_store", "store_for_url"]
 def store_for_url(url: str) -> Store:
     """Build (not open) the store ``url`` names; raises ConfigError on an unknown scheme."""
     parts = urlsplit(url)
-    if parts.scheme in ("sqlite", "sqlite3"):
-        from core.storage.sqlite import SQLiteStore
+    if parts.scheme in ("sqlite", "sqlite3", "sqlite+aiosqlite"):
+        from core.storage.sqlite import AiosqliteStore, SQLiteStore
 
         # sqlite:///relative.db and sqlite:////absolute.db: drop the one slash after the authority
         path = url.split("://", 1)[1][1:]
-        return SQLiteStore(path or ":memory:")
+        kind = AiosqliteStore if parts.scheme == "sqlite+aiosqlite" else SQLiteStore
+        return kind(path or ":memory:")
     if parts.scheme in ("postgres", "postgresql"):
         from core.storage.postgres import PostgresStore
 
@@ -27,7 +29,7 @@ def store_for_url(url: str) -> Store:
         rest = "&".join(f"{k}={v[0]}" for k, v in query.items())
         dsn = urlunsplit(("postgresql", parts.netloc, parts.path, rest, ""))
         return PostgresStore(dsn, schema=schema)
-    raise ConfigError(f"WALLETDESK_DATABASE_URL: unsupported scheme {parts.scheme!r} (use sqlite:/// or postgresql://)")
+    raise ConfigError(f"WALLETDESK_DATABASE_URL: unsupported scheme {parts.scheme!r} (use sqlite:///, sqlite+aiosqlite:/// or postgresql://)")
 
 
 async def open_store(url: str) -> Store:

@@ -14,6 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from core.models import ChatRef, Delivery, Priority, Ticket, TicketEvent, TicketState, UserRef
+from core.storage.migrations import MIGRATIONS, render
 
 __all__ = ["Connection", "SqlTx", "Store", "row_to_ticket"]
 
@@ -90,6 +91,23 @@ class SqlTx:
         self._c = conn
         self._skip_locked = skip_locked
 
+    # schema -------------------------------------------------------------------
+
+    async def apply_migrations(self, dialect: str) -> list[int]:
+        """Bring the schema up to date inside this transaction; the versions applied."""
+        await self._c.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = await self._c.fetchone("SELECT MAX(version) AS v FROM schema_version")
+        current = int((row or {}).get("v") or 0)
+        applied: list[int] = []
+        for version, steps in enumerate(MIGRATIONS, start=1):
+            if version <= current:
+                continue
+            for step in steps:
+                await self._c.execute(render(dialect, step))
+            await self._c.execute("INSERT INTO schema_version(version) VALUES (?)", (version,))
+            applied.append(version)
+        return applied
+
     # inbound idempotency -----------------------------------------------------
 
     async def claim_event(self, event_key: str, now: float) -> bool:
@@ -103,14 +121,14 @@ class SqlTx:
     # users --------------------------------------------------------------------
 
     async def upsert_user(self, user: UserRef, display_name: str, lang: str | None, now: float) -> None:
+        """Create or refresh an account; an empty name or a None ``lang`` keeps what is stored."""
         await self._c.execute(
             "INSERT INTO users(user_key, platform, user_id, display_name, lang, person_id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET"
-            " display_name = CASE WHEN excluded.display_name = '' THEN users.display_name ELSE excluded.display_name END",
-            (user.key, user.platform, user.user_id, display_name, lang or "en", user.key, now),
+            " display_name = CASE WHEN excluded.display_name = '' THEN users.display_name ELSE excluded.display_name END,"
+            " lang = CASE WHEN ? = 1 THEN excluded.lang ELSE users.lang END",
+            (user.key, user.platform, user.user_id, display_name, lang or "en", user.key, now, int(bool(lang))),
         )
-        if lang:
-            await self._c.execute("UPDATE users SET lang = ? WHERE user_key = ?", (lang, user.key))
 
     async def get_user(self, user_key: str) -> Row | None:
         return await self._c.fetchone("SELECT * FROM users WHERE user_key = ?", (user_key,))
@@ -280,6 +298,45 @@ class SqlTx:
             (since, until),
         )
 
+    async def add_faq_phrasing(self, *, entry_id: str, lang: str, text: str, added_by: str, ticket_id: int | None,
+                               now: float) -> bool:
+        """A staff-added example question; False when that entry already has it."""
+        n = await self._c.execute(
+            "INSERT INTO faq_phrasings(entry_id, lang, text, added_by, ticket_id, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (entry_id, lang, text) DO NOTHING",
+            (entry_id, lang, text, added_by, ticket_id, now),
+        )
+        return n == 1
+
+    async def faq_phrasings(self, *, newest: int | None = None) -> list[Row]:
+        """Staff-added phrasings: ``id, entry_id, lang, text, added_by, ticket_id, created_at``;
+        every one oldest first, or the ``newest`` few, newest first."""
+        columns = "SELECT id, entry_id, lang, text, added_by, ticket_id, created_at FROM faq_phrasings"
+        if newest is None:
+            return await self._c.fetchall(columns + " ORDER BY id")
+        return await self._c.fetchall(columns + " ORDER BY id DESC LIMIT ?", (newest,))
+
+    async def faq_phrasings_version(self) -> tuple[int, int]:
+        """``(count, highest id)``: changes whenever a phrasing is added or removed."""
+        row = await self._c.fetchone("SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS top FROM faq_phrasings")
+        return (int(row["n"]), int(row["top"])) if row else (0, 0)
+
+    async def delete_faq_phrasing(self, phrasing_id: int) -> Row | None:
+        """Remove one phrasing; the row it was, or None when there is none."""
+        return await self._c.fetchone(
+            "DELETE FROM faq_phrasings WHERE id = ? RETURNING id, entry_id, lang, text", (phrasing_id,))
+
+    async def delete_faq_phrasings_of_tickets(self, ticket_ids: Sequence[int]) -> int:
+        if not ticket_ids:
+            return 0
+        marks = ", ".join("?" for _ in ticket_ids)
+        return await self._c.execute(f"DELETE FROM faq_phrasings WHERE ticket_id IN ({marks})", tuple(ticket_ids))
+
+    async def ticket_counts(self) -> dict[str, int]:
+        """Tickets per state (for the metrics gauge)."""
+        rows = await self._c.fetchall("SELECT state, COUNT(*) AS n FROM tickets GROUP BY state")
+        return {str(r["state"]): int(r["n"]) for r in rows}
+
     async def conversations_of(self, user_key: str) -> list[Row]:
         return await self._c.fetchall(
             "SELECT chat_key, state, data, updated_at FROM conversations WHERE user_key = ? ORDER BY chat_key",
@@ -357,16 +414,23 @@ class SqlTx:
         )
         return n == 1
 
-    async def claim_deliveries(self, owner: str, now: float, lease_seconds: float, limit: int) -> list[Delivery]:
+    async def claim_deliveries(self, owner: str, now: float, lease_seconds: float, limit: int,
+                               platforms: Sequence[str] | None = None) -> list[Delivery]:
         """Lease the head row of up to ``limit`` chats. Only a chat's oldest pending
-        row is eligible, so a chat's messages go out in order even across workers."""
+        row is eligible, so a chat's messages go out in order even across workers.
+        ``platforms``: only rows this worker can send (others wait for a worker that can)."""
         lock = " FOR UPDATE SKIP LOCKED" if self._skip_locked else ""
+        only = ""
+        if platforms is not None:
+            if not platforms:
+                return []
+            only = f" AND o.platform IN ({', '.join('?' for _ in platforms)})"
         rows = await self._c.fetchall(
             "SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
-            " AND (o.lease_until IS NULL OR o.lease_until < ?)"
+            " AND (o.lease_until IS NULL OR o.lease_until < ?)" + only +
             " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_key = o.chat_key AND p.status = 'pending'"
             " AND p.id < o.id) ORDER BY o.id LIMIT ?" + lock,
-            (now, now, limit),
+            (now, now, *(platforms or ()), limit),
         )
         if not rows:
             return []

@@ -116,6 +116,18 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 3: keep outbox claims fast when a backlog builds up
     ["CREATE INDEX outbox_due ON outbox(status, id)"],
+    # 4: phrasings staff add to FAQ entries at run time (shared by every process)
+    [
+        """CREATE TABLE faq_phrasings (
+            id {pk},
+            entry_id TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            text TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            ticket_id {bigint},
+            created_at {float} NOT NULL,
+            UNIQUE (entry_id, lang, text))""",
+    ],
 ]
 
 

@@ -229,5 +229,13 @@ def test_e5_embedder_option() -> None:
 
 
 def test_unknown_embedder_is_rejected() -> None:
-    with pytest.raises(ValueError, match="unknown embedder"):
+    with pytest.raises(ValueError, match="unknown FAQ embedder"):
         FaqEngine(_entries(), embedder="nope")
+
+
+def test_single_question_features_match_the_batch_path(engine: FaqEngine) -> None:
+    questions = ["My transfer still hasn't arrived", "转账还没到账", "gm", "!!!"]
+    batch = engine._model.features.transform(questions).toarray()
+    for i, question in enumerate(questions):
+        single = engine._model.features.transform([question]).toarray()[0]
+        assert np.allclose(single, batch[i], atol=1e-6)

@@ -127,6 +127,29 @@ async def test_three_workers_deliver_each_row_once_in_order_per_chat(open_stores
     assert {(r["status"], r["attempts"]) for r in rows} == {("sent", 1)} and len(rows) == 300
 
 
+async def test_a_worker_only_claims_rows_it_can_send(open_stores: StoreFactory) -> None:
+    tg_store, slack_store = await open_stores(), await open_stores()
+    effects = Effects("mixed")
+    for n in range(3):
+        effects.send(ChatRef("telegram", "t1"), f"tg {n}", n=n)
+        effects.send(ChatRef("slack", "C1"), f"slack {n}", n=n)
+    async with tg_store.transaction() as tx:
+        await effects.flush(tx, 0.0)
+    tg, slack = RecordingSender(jitter=0), RecordingSender(jitter=0)
+    tg_only = OutboxWorker(tg_store, {"telegram": tg.named("tg")}, max_attempts=2)
+    while await tg_only.run_once():
+        pass
+    assert [(c, n) for _w, c, n in tg.delivered] == [("t1", 0), ("t1", 1), ("t1", 2)]
+    async with slack_store.transaction() as tx:
+        waiting = await tx.deliveries(status="pending")
+    # Slack rows were never touched: no attempt burnt towards the dead letter
+    assert [(r["platform"], r["attempts"]) for r in waiting] == [("slack", 0)] * 3
+    slack_worker = OutboxWorker(slack_store, {"slack": slack.named("slack")})
+    while await slack_worker.run_once():
+        pass
+    assert [(c, n) for _w, c, n in slack.delivered] == [("C1", 0), ("C1", 1), ("C1", 2)]
+
+
 async def test_rows_of_a_dead_worker_are_delivered_by_another_after_the_lease(
     open_stores: StoreFactory, clock: Clock
 ) -> None:

@@ -20,7 +20,8 @@ from core.storage import Store
 ALICE = UserRef("telegram", "4242")
 ALICE_DC = UserRef("discord", "777")
 BOB = UserRef("telegram", "5151")
-TABLES = ("users", "conversations", "tickets", "ticket_events", "outbox", "otp_codes", "processed_events")
+TABLES = ("users", "conversations", "tickets", "ticket_events", "outbox", "otp_codes", "processed_events",
+          "faq_phrasings")
 
 
 def _dm(user: UserRef, text: str, key: str, name: str) -> InboundMessage:
@@ -88,6 +89,11 @@ async def test_export_unknown_and_malformed(store: Store) -> None:
 
 
 async def test_forget_leaves_no_trace_but_keeps_counts(desk: SupportCore, store: Store, clock: Any) -> None:
+    async with store.transaction() as tx:  # staff taught the FAQ with Alice's words, and with Bob's
+        alice_ticket, bob_ticket = sorted(t.id for t in await tx.tickets())
+        for ticket_id, text in ((alice_ticket, "my transfer xyzzy-subject never arrived"), (bob_ticket, "bob asks")):
+            await tx.add_faq_phrasing(entry_id="transfer-not-arrived", lang="en", text=text, added_by="slack:U1",
+                                      ticket_id=ticket_id, now=clock())
     before = await _dump(store)
     assert "xyzzy" in before and "Alice Liddell" in before and ALICE.key in before
     result = await forget_user(store, ALICE.key)
@@ -97,6 +103,7 @@ async def test_forget_leaves_no_trace_but_keeps_counts(desk: SupportCore, store:
         assert trace not in after, trace
     # Bob is untouched
     assert "bob keeps his words" in after and "hello bob-reply" in after and "Bob Builder" in after
+    assert "bob asks" in after
     with pytest.raises(NotFound):
         await export_user(store, ALICE.key)
     # reporting still counts Alice's ticket, its topic and its score

@@ -131,3 +131,14 @@ async def test_concurrent_transactions_do_not_interleave(store: Store) -> None:
 def test_unknown_database_scheme_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="WALLETDESK_DATABASE_URL"):
         store_for_url("mysql://x")
+
+
+async def test_upsert_user_keeps_what_is_not_given(store: Store) -> None:
+    async with store.transaction() as tx:
+        await tx.upsert_user(ALICE, "Alice", "zh", 1.0)
+        await tx.upsert_user(ALICE, "", None, 2.0)  # no name, no language: both kept
+        kept = await tx.get_user(ALICE.key)
+        await tx.upsert_user(ALICE, "Alice L.", "en", 3.0)
+        changed = await tx.get_user(ALICE.key)
+    assert kept is not None and (kept["display_name"], kept["lang"]) == ("Alice", "zh")
+    assert changed is not None and (changed["display_name"], changed["lang"]) == ("Alice L.", "en")

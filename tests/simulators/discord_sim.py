@@ -33,13 +33,20 @@ read at request / connect time, so set them before ``client.start()``::
   patch.  ``AutoShardedClient`` does use ``GET /gateway/bot`` (served here too).
 * Both are process-global; restore the old values when done (see
   ``discord_pointed_at`` in ``test_discord_sim.py``).
+* Sharding as on Discord: ``DiscordSim(shards=N)`` (or ``sim.shards = N``) is the
+  count ``GET /gateway/bot`` recommends; a session that IDENTIFYs with
+  ``shard: [id, count]`` gets READY + GUILD_CREATE only for the guilds with
+  ``(guild_id >> 22) % count == id``, guild events only for those guilds, and
+  events without a guild (DMs) only on shard 0.  A bad ``shard`` closes with 4010.
+  Sessions without ``shard`` get everything.  ``add_guild(..., shard=(id, count))``
+  picks a guild id on that shard; ``shard_of(guild_id)`` says where one lands.
 * ``on_ready`` fires ``guild_ready_timeout`` seconds (default 2 s) after the last
   GUILD_CREATE; pass ``guild_ready_timeout=0.1`` to ``discord.Client`` in tests.
 
 Simulator API (all ids accepted as int or str; payloads use Discord's str ids)
 -----------------------------------------------------------------------------
 World: ``bot_id``, ``application_id``, ``guild_id``, ``channel_id`` (#general),
-``moderator_role_id``, ``everyone_role_id``, ``owner_id``; ``add_guild``, ``add_channel``,
+``moderator_role_id``, ``everyone_role_id``, ``owner_id``, ``shards``; ``add_guild``, ``add_channel``,
 ``add_user``, ``open_dm(user_id)``, ``block_dms(user_id)``, ``set_bot_permissions``.
 Inject: ``await user_message(...)``, ``await slash_command(...)``,
 ``await message_context_command(...)``, ``await dispatch(event, data)`` (any raw event:
@@ -49,9 +56,10 @@ Failures: ``fail(route, status=429, times=1, retry_after=0.5)``, ``fail_for(seco
 Records: ``messages_in(channel_id)``, ``message(id)``, ``interaction_responses[iid]``,
 ``original_responses[iid]``, ``followups[iid]``, ``deleted``, ``dm_channel_for(user_id)``,
 ``threads``, ``thread_members``, ``registered_commands[None | guild_id]``, ``calls`` /
-``calls_to("POST /channels")``, ``identifies``, ``resumes``, ``gateway_queries``.
+``calls_to("POST /channels")``, ``identifies``, ``resumes``, ``gateway_queries``,
+``dispatched_to(shard_id)``.
 Waiting: ``await wait_for(predicate)``, ``await wait_for_message(channel_id, predicate)``,
-``await wait_until_ready()``.
+``await wait_until_ready(sessions=1)``.
 
 Wire quirks discord.py depends on: JSON responses must carry exactly
 ``Content-Type: application/json`` (no charset) or discord.py treats them as text;
@@ -342,8 +350,10 @@ class DiscordSim:
         interaction_timeout: float = 3.0,
         echo_bot_messages: bool = True,
         bot_permissions: int = Perm.BOT_DEFAULT,
+        shards: int = 1,
     ) -> None:
         self.token = token
+        self.shards = shards  # the shard count GET /gateway/bot recommends
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.interaction_timeout = interaction_timeout
         self.echo_bot_messages = echo_bot_messages
@@ -374,6 +384,7 @@ class DiscordSim:
         self.followups: dict[int, list[JSON]] = _SnowflakeDict()
         self.calls: list[SimCall] = []
         self.identifies: list[JSON] = []  # IDENTIFY payloads ("d"), token included
+        self.nonce_hits = 0  # message creates answered with an earlier message (enforce_nonce)
         self.resumes: list[JSON] = []
         self.gateway_queries: list[dict[str, str]] = []  # query of every gateway connection
         self._fail_rules: list[_FailRule] = []
@@ -430,12 +441,22 @@ class DiscordSim:
 
     # ------------------------------------------------------------------ ids, users, guilds
 
-    def new_id(self) -> int:
-        """A fresh, increasing snowflake (timestamp-based like Discord's)."""
+    def new_id(self, *, shard: tuple[int, int] | None = None) -> int:
+        """A fresh, increasing snowflake (timestamp-based like Discord's); with
+        ``shard=(id, count)`` one that, as a guild id, lands on that shard."""
         ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
-        candidate = (ms << 22) | (next(self._counter) & 0xFFF)
-        self._last_id = max(candidate, self._last_id + 1)
-        return self._last_id
+        candidate = max((ms << 22) | (next(self._counter) & 0xFFF), self._last_id + 1)
+        if shard is not None:
+            shard_id, count = shard
+            bump = (shard_id - (candidate >> 22)) % count
+            if bump:  # a later millisecond
+                candidate = ((candidate >> 22) + bump) << 22
+        self._last_id = candidate
+        return candidate
+
+    def shard_of(self, guild_id: int | str, count: int | None = None) -> int:
+        """The shard (of ``count``, default :attr:`shards`) that gets ``guild_id``'s events."""
+        return (int(guild_id) >> 22) % (count or self.shards)
 
     def _make_user(self, user_id: int, username: str | None = None, *, bot: bool = False) -> JSON:
         user = self.users.get(user_id)
@@ -460,9 +481,11 @@ class DiscordSim:
 
     def add_guild(self, name: str, *, channel_names: Iterable[str] = ("general",),
                   bot_permissions: int = Perm.BOT_DEFAULT,
-                  moderator_permissions: int = Perm.MODERATOR_DEFAULT) -> int:
-        """Create a guild the bot is in; returns its id.  Sent as GUILD_CREATE on IDENTIFY."""
-        gid = self.new_id()
+                  moderator_permissions: int = Perm.MODERATOR_DEFAULT,
+                  shard: tuple[int, int] | None = None) -> int:
+        """Create a guild the bot is in; returns its id.  Sent as GUILD_CREATE on IDENTIFY.
+        ``shard=(id, count)``: an id on that shard when the bot runs ``count`` shards."""
+        gid = self.new_id(shard=shard)
         guild = _Guild(id=gid, name=name, owner_id=self.owner_id)
         self.guilds[gid] = guild
         guild.roles[gid] = self._role(gid, "@everyone", Perm.EVERYONE_DEFAULT, 0)
@@ -628,9 +651,18 @@ class DiscordSim:
             return next((m for m in self.messages_in(channel_id) if predicate is None or predicate(m)), None)
         return await self.wait_for(find, timeout)
 
-    async def wait_until_ready(self, timeout: float = 5.0) -> None:
-        """Wait until a gateway session has been sent READY and its GUILD_CREATEs."""
-        await self.wait_for(lambda: any(s.ready and s.conn for s in self._sessions.values()), timeout)
+    async def wait_until_ready(self, timeout: float = 5.0, *, sessions: int = 1) -> None:
+        """Wait until ``sessions`` gateway sessions (e.g. one per shard) have been sent
+        READY and their GUILD_CREATEs."""
+        await self.wait_for(lambda: sum(1 for s in self._sessions.values() if s.ready and s.conn) >= sessions,
+                            timeout)
+
+    def dispatched_to(self, shard_id: int | None) -> list[tuple[str, JSON]]:
+        """``(event, data)`` of the dispatches sent to the live sessions of shard ``shard_id``
+        (None: sessions that identified without a shard), oldest first per session; the
+        last 500 per session (the RESUME buffer)."""
+        return [(p["t"], p["d"]) for s in self._sessions.values()
+                if (s.shard[0] if s.shard is not None else None) == shard_id for p in s.buffer]
 
     @property
     def connected(self) -> bool:
@@ -803,7 +835,7 @@ class DiscordSim:
 
     async def _get_gateway_bot(self, request: web.Request) -> web.Response:
         return _json_response({
-            "url": self.gateway_url, "shards": 1,
+            "url": self.gateway_url, "shards": self.shards,
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1},
         })
 
@@ -1025,6 +1057,14 @@ class DiscordSim:
                 **({"guild_id": str(ref.get("guild_id") or self._guild_of_channel(cid))}
                    if self._guild_of_channel(cid) is not None else {}),
             }}
+        nonce = body.get("nonce")
+        if body.get("enforce_nonce") and nonce is not None:
+            # Discord: the same author and nonce within a few minutes returns the first message
+            earlier = next((m for m in reversed(self._messages.get(cid, []))
+                            if m.get("nonce") == nonce and m["author"]["id"] == self.bot_user["id"]), None)
+            if earlier is not None:
+                self.nonce_hits += 1
+                return _json_response(self._wire_message(earlier))
         message = self._new_message(cid, self.bot_user, body, message_type=message_type)
         self._store_message(message)
         wire = self._wire_message(message)
@@ -1314,14 +1354,20 @@ class DiscordSim:
         if data.get("token") != self.token:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
-        session = _Session(id=uuid.uuid4().hex, intents=int(data.get("intents") or 0), shard=data.get("shard"))
+        shard = data.get("shard")
+        if shard is not None and not (isinstance(shard, list) and len(shard) == 2
+                                      and all(type(n) is int for n in shard) and 0 <= shard[0] < shard[1]):
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        session = _Session(id=uuid.uuid4().hex, intents=int(data.get("intents") or 0), shard=shard)
         self._sessions[session.id] = session
+        guilds = [g for g in self.guilds.values() if shard is None or self.shard_of(g.id, shard[1]) == shard[0]]
         session.conn = conn
         conn.session = session
         ready: JSON = {
             "v": API_VERSION, "user": copy.deepcopy(self.bot_user), "session_id": session.id,
             "resume_gateway_url": self.gateway_url, "session_type": "normal",
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "application": {"id": str(self.application_id), "flags": self._application_flags()},
             "private_channels": [], "relationships": [], "presences": [], "guild_join_requests": [],
             "geo_ordered_rtc_regions": [], "user_settings": {}, "auth": {}, "_trace": ["discord-sim"],
@@ -1329,7 +1375,7 @@ class DiscordSim:
         if session.shard is not None:
             ready["shard"] = session.shard
         await self._send_dispatch(session, "READY", ready)
-        for guild in self.guilds.values():
+        for guild in guilds:
             await self._send_dispatch(session, "GUILD_CREATE", self._guild_payload(guild, full=True))
         session.ready = True
 
@@ -1392,9 +1438,30 @@ class DiscordSim:
             return None
         return data
 
+    @staticmethod
+    def _event_guild(event: str, data: JSON) -> int | None:
+        """The guild an event belongs to (None: a DM or no guild), which decides its shard."""
+        raw = data.get("id") if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE") else data.get("guild_id")
+        try:
+            return None if raw is None else int(raw)
+        except (TypeError, ValueError):
+            return None
+
+    def _on_shard(self, session: _Session, event: str, data: JSON) -> bool:
+        """Whether Discord would send this event on ``session``'s shard: guild events go to
+        the guild's shard, events without a guild (DMs) to shard 0; unsharded sessions get all."""
+        if session.shard is None:
+            return True
+        shard_id, count = session.shard
+        guild_id = self._event_guild(event, data)
+        return shard_id == 0 if guild_id is None else self.shard_of(guild_id, count) == shard_id
+
     async def dispatch(self, event: str, data: JSON) -> None:
-        """Send a DISPATCH event to every identified session (buffered for RESUME if disconnected)."""
+        """Send a DISPATCH event to every identified session on the event's shard
+        (buffered for RESUME if disconnected)."""
         for session in list(self._sessions.values()):
+            if not self._on_shard(session, event, data):
+                continue
             filtered = self._wants(session, event, data)
             if filtered is not None:
                 await self._send_dispatch(session, event, copy.deepcopy(filtered))

@@ -44,6 +44,8 @@ from urllib.parse import urlencode
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from tests.simulators.faults import Fault, FaultPlan
+
 __all__ = ["Fault", "SlackApiFailure", "SlackDelivery", "SlackMessage", "SlackSim", "validate_blocks"]
 
 JSONDict = dict[str, Any]
@@ -78,36 +80,11 @@ class SlackApiFailure(Exception):
         self.headers = headers or {}
 
 
-@dataclass
-class Fault:
-    """One injected fault: a number of failures, or a time window of failures."""
-
-    methods: frozenset[str] | None  # None: every Web API method
-    status: int
-    retry_after: int
-    error: str | None
-    remaining: int | None
-    until: float | None
-    hits: int = 0
-
-    def matches(self, method: str, now: float) -> bool:
-        if self.methods is not None and method not in self.methods:
-            return False
-        if self.until is not None and now >= self.until:
-            return False
-        return self.remaining is None or self.remaining > 0
-
-    def consume(self) -> None:
-        self.hits += 1
-        if self.remaining is not None:
-            self.remaining -= 1
-
-    def failure(self) -> SlackApiFailure:
-        if self.status == 429:
-            return SlackApiFailure(self.error or "ratelimited", 429,
-                                   headers={"Retry-After": str(self.retry_after)})
-        default = {500: "internal_error", 502: "bad_gateway", 503: "service_unavailable"}
-        return SlackApiFailure(self.error or default.get(self.status, "fatal_error"), self.status)
+def _failure(fault: Fault) -> SlackApiFailure:
+    if fault.status == 429:
+        return SlackApiFailure(fault.message or "ratelimited", 429, headers={"Retry-After": str(fault.retry_after)})
+    default = {500: "internal_error", 502: "bad_gateway", 503: "service_unavailable"}
+    return SlackApiFailure(fault.message or default.get(fault.status, "fatal_error"), fault.status)
 
 
 @dataclass
@@ -327,7 +304,7 @@ class SlackSim:
         self.channels: dict[str, JSONDict] = {}
         self.users: dict[str, JSONDict] = {}
         self.history: dict[str, list[SlackMessage]] = {}
-        self.faults: list[Fault] = []
+        self.faults = FaultPlan()
         self._envelopes: dict[str, JSONDict] = {}
         self._response_urls: dict[str, JSONDict] = {}
         self._triggers: dict[str, bool] = {}  # trigger_id -> used
@@ -461,9 +438,7 @@ class SlackSim:
         error: str | None = None,
     ) -> Fault:
         """Fail the next ``times`` calls of ``method`` (None: any Web API method)."""
-        fault = Fault(self._method_set(method), status, retry_after, error, times, None)
-        self.faults.append(fault)
-        return fault
+        return self.faults.add(method, status, retry_after, error, times=times)
 
     def fail_for(
         self,
@@ -474,27 +449,10 @@ class SlackSim:
         error: str | None = None,
     ) -> Fault:
         """Fail every matching call for the next ``seconds`` seconds."""
-        until = asyncio.get_running_loop().time() + seconds
-        fault = Fault(self._method_set(method), status, retry_after, error, None, until)
-        self.faults.append(fault)
-        return fault
+        return self.faults.add(method, status, retry_after, error, seconds=seconds)
 
     def clear_faults(self) -> None:
         self.faults.clear()
-
-    @staticmethod
-    def _method_set(method: str | Iterable[str] | None) -> frozenset[str] | None:
-        if method is None:
-            return None
-        return frozenset([method] if isinstance(method, str) else method)
-
-    def _take_fault(self, method: str) -> Fault | None:
-        now = asyncio.get_running_loop().time()
-        for fault in self.faults:
-            if fault.matches(method, now):
-                fault.consume()
-                return fault
-        return None
 
     # ------------------------------------------------------------------ ids and signing
 
@@ -901,9 +859,9 @@ class SlackSim:
             handler = self._methods.get(method)
             if handler is None:
                 raise SlackApiFailure("unknown_method")
-            fault = self._take_fault(method)
+            fault = self.faults.take(method)
             if fault is not None:
-                raise fault.failure()
+                raise _failure(fault)
             result = await handler(params)
         except SlackApiFailure as exc:
             await self._notify()

@@ -36,6 +36,8 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from tests.simulators.faults import Fault, FaultPlan
+
 __all__ = ["BotMessage", "Fault", "TelegramApiError", "TelegramSim"]
 
 JSONDict = dict[str, Any]
@@ -89,45 +91,18 @@ def _bad_request(reason: str) -> TelegramApiError:
     return TelegramApiError(400, f"Bad Request: {reason}")
 
 
-@dataclass
-class Fault:
-    """One injected fault: a number of failures, or a time window of failures."""
-
-    methods: frozenset[str] | None  # lower-cased method names; None = all but polling
-    status: int
-    retry_after: int
-    description: str | None
-    remaining: int | None  # None: unlimited until ``until``
-    until: float | None  # loop time; None: no window
-    hits: int = 0
-
-    def matches(self, method: str, now: float) -> bool:
-        if self.methods is None:
-            if method in POLLING_METHODS:
-                return False
-        elif method not in self.methods:
-            return False
-        if self.until is not None and now >= self.until:
-            return False
-        return self.remaining is None or self.remaining > 0
-
-    def consume(self) -> None:
-        self.hits += 1
-        if self.remaining is not None:
-            self.remaining -= 1
-
-    def error(self) -> TelegramApiError:
-        if self.status == 429:
-            desc = self.description or f"Too Many Requests: retry after {self.retry_after}"
-            return TelegramApiError(429, desc, {"retry_after": self.retry_after})
-        default = {
-            400: "Bad Request: simulated failure",
-            403: "Forbidden: simulated failure",
-            409: "Conflict: simulated failure",
-            500: "Internal Server Error",
-            502: "Bad Gateway",
-        }.get(self.status, "Simulated failure")
-        return TelegramApiError(self.status, self.description or default)
+def _fault_error(fault: Fault) -> TelegramApiError:
+    if fault.status == 429:
+        desc = fault.message or f"Too Many Requests: retry after {fault.retry_after}"
+        return TelegramApiError(429, desc, {"retry_after": fault.retry_after})
+    default = {
+        400: "Bad Request: simulated failure",
+        403: "Forbidden: simulated failure",
+        409: "Conflict: simulated failure",
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+    }.get(fault.status, "Simulated failure")
+    return TelegramApiError(fault.status, fault.message or default)
 
 
 @dataclass
@@ -388,7 +363,7 @@ class TelegramSim:
         self.bot_admin_in: dict[int | str, bool] = {}
         self.members: dict[int | str, set[int]] = {}
         self.messages: dict[tuple[int | str, int], JSONDict] = {}
-        self.faults: list[Fault] = []
+        self.faults = FaultPlan(normalise=str.lower, spared=POLLING_METHODS)
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
         self.webhook_allowed_updates: list[str] | None = None
@@ -482,9 +457,7 @@ class TelegramSim:
         description: str | None = None,
     ) -> Fault:
         """Fail the next ``times`` calls of ``method`` (None: any method but getUpdates)."""
-        fault = Fault(self._method_set(method), status, retry_after, description, times, None)
-        self.faults.append(fault)
-        return fault
+        return self.faults.add(method, status, retry_after, description, times=times)
 
     def fail_for(
         self,
@@ -495,28 +468,10 @@ class TelegramSim:
         description: str | None = None,
     ) -> Fault:
         """Fail every matching call for the next ``seconds`` seconds."""
-        until = asyncio.get_running_loop().time() + seconds
-        fault = Fault(self._method_set(method), status, retry_after, description, None, until)
-        self.faults.append(fault)
-        return fault
+        return self.faults.add(method, status, retry_after, description, seconds=seconds)
 
     def clear_faults(self) -> None:
         self.faults.clear()
-
-    @staticmethod
-    def _method_set(method: str | Iterable[str] | None) -> frozenset[str] | None:
-        if method is None:
-            return None
-        names = [method] if isinstance(method, str) else list(method)
-        return frozenset(m.lower() for m in names)
-
-    def _take_fault(self, method: str) -> Fault | None:
-        now = asyncio.get_running_loop().time()
-        for fault in self.faults:
-            if fault.matches(method, now):
-                fault.consume()
-                return fault
-        return None
 
     # ------------------------------------------------------------------ configuration
 
@@ -795,9 +750,9 @@ class TelegramSim:
         try:
             if handler is None:
                 raise TelegramApiError(404, "Not Found")
-            fault = self._take_fault(method)
+            fault = self.faults.take(method)
             if fault is not None:
-                raise fault.error()
+                raise _fault_error(fault)
             result = await handler(params)
         except TelegramApiError as exc:
             await self._notify()

@@ -4,6 +4,7 @@ Discord simulator over real sockets, with an outbox worker delivering."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -75,25 +76,35 @@ class Rig:
             return await tx.active_ticket_for([f"discord:{user_id}"]) is None
 
 
-@pytest.fixture
-async def rig(sim: DiscordSim, tmp_path: Path, sqlite_store: SQLiteStore, faq_engine: FaqEngine,
-              code_sender: RecordingCodeSender) -> AsyncIterator[Rig]:
+@contextlib.asynccontextmanager
+async def running_rig(sim: DiscordSim, tmp_path: Path, store: SQLiteStore, faq_engine: FaqEngine,
+                      code_sender: RecordingCodeSender, *, adapter_class: type[DiscordAdapter] = DiscordAdapter,
+                      identify_interval: float = 0.05, **env: str) -> AsyncIterator[Rig]:
+    """The adapter started against ``sim`` with an outbox worker, for ``env`` settings."""
     # the base URL without /api/v10 on purpose: the adapter appends it
     settings = make_settings(
         tmp_path, DISCORD_BOT_TOKEN=TOKEN, DISCORD_API_BASE_URL=sim.base_url, DISCORD_GATEWAY_URL=sim.gateway_url,
-        WALLETDESK_RATE_LIMIT_SCALE="0.01", WALLETDESK_STAFF_NAMES=f"discord:{STAFF_ID}=Alice Support",
+        WALLETDESK_RATE_LIMIT_SCALE="0.01", **env,
     )
-    core = SupportCore(settings, sqlite_store, faq_engine, code_sender=code_sender)
+    core = SupportCore(settings, store, faq_engine, code_sender=code_sender)
     desk_out = io.StringIO()
-    adapter = DiscordAdapter(core, guild_ready_timeout=0.05, ready_timeout=5.0)
-    worker = OutboxWorker(sqlite_store, {"discord": adapter, "console": ConsoleAdapter(core, stdout=desk_out)},
+    adapter = adapter_class(core, guild_ready_timeout=0.05, ready_timeout=5.0, identify_interval=identify_interval)
+    worker = OutboxWorker(store, {"discord": adapter, "console": ConsoleAdapter(core, stdout=desk_out)},
                           poll_interval=0.05, on_result=core.delivery_finished)
     core.on_enqueue(worker.wake)
     await adapter.start()
     task = asyncio.create_task(worker.run())
     try:
-        yield Rig(sim, core, adapter, sqlite_store, desk_out, tmp_path)
+        yield Rig(sim, core, adapter, store, desk_out, tmp_path)
     finally:
         worker.stop()
         await asyncio.wait_for(task, timeout=5)
         await adapter.stop()
+
+
+@pytest.fixture
+async def rig(sim: DiscordSim, tmp_path: Path, sqlite_store: SQLiteStore, faq_engine: FaqEngine,
+              code_sender: RecordingCodeSender) -> AsyncIterator[Rig]:
+    async with running_rig(sim, tmp_path, sqlite_store, faq_engine, code_sender,
+                           WALLETDESK_STAFF_NAMES=f"discord:{STAFF_ID}=Alice Support") as running:
+        yield running

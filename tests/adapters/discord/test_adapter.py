@@ -4,6 +4,7 @@ simulator, a real core on SQLite and the outbox worker delivering."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import discord
 import pytest
@@ -23,8 +24,13 @@ USER = 401234567890123456
 MOD = 402345678901234567
 
 
+_ROW_IDS = itertools.count(1000)
+
+
 def _delivery(action: str, chat_id: int | str, **payload: object) -> Delivery:
-    return Delivery(id=1, platform="discord", action=action, chat_id=str(chat_id), thread_id=None, payload=payload)
+    # a fresh row id each time: Discord deduplicates a row sent twice (its id is the nonce)
+    return Delivery(id=next(_ROW_IDS), platform="discord", action=action, chat_id=str(chat_id), thread_id=None,
+                    payload=payload)
 
 
 async def _response(rig: Rig, payload: dict) -> dict:
@@ -292,3 +298,18 @@ async def test_slow_answer_is_deferred_then_edited(rig: Rig, monkeypatch: pytest
     await sim.wait_for(lambda: sim.original_responses.get(iid, {}).get("content"))
     assert sim.interaction_responses[iid] == {"type": 5, "data": {"flags": 64}}
     assert sim.original_responses[iid]["content"] == (await ask("how much are gas fees?", "en")).answer
+
+
+async def test_a_row_sent_again_after_a_crash_posts_once(rig: Rig) -> None:
+    # the outbox row's id is the nonce: a resend (its mark lost with a crashed worker) is deduplicated by Discord
+    sim = rig.sim
+    long_text = "x" * 2500  # two chunks, each with its own nonce
+    row = Delivery(id=41, platform="discord", action="send", chat_id=str(sim.channel_id), thread_id=None,
+                   payload={"text": long_text})
+    first = await rig.adapter.deliver(row)
+    again = await rig.adapter.deliver(row)
+    assert first.external_id == again.external_id and sim.nonce_hits == 2
+    assert len(sim.messages_in(sim.channel_id)) == 2
+    other = await rig.adapter.deliver(Delivery(id=42, platform="discord", action="send", chat_id=str(sim.channel_id),
+                                               thread_id=None, payload={"text": "another row"}))
+    assert other.external_id != first.external_id and len(sim.messages_in(sim.channel_id)) == 3

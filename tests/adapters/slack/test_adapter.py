@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -249,3 +250,30 @@ async def test_failed_relay_gets_a_warning_mark(desk: Desk) -> None:
     assert any(t("desk.delivery_failed", "en", error="is_archived") in text
                for text in sim.texts_in(STAFF, thread_ts=root.ts))
     assert not any("Here is what to do" in text for text in sim.texts_in(ALICE_DM))
+
+
+async def test_reply_to_a_root_whose_ts_is_not_stored_yet_still_reaches_the_user(desk: Desk) -> None:
+    # the race: Slack has the root (and staff reply to it) a moment before the outbox stores its ts
+    sim = desk.sim
+    root, ticket = await _open_ticket(desk)
+    await desk.settle()
+    async with desk.store.transaction() as tx:
+        await tx.update_ticket(ticket.id, desk_ref=None)
+
+    async def store_ts_later() -> None:
+        await asyncio.sleep(0.25)
+        async with desk.store.transaction() as tx:
+            await tx.update_ticket(ticket.id, desk_ref=root.ts)
+
+    later = asyncio.create_task(store_ts_later())
+    reply = sim.user_message_event(STAFF, BOB, "Looking into it now", thread_ts=root.ts)
+    assert (await sim.send_event(desk.url, reply)).status == 200
+    await later
+    await desk.settle()
+    assert "Looking into it now" in sim.texts_in(ALICE_DM)[-1]
+
+    # an old thread that is not a ticket is given up at once
+    started = time.monotonic()
+    stale = sim.user_message_event(STAFF, BOB, "chatter in an old thread", thread_ts="1600000000.000100")
+    assert (await sim.send_event(desk.url, stale)).status == 200
+    assert time.monotonic() - started < 0.5

@@ -1,0 +1,130 @@
+"""The default SQLite store runs statements on the loop thread: it must still
+never stall the loop while another process holds the write lock, and its WAL
+must be checkpointed off the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+import core.storage.sqlite as sqlite_module
+from core.errors import StoreError
+from core.storage import store_for_url
+from core.storage.sqlite import AiosqliteStore, SQLiteStore
+
+
+async def test_waits_for_another_writer_without_blocking_the_loop(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "w.db")
+    await store.open()
+    other = sqlite3.connect(tmp_path / "w.db", isolation_level=None)  # another process, as far as SQLite knows
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    async def write() -> bool:
+        async with store.transaction() as tx:
+            return await tx.claim_event("e1", 1.0)
+
+    beat = asyncio.create_task(ticker())
+    writer = asyncio.create_task(write())
+    await asyncio.sleep(0.3)
+    assert not writer.done()  # waiting for the lock...
+    assert ticks >= 20  # ...while the loop kept running
+    other.execute("COMMIT")
+    assert await asyncio.wait_for(writer, 2) is True
+    beat.cancel()
+    other.close()
+    await store.close()
+
+
+async def test_gives_up_with_a_store_error_when_the_lock_never_comes(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_module, "_BUSY_RETRY_SECONDS", 0.2)
+    store = SQLiteStore(tmp_path / "b.db")
+    await store.open()
+    other = sqlite3.connect(tmp_path / "b.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(StoreError, match="database busy"):
+        async with store.transaction():
+            pass
+    other.execute("ROLLBACK")
+    async with store.transaction() as tx:  # and it works again afterwards
+        assert await tx.claim_event("after", 1.0)
+    other.close()
+    await store.close()
+
+
+async def test_wal_is_checkpointed_off_the_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_module, "_CHECKPOINT_SECONDS", 0.05)
+    calls: list[tuple[str, bool]] = []
+    real = sqlite_module._checkpoint
+
+    def recording(conn: sqlite3.Connection, mode: str) -> None:
+        calls.append((mode, threading.current_thread() is threading.main_thread()))
+        real(conn, mode)
+
+    monkeypatch.setattr(sqlite_module, "_checkpoint", recording)
+    path = tmp_path / "c.db"
+    store = SQLiteStore(path)
+    await store.open()
+    for i in range(200):
+        async with store.transaction() as tx:
+            await tx.claim_event(f"k{i}", 1.0)
+    wal = Path(str(path) + "-wal")
+    assert wal.stat().st_size > 0  # no checkpoint on the loop thread's commits
+    for _ in range(100):
+        if calls:
+            break
+        await asyncio.sleep(0.02)
+    assert calls and calls[0] == ("PASSIVE", False)
+    await asyncio.sleep(0.2)
+    assert len(calls) == 1  # nothing committed since: no more checkpoints
+    await store.close()
+    assert calls[-1] == ("TRUNCATE", False) and (not wal.exists() or wal.stat().st_size == 0)
+
+
+async def test_close_waits_for_a_running_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # closing a connection while a checkpoint runs on it crashed the process (CI segfault)
+    monkeypatch.setattr(sqlite_module, "_CHECKPOINT_SECONDS", 0.01)
+    inside, done = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    real = sqlite_module._checkpoint
+
+    def slow(conn: sqlite3.Connection, mode: str) -> None:
+        if mode == "PASSIVE":
+            inside.set()
+            threading.Event().wait(0.3)  # close() is called meanwhile
+            try:
+                conn.execute("SELECT 1").fetchall()
+            except sqlite3.Error as exc:
+                errors.append(exc)
+            done.set()
+        real(conn, mode)
+
+    monkeypatch.setattr(sqlite_module, "_checkpoint", slow)
+    store = SQLiteStore(tmp_path / "c.db")
+    await store.open()
+    async with store.transaction() as tx:
+        await tx.claim_event("e1", 1.0)
+    assert await asyncio.to_thread(inside.wait, 5)
+    await store.close()
+    assert done.is_set()  # close() returned only after the checkpoint finished
+    assert errors == []
+    assert not await store.ping()
+    with pytest.raises(StoreError):
+        async with store.transaction():
+            pass
+
+
+def test_url_picks_the_driver() -> None:
+    assert type(store_for_url("sqlite:///data/x.db")) is SQLiteStore
+    assert type(store_for_url("sqlite+aiosqlite:///data/x.db")) is AiosqliteStore
