@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import core.faq_engine as faq_engine
 from core.faq_engine import BACKGROUND_ID, FaqEngine
 from core.faq_eval import coverage_at_precision, evaluate, read_labelled_csv, sample_shots
 from core.faq_models import FaqEntry
@@ -239,3 +240,58 @@ def test_single_question_features_match_the_batch_path(engine: FaqEngine) -> Non
     for i, question in enumerate(questions):
         single = engine._model.features.transform([question]).toarray()[0]
         assert np.allclose(single, batch[i], atol=1e-6)
+
+
+def _bundled_rows() -> list[tuple[str, str]]:
+    from core.faq_loader import load_faq
+
+    return [(q, e.id) for e in load_faq() for qs in e.questions.values() for q in qs]
+
+
+def _noisy_split(share: float) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Every fifth bundled example held out clean; ``share`` of the rest relabelled at random."""
+    import random
+
+    rows = _bundled_rows()
+    ids = sorted({label for _, label in rows})
+    rng = random.Random(7)
+    train = [(t, rng.choice([i for i in ids if i != label]) if rng.random() < share else label)
+             for n, (t, label) in enumerate(rows) if n % 5]
+    return train, [row for n, row in enumerate(rows) if not n % 5]
+
+
+def _answered(engine: FaqEngine, held: list[tuple[str, str]]) -> tuple[float, float]:
+    matches = [(engine.ask(text), label) for text, label in held]
+    answered = [(m.id, label) for m, label in matches if m.answered]
+    return len(answered) / len(held), sum(a == b for a, b in answered) / max(1, len(answered))
+
+
+def _build(train: list[tuple[str, str]]) -> FaqEngine:
+    return FaqEngine.from_examples([t for t, _ in train], [label for _, label in train], embedder="none")
+
+
+def test_wrong_labels_are_estimated_and_do_not_silence_the_engine(caplog: pytest.LogCaptureFixture,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # wrong labels cap the precision a threshold can show: taken at face value, the
+    # learned threshold hits its cap and the engine answers next to nothing
+    train, held = _noisy_split(0.25)
+    with caplog.at_level("WARNING", logger="core.faq_engine"):
+        engine = _build(train)
+    warning = next(r.getMessage() for r in caplog.records if "mislabelled" in r.getMessage())
+    estimated = int(warning.split("~")[1].split("%")[0])
+    assert 15 <= estimated <= 35, warning
+    coverage, precision = _answered(engine, held)
+    monkeypatch.setattr(faq_engine, "_label_noise", lambda conf, correct: 0.0)
+    face_value = _build(train)
+    assert face_value.threshold > engine.threshold
+    old_coverage, _ = _answered(face_value, held)
+    assert coverage >= max(0.15, 3 * old_coverage) and precision >= 0.9, (coverage, precision, old_coverage)
+
+
+def test_clean_labels_are_left_alone(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    train, held = _noisy_split(0.0)
+    with caplog.at_level("WARNING", logger="core.faq_engine"):
+        engine = _build(train)
+    assert not [r for r in caplog.records if "mislabelled" in r.getMessage()]
+    monkeypatch.setattr(faq_engine, "_label_noise", lambda conf, correct: 0.0)
+    assert _answered(_build(train), held) == _answered(engine, held)
