@@ -89,9 +89,10 @@ DEFAULT_THRESHOLD = 0.5
 MIN_THRESHOLD = 0.3
 MAX_THRESHOLD = 0.9
 _TARGET_PRECISION = 0.96
-# Label noise: above _NOISY_LABELS, out-of-fold answers at confidence >= _PRUNE that
-# contradict an example's label take it out of the final model (few-shot and clean
-# sets lose accuracy from pruning, so it waits for evidence of noise).
+# Label noise below _NOISY_LABELS is the model's own top-decile mistakes: labels count
+# as clean. Above it, out-of-fold answers at confidence >= _PRUNE (scaled) that
+# contradict an example's label take it out of the final model (pruning costs
+# few-shot and clean sets accuracy, so it waits for evidence of noise).
 _NOISY_LABELS = 0.05
 _MAX_NOISE = 0.5
 _PRUNE = 0.8
@@ -467,7 +468,7 @@ def _build(
         conf = calibrator.predict(x)
         noise = _label_noise(conf, y)
         threshold = _learn_threshold(conf, y, noise)
-        if noise >= _NOISY_LABELS:
+        if noise:
             suspect = _mislabelled(np.asarray(rows), np.asarray(predicted), conf, labels, bg, noise)
             keep[np.asarray(rows)[suspect]] = False
             _LOGGER.warning("FAQ examples look mislabelled (~%.0f%% wrong labels): %d confidently "
@@ -499,11 +500,13 @@ def _mislabelled(rows: np.ndarray, predicted: np.ndarray, conf: np.ndarray, labe
 def _label_noise(conf: np.ndarray, correct: np.ndarray) -> float:
     """Share of wrong labels, estimated from the most confident tenth of the
     out-of-fold answers: those are almost always right, so a disagreement there
-    is mostly the label's fault. 0 when there is too little to tell."""
+    is mostly the label's fault. 0 when there is too little to tell, or too little
+    noise to tell from the model's own mistakes."""
     if len(conf) < 50:
         return 0.0
     top = np.argsort(-conf)[: max(10, len(conf) // 10)]
-    return float(np.clip(1.0 - correct[top].mean(), 0.0, _MAX_NOISE))
+    noise = float(np.clip(1.0 - correct[top].mean(), 0.0, _MAX_NOISE))
+    return noise if noise >= _NOISY_LABELS else 0.0
 
 
 def _learn_threshold(conf: np.ndarray, correct: np.ndarray, noise: float = 0.0) -> float:
