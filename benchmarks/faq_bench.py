@@ -5,7 +5,7 @@ Usage (from the project root)::
     .venv/bin/python benchmarks/faq_bench.py                   # the default engine (TF-IDF + WordLlama vectors)
     .venv/bin/python benchmarks/faq_bench.py --embedder none   # TF-IDF only
     .venv/bin/python benchmarks/faq_bench.py --embedder e5     # TF-IDF + multilingual-e5-small
-    .venv/bin/python benchmarks/faq_bench.py --only banking77_10shot latency
+    .venv/bin/python benchmarks/faq_bench.py --only banking77_10shot service
 
 Data comes from ``../shared/data`` relative to the project root and is never
 copied into the repository.  There is no test split, so every benchmark uses a
@@ -112,6 +112,43 @@ def bench_cic(embedder: str | None) -> None:
     _emit("cic_train_dev", started, _eval(train, test, shots=None, embedder=embedder), embedder=embedder)
 
 
+NOISY_SHARE = 0.2
+
+
+def _relabelled(rows: Rows, share: float, seed: int = 1) -> Rows:
+    """``share`` of the rows get another label at random (the DataCLUE kind of noise, made known)."""
+    rng = random.Random(seed)
+    labels = sorted({label for _, label in rows})
+    return [(text, rng.choice([x for x in labels if x != label]) if rng.random() < share else label)
+            for text, label in rows]
+
+
+class _NoiseEstimate(logging.Handler):
+    """Catches the engine's "labels look noisy" warning: its first argument is the estimate in %."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.percent: float | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "mislabelled" in record.msg and record.args:
+            self.percent = round(float(record.args[0]), 1)  # type: ignore[index]
+
+
+def bench_banking77_noisy(embedder: str | None) -> None:
+    """BANKING77 with 20 % of the training labels wrong, scored on the clean held-out split."""
+    started = time.perf_counter()
+    train, test = stratified_split(_banking())
+    catcher = _NoiseEstimate()
+    logging.getLogger("core.faq_engine").addHandler(catcher)
+    try:
+        result = _eval(_relabelled(train, NOISY_SHARE), test, shots=None, embedder=embedder)
+    finally:
+        logging.getLogger("core.faq_engine").removeHandler(catcher)
+    _emit("banking77_noisy_labels", started, result, embedder=embedder, wrong_label_share=NOISY_SHARE,
+          estimated_wrong_pct=catcher.percent)
+
+
 def bench_abstention(embedder: str | None) -> None:
     """BANKING77 held-out (in scope) plus wallet chatter (out of scope), default threshold."""
     started = time.perf_counter()
@@ -201,6 +238,7 @@ BENCHMARKS: dict[str, Callable[[str | None], None]] = {
     "banking77_10shot": bench_banking77_10shot,
     "banking77_full": bench_banking77_full,
     "cic": bench_cic,
+    "noisy": bench_banking77_noisy,
     "abstention": bench_abstention,
     "service": bench_service,
     "bundled": bench_bundled,
