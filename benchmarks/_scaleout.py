@@ -638,6 +638,16 @@ class Cluster:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
+def worker_totals(results: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, int]]:
+    """Every worker's outcome and error counts, summed."""
+    outcomes: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
+    for r in results:
+        outcomes.update(r["outcomes"])
+        errors.update(r["errors"])
+    return dict(outcomes), dict(errors)
+
+
 def order_violations(chats: dict[str, list[list[Any]]], only_prefix: str | None = None) -> tuple[int, int]:
     """(chats checked, chats whose accepted rows arrived out of row-id order),
     ignoring immediate redeliveries of the same row."""

@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _scaleout import Cluster, Proc, order_violations  # noqa: E402
+from _scaleout import Cluster, Proc, order_violations, worker_totals  # noqa: E402
 
 KILL_AFTER = 2.5  # seconds into the burst
 LEASE = 5.0  # seconds; the service default is 30 (OutboxWorker.lease_seconds)
@@ -67,13 +67,7 @@ async def account(cluster: Cluster, results: list[dict[str, Any]], *, fault: str
     status = await cluster.db.query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
     _checked, id_bad = order_violations(dump["chats"], "desk:")
     chats_checked, tok_bad = token_order(dump["chats"])
-    outcomes: dict[str, int] = {}
-    errors: dict[str, int] = {}
-    for r in results:
-        for k, v in r["outcomes"].items():
-            outcomes[k] = outcomes.get(k, 0) + v
-        for k, v in r["errors"].items():
-            errors[k] = errors.get(k, 0) + v
+    outcomes, errors = worker_totals(results)
     token_dups = sum(int(v[2]) - 1 for t, v in tokens.items() if t in delivered and v[2] > 1)
     return {
         "benchmark": "faults", "fault": fault, "backend": cluster.db.backend, "sent": expected,

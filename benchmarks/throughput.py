@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _scaleout import Cluster, host_cpu, order_violations, percentile  # noqa: E402
+from _scaleout import Cluster, host_cpu, order_violations, percentile, worker_totals  # noqa: E402
 
 CONFIGS = {"sqlite": ("sqlite", 1), "pg1": ("postgres", 1), "pg2": ("postgres", 2), "pg4": ("postgres", 4)}
 
@@ -95,13 +95,7 @@ async def run_config(backend: str, workers: int, messages: int, *, concurrency: 
         if token not in arrivals:
             missing[kind] = missing.get(kind, 0) + 1
     elapsed = last - first
-    outcomes: dict[str, int] = {}
-    errors: dict[str, int] = {}
-    for r in results:
-        for k, v in r["outcomes"].items():
-            outcomes[k] = outcomes.get(k, 0) + v
-        for k, v in r["errors"].items():
-            errors[k] = errors.get(k, 0) + v
+    outcomes, errors = worker_totals(results)
     checked, bad = order_violations(dump["chats"], "desk:")
     r2 = lambda x: None if x is None else round(x, 1)  # noqa: E731
     line: dict[str, Any] = {
