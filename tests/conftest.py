@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -39,6 +40,41 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+class OpsCli:
+    """The real ``walletdesk`` app in-process, over a fresh SQLite data dir."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+
+    def seed(self, fill: Callable[[Store], Awaitable[object]]) -> None:
+        """Write to the data dir's database as a previous run would have."""
+        from core.storage import open_store
+
+        async def run() -> None:
+            store = await open_store(f"sqlite:///{self.data_dir / 'walletdesk.db'}")
+            try:
+                await fill(store)
+            finally:
+                await store.close()
+
+        asyncio.run(run())
+
+    def invoke(self, args: Sequence[str], **kw: Any) -> Any:
+        from typer.testing import CliRunner
+
+        from core.cli import app
+
+        return CliRunner().invoke(app, list(args), **kw)
+
+
+@pytest.fixture
+def ops_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> OpsCli:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WALLETDESK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("WALLETDESK_DATABASE_URL", raising=False)
+    return OpsCli(tmp_path)
 
 
 class RecordingCodeSender:

@@ -12,6 +12,7 @@ from core.faq_loader import FaqFileError, load_faq, load_operator_faq
 from core.gaps import GapQuestion, collect_questions, find_gaps, mine_gaps, proposals_yaml
 from core.models import ChatRef, Priority, TicketEvent, UserRef
 from core.storage import Store
+from tests.conftest import OpsCli
 from tests.fixtures.gaps_data import NFT_ANSWER, NFT_QUESTIONS, NOISE, STAKING_ANSWER, STAKING_QUESTIONS
 
 NOW = 1_790_000_000.0
@@ -112,31 +113,15 @@ async def test_questions_the_faq_now_answers_are_dropped(sqlite_store: Store, fa
     assert len(kept) >= 3
 
 
-def test_cli_faq_gaps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import asyncio
+def test_cli_faq_gaps(ops_cli: OpsCli, tmp_path: Path) -> None:
     import time
 
-    import typer
-    from typer.testing import CliRunner
-
-    from core.cli_ops import mount_ops
-    from core.storage import open_store
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("WALLETDESK_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("WALLETDESK_DATABASE_URL", raising=False)
-
-    async def seed() -> None:
-        store = await open_store(f"sqlite:///{tmp_path / 'walletdesk.db'}")
+    async def fill(store: Store) -> None:
         for n, q in enumerate(STAKING_QUESTIONS + NOISE):
             await _ticket(store, n, q, answer=STAKING_ANSWER, at=time.time() - 3600)
-        await store.close()
 
-    asyncio.run(seed())
-    app, faq = typer.Typer(), typer.Typer()
-    app.add_typer(faq, name="faq")
-    mount_ops(app, faq)
-    out = CliRunner().invoke(app, ["faq", "gaps", "--since", "30d", "--keep-answered", "--out", str(tmp_path / "p.yaml")])
+    ops_cli.seed(fill)
+    out = ops_cli.invoke(["faq", "gaps", "--since", "30d", "--keep-answered", "--out", str(tmp_path / "p.yaml")])
     assert out.exit_code == 0, out.output
     entries = load_faq(tmp_path / "p.yaml", partial=True)
     assert len(entries) == 1 and entries[0].answers == {"en": STAKING_ANSWER}

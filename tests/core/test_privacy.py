@@ -16,6 +16,7 @@ from core.privacy import FORGOTTEN_SUBJECT, PURGED_SUBJECT, export_user, forget_
 from core.report import build_report
 from core.service import SupportCore
 from core.storage import Store
+from tests.conftest import OpsCli
 
 ALICE = UserRef("telegram", "4242")
 ALICE_DC = UserRef("discord", "777")
@@ -160,42 +161,25 @@ async def test_purge_removes_bodies_of_old_closed_tickets_only(store: Store) -> 
         await purge_closed_transcripts(store, -1, now=now)
 
 
-def test_cli_export_forget_purge(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import asyncio
-
-    import typer
-    from typer.testing import CliRunner
-
-    from core.cli_ops import mount_ops
-    from core.storage import open_store
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("WALLETDESK_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("WALLETDESK_DATABASE_URL", raising=False)
-
-    async def seed() -> None:
-        store = await open_store(f"sqlite:///{tmp_path / 'walletdesk.db'}")
+def test_cli_export_forget_purge(ops_cli: OpsCli) -> None:
+    async def fill(store: Store) -> None:
         async with store.transaction() as tx:
             await tx.upsert_user(ALICE, "Alice", "en", 1.0)
             t = await tx.create_ticket(user=ALICE, origin=ChatRef("telegram", "4242", is_private=True),
                                        origin_message_id=None, priority=Priority.NORMAL, category=None, lang="en",
                                        subject="cli-marker question", now=1.0)
             await tx.update_ticket(t.id, state="closed", closed_at=2.0)
-        await store.close()
 
-    asyncio.run(seed())
-    app, faq = typer.Typer(), typer.Typer()
-    app.add_typer(faq, name="faq")
-    mount_ops(app, faq)
-    run = CliRunner().invoke
-    out = run(app, ["user", "export", ALICE.key])
+    ops_cli.seed(fill)
+    run = ops_cli.invoke
+    out = run(["user", "export", ALICE.key])
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["tickets"][0]["subject"] == "cli-marker question"
-    assert run(app, ["user", "forget", ALICE.key], input="n\n").exit_code != 0  # declined
-    assert "cli-marker" in run(app, ["user", "export", ALICE.key]).stdout
-    out = run(app, ["purge", "--retention-days", "1", "--json"])
+    assert run(["user", "forget", ALICE.key], input="n\n").exit_code != 0  # declined
+    assert "cli-marker" in run(["user", "export", ALICE.key]).stdout
+    out = run(["purge", "--retention-days", "1", "--json"])
     assert out.exit_code == 0 and json.loads(out.stdout)["tickets"] == 1
-    out = run(app, ["user", "forget", ALICE.key, "--yes"])
+    out = run(["user", "forget", ALICE.key, "--yes"])
     assert out.exit_code == 0, out.output
-    assert isinstance(run(app, ["user", "export", ALICE.key]).exception, NotFound)
-    assert isinstance(run(app, ["user", "forget", "nonsense", "--yes"]).exception, ValueError)
+    assert isinstance(run(["user", "export", ALICE.key]).exception, NotFound)
+    assert isinstance(run(["user", "forget", "nonsense", "--yes"]).exception, ValueError)

@@ -16,6 +16,7 @@ import pytest
 from core.report import Report, build_report, chart_pngs, format_duration, parse_since, render_charts, render_html, render_text
 from core.storage import Store
 from core.storage.sqlite import SQLiteStore
+from tests.conftest import OpsCli
 from tests.fixtures.report_data import NOW, SINCE, SLA_FIRST, SLA_RESOLUTION, load_report_data
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
@@ -154,36 +155,16 @@ async def test_html_in_headless_chromium(sqlite_store: SQLiteStore, tmp_path: Pa
     assert shot.read_bytes().startswith(b"\x89PNG")
 
 
-def test_cli_report_writes_html_png_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import asyncio
+def test_cli_report_writes_html_png_and_json(ops_cli: OpsCli, tmp_path: Path) -> None:
     import json
 
-    import typer
-    from typer.testing import CliRunner
-
-    from core.cli_ops import mount_ops
-    from core.storage import open_store
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("WALLETDESK_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("WALLETDESK_DATABASE_URL", raising=False)
-
-    async def seed() -> None:
-        store = await open_store(f"sqlite:///{tmp_path / 'walletdesk.db'}")
-        await load_report_data(store)
-        await store.close()
-
-    asyncio.run(seed())
-    app, faq = typer.Typer(), typer.Typer()
-    app.add_typer(faq, name="faq")
-    mount_ops(app, faq)
+    ops_cli.seed(load_report_data)
     since = "2026-09-13T00:00"  # the fixture's window (its NOW is 2026-09-21); the CLI ends the window at the real now
-    out = CliRunner().invoke(app, ["report", "--since", since, "--html", str(tmp_path / "r.html"),
-                                   "--png", str(tmp_path / "png")])
+    out = ops_cli.invoke(["report", "--since", since, "--html", str(tmp_path / "r.html"), "--png", str(tmp_path / "png")])
     assert out.exit_code == 0, out.output
     assert "tickets opened" in out.stdout and "3.67 (n=3)" in out.stdout
     assert (tmp_path / "r.html").read_text().count("data:image/png;base64,") == 7
     assert len(list((tmp_path / "png").glob("*.png"))) == 7
-    data = json.loads(CliRunner().invoke(app, ["report", "--since", since, "--json"]).stdout)
+    data = json.loads(ops_cli.invoke(["report", "--since", since, "--json"]).stdout)
     assert data["tickets"] == 6 and data["csat_count"] == 3
-    assert isinstance(CliRunner().invoke(app, ["report", "--since", "soon"]).exception, ValueError)
+    assert isinstance(ops_cli.invoke(["report", "--since", "soon"]).exception, ValueError)
