@@ -77,12 +77,13 @@ async def entries_in_use(settings: Settings) -> tuple[list[FaqEntry], int]:
     the CLI; ``(entries, phrasings added)``. A SQLite database that does not
     exist yet is not created: there is nothing in it."""
     entries = load_operator_faq(settings.faq_file, settings.faq_mode)
-    url = settings.resolved_database_url
-    if url.startswith("sqlite") and not Path(url.split("://", 1)[1][1:]).exists():
-        return entries, 0
-    from core.storage import open_store
+    from core.storage import store_for_url
 
-    store = await open_store(url)
+    store = store_for_url(settings.resolved_database_url)
+    path = getattr(store, "path", None)  # a SQLite file, which asking must not create
+    if path is not None and not Path(path).exists():
+        return entries, 0
+    await store.open()
     try:
         async with store.transaction() as tx:
             phrasings = await tx.faq_phrasings()
