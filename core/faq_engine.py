@@ -473,8 +473,11 @@ def _build(
             keep[np.asarray(rows)[suspect]] = False
             _LOGGER.warning("FAQ examples look mislabelled (~%.0f%% wrong labels): %d confidently "
                             "contradicted examples left out", 100 * noise, int(suspect.sum()))
-    kept = np.flatnonzero(keep)
-    model = _Model([texts[i] for i in kept], labels[kept], n_classes, None if emb is None else emb[kept], embedder)
+    if not keep.all():  # copies only when something was left out
+        kept = np.flatnonzero(keep)
+        texts, labels = [texts[i] for i in kept], labels[kept]
+        emb = None if emb is None else emb[kept]
+    model = _Model(texts, labels, n_classes, emb, embedder)
     if progress:
         progress(total, total)
     return model, calibrator, threshold
