@@ -155,8 +155,10 @@ def assert_clean(text: str) -> None:
 @pytest.mark.parametrize("strength", STRENGTHS)
 @pytest.mark.parametrize("style", STYLES)
 def test_generated_phrase_every_format(lang: str, strength: int, style: str) -> None:
+    # Seeded: about 1 dense 12-character phrase in 1,500 reads as prose (policy), CI must not flake.
+    rng = random.Random(f"{lang}-{strength}-{style}")
     for wrap in WRAPS:
-        words = MNEMO[lang].generate(strength).split()
+        words = MNEMO[lang].to_mnemonic(rng.randbytes(strength // 8)).split()
         body = fmt_phrase(words, style, lang)
         text = wrap.format(body)
         assert_phrase_redacted(text, words, lang, scan(text), text.index(body))
@@ -210,12 +212,25 @@ def test_phrase_of_eleven_words_is_not_a_phrase() -> None:
 
 
 def test_chinese_dense_phrase_embedded() -> None:
+    rng = random.Random(12)  # seeded, as above
     for lang in ("chinese_simplified", "chinese_traditional"):
         for strength in STRENGTHS:
             for _ in range(20):
-                words = MNEMO[lang].generate(strength).split()
+                words = MNEMO[lang].to_mnemonic(rng.randbytes(strength // 8)).split()
                 text = f"你好客服，我的助记词是{''.join(words)}，为什么导入以后余额是零？"
                 assert_phrase_redacted(text, words, lang, scan(text), len("你好客服，我的助记词是"))
+
+
+@pytest.mark.parametrize("lang", ("chinese_simplified", "chinese_traditional"))
+@pytest.mark.parametrize("strength", STRENGTHS)
+def test_chinese_dense_phrase_inside_a_sentence_still_caught(lang: str, strength: int) -> None:
+    # Without punctuation the prose around the phrase joins its dense run;
+    # the phrase's own window still has to be found and judged random.
+    rng = random.Random(f"inside-{lang}-{strength}")
+    for _ in range(25):
+        words = MNEMO[lang].to_mnemonic(rng.randbytes(strength // 8)).split()
+        for text in (f"我的助记词是{''.join(words)}，帮我看看", f"我的助记词是{''.join(words)}帮我看看"):
+            assert_phrase_redacted(text, words, lang, scan(text), len("我的助记词是"))
 
 
 def test_two_phrases_in_one_message() -> None:
@@ -499,6 +514,17 @@ def test_three_letter_typo_in_numbered_phrase() -> None:
     "这款跟我上俩次买的很相似，我穿着不满意",
 ))
 def test_chinese_prose_with_punctuation_not_flagged(text: str) -> None:
+    assert_clean(text)
+
+
+@pytest.mark.parametrize(("lang", "text"), (
+    ("chinese_simplified", "刷卡买币被扣款但没拿到币，怎么退款"),
+    ("chinese_traditional", "刷卡買幣被扣款但沒拿到幣，怎麼退款"),
+))
+def test_chinese_question_with_checksum_valid_window_not_flagged(lang: str, text: str) -> None:
+    # Its first 12 characters pass the 4-bit checksum (1 in 16 does); the
+    # former rank-and-word-pair score called them random and deleted the message.
+    assert MNEMO[lang].check(" ".join(text[:12]))
     assert_clean(text)
 
 
