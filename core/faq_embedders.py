@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import mmap
 import os
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-__all__ = ["DEFAULT_EMBEDDER", "EMBEDDERS", "configured_embedder", "embed"]
+__all__ = ["DEFAULT_EMBEDDER", "EMBEDDERS", "configured_embedder", "embed", "release_token_vectors", "token_vectors"]
 
 DEFAULT_EMBEDDER = "wordllama"
 EMBEDDERS = ("wordllama", "e5")
@@ -57,6 +58,20 @@ def embed(name: str, texts: Sequence[str]) -> np.ndarray:
     return _model(name).embed(texts)
 
 
+def token_vectors(name: str) -> tuple[np.ndarray, Callable[[Sequence[str]], list[np.ndarray]]] | None:
+    """(token vectors, tokenize) of a static embedder, or None: for token-level matching.
+    ``tokenize(texts)`` gives one int64 array of token ids per text."""
+    model = _model(name)
+    return (model.vectors, model.token_ids) if isinstance(model, _WordLlama) else None
+
+
+def release_token_vectors(name: str) -> None:
+    """After a pass over every token vector: give their pages back (see ``_WordLlama.release``)."""
+    model = _model(name)
+    if isinstance(model, _WordLlama):
+        model.release()
+
+
 @lru_cache(maxsize=2)
 def _model(name: str) -> _Embedder:
     if name == "wordllama":
@@ -74,10 +89,23 @@ class _WordLlama:
         if spec is None or not spec.submodule_search_locations:
             raise RuntimeError("the wordllama embedder needs the 'wordllama' package")
         root = Path(next(iter(spec.submodule_search_locations)))
-        self.vectors = _mapped_tensor(root / "weights" / "l2_supercat_256.safetensors")
+        self.vectors, self._mapping = _mapped_tensor(root / "weights" / "l2_supercat_256.safetensors")
         self.tokenizer = Tokenizer.from_file(str(root / "tokenizers" / "l2_supercat_tokenizer_config.json"))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
+
+    def release(self) -> None:
+        """Drop the table's pages from this process's resident set after a pass over
+        every row (they come back from the page cache row by row when used)."""
+        if hasattr(mmap, "MADV_DONTNEED"):
+            self._mapping.madvise(mmap.MADV_DONTNEED)
+
+    def token_ids(self, texts: Sequence[str]) -> list[np.ndarray]:
+        out: list[np.ndarray] = []
+        for start in range(0, len(texts), _BATCH):
+            encoded = self.tokenizer.encode_batch(list(texts[start:start + _BATCH]), add_special_tokens=False)
+            out += [np.asarray(enc.ids, dtype=np.int64) for enc in encoded]
+        return out
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.vectors.shape[1]), dtype=np.float32)
@@ -90,18 +118,22 @@ class _WordLlama:
         return out / np.maximum(norms, 1e-9)
 
 
-def _mapped_tensor(path: Path) -> np.ndarray:
-    """The one float16 tensor of a safetensors file, memory-mapped read-only: only
-    the rows of tokens actually seen become resident (and processes share them)."""
+def _mapped_tensor(path: Path) -> tuple[np.ndarray, mmap.mmap]:
+    """The one float16 tensor of a safetensors file, memory-mapped read-only, and its
+    mapping: only the rows of tokens actually seen become resident (and processes
+    share them)."""
     with path.open("rb") as fh:
         (size,) = struct.unpack("<Q", fh.read(8))
         header = json.loads(fh.read(size))
+        mapping = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     (name,) = [k for k in header if k != "__metadata__"]
     info = header[name]
     if info["dtype"] != "F16" or len(info["shape"]) != 2:
         raise RuntimeError(f"{path.name}: expected one 2-D F16 tensor, found {info['dtype']} {info['shape']}")
-    start, _end = info["data_offsets"]
-    return np.memmap(path, dtype=np.float16, mode="r", offset=8 + size + start, shape=tuple(info["shape"]))
+    start, end = info["data_offsets"]
+    rows, dim = info["shape"]
+    tensor = np.frombuffer(mapping, dtype=np.float16, count=(end - start) // 2, offset=8 + size + start)
+    return tensor.reshape(rows, dim), mapping
 
 
 class _E5:

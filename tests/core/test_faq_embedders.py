@@ -43,3 +43,20 @@ def test_english_vectors_do_not_move_chinese_scores() -> None:
     assert np.allclose(zh_a.decision, zh_b.decision)
     en_a, en_b = with_vectors._model.scores([english])[0], tfidf_only._model.scores([english])[0]
     assert not np.allclose(en_a.decision, en_b.decision)
+
+
+def test_released_vector_pages_read_back_the_same() -> None:
+    from core.faq_embedders import release_token_vectors
+
+    texts = ["my transfer has not arrived", "how do I back up my wallet"]
+    before = embed("wordllama", texts)
+    release_token_vectors("wordllama")  # pages leave the resident set, the file stays mapped
+    assert np.array_equal(embed("wordllama", texts), before)
+
+
+def test_confident_answers_to_chatter_are_not_counted_as_wrong_labels(caplog: pytest.LogCaptureFixture) -> None:
+    # A small FAQ beside the built-in chatter: chatter matched to an entry is the model's
+    # mistake, not a mislabelled example, so nothing may be left out as mislabelled.
+    with caplog.at_level("WARNING", logger="core.faq_engine"):
+        FaqEngine(_entries(), embedder="wordllama")
+    assert not [r for r in caplog.records if "mislabelled" in r.getMessage()]
