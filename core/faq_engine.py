@@ -89,7 +89,7 @@ Progress = Callable[[int, int], None]
 
 BACKGROUND_ID = "__background__"
 # Bump when features/calibration change so stale caches are ignored.
-_INDEX_VERSION = "tfidf-svm-cal-4"
+_INDEX_VERSION = "tfidf-svm-cal-5"
 _N_FOLDS = 4
 _EMB_WEIGHT = 0.4  # sentence-embedding log-probability weight against SVM scores
 # Static-vector matching added to the decision (English share of the question only):
@@ -156,6 +156,7 @@ class _Scores:
     decision: np.ndarray  # (n_classes,) SVM decision values
     nearest: np.ndarray  # (n_classes,) max cosine similarity to an example of the class
     length: float  # log(1 + number of normalised characters)
+    unseen: float  # IDF-weighted share of the question's words no example uses
 
 
 class _Featurizer:
@@ -215,6 +216,9 @@ class _Model:
         self.tok: _TokenMatcher | None = None
         self.features = _Featurizer()
         examples = self.features.fit_transform(texts)
+        word = self.features.word
+        self._word_idf = {w: float(word.idf_[i]) for w, i in word.vocabulary_.items() if " " not in w}
+        self._unseen_idf = float(word.idf_.max()) + 1.0
         # Examples sorted by class, stored transposed, so the per-class maximum
         # of cosine similarities is one sparse product plus one reduceat.
         order = np.argsort(labels, kind="stable")
@@ -274,7 +278,16 @@ class _Model:
         nearest = np.zeros((len(texts), self.n_classes), dtype=np.float32)
         nearest[:, self.start_classes] = np.maximum.reduceat(sims, self.class_starts, axis=1)
         lengths = np.log1p([len(t) for t in texts])
-        return [_Scores(decision[i], nearest[i], float(lengths[i])) for i in range(len(texts))]
+        return [_Scores(decision[i], nearest[i], float(lengths[i]), self._unseen(t)) for i, t in enumerate(texts)]
+
+    def _unseen(self, text: str) -> float:
+        """A topic the FAQ never mentions ("how do I stake my tokens") still shares its
+        common words with some entry; the words no example uses are the tell."""
+        words = [w for w in self.features.word.build_analyzer()(text) if " " not in w]  # unigrams only
+        if not words:
+            return 0.0
+        weights = [self._word_idf.get(w, self._unseen_idf) for w in words]
+        return float(sum(w for w, word in zip(weights, words) if word not in self._word_idf) / sum(weights))
 
     def _vector_matches(self, texts: Sequence[str], emb: np.ndarray, latin: np.ndarray,
                         token_ids: Sequence[np.ndarray] | None) -> np.ndarray:
@@ -412,7 +425,7 @@ def _candidate_features(s: _Scores, cls: int) -> np.ndarray:
     others = np.delete(s.decision, cls)
     best_other = float(others.max()) if others.size else -1.0
     d = float(s.decision[cls])
-    return np.array([d, d - best_other, float(s.nearest[cls]), s.length], dtype=np.float64)
+    return np.array([d, d - best_other, float(s.nearest[cls]), s.length, s.unseen], dtype=np.float64)
 
 
 def _best_entry(s: _Scores, bg: int) -> int:
@@ -427,8 +440,8 @@ class _Calibrator:
 
     def __init__(self) -> None:
         self.model: LogisticRegression | None = None
-        self.mean = np.zeros(4)
-        self.scale = np.ones(4)
+        self.mean = np.zeros(5)
+        self.scale = np.ones(5)
 
     def fit(self, feats: np.ndarray, correct: np.ndarray) -> None:
         if len(np.unique(correct)) < 2:

@@ -295,3 +295,15 @@ def test_clean_labels_are_left_alone(caplog: pytest.LogCaptureFixture, monkeypat
     assert not [r for r in caplog.records if "mislabelled" in r.getMessage()]
     monkeypatch.setattr(faq_engine, "_label_noise", lambda conf, correct: 0.0)
     assert _answered(_build(train), held) == _answered(engine, held)
+
+
+def test_words_no_example_uses_are_measured_for_the_calibrator() -> None:
+    from core.faq_engine import _Model
+
+    texts = ["my transfer has not arrived", "transfer still pending", "gas fee too high", "why is gas so expensive"]
+    model = _Model(texts, np.array([0, 0, 1, 1]), 2)
+    assert model._unseen("my transfer has not arrived") == 0.0
+    novel = model._unseen("how do i stake my tokens")  # "how", "do", "i", "stake", "tokens" never seen
+    assert 0.8 < novel < 1.0
+    # one unseen word among known ones counts for more than its share of the words
+    assert model._unseen("stake transfer pending gas") > 0.25
