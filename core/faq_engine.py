@@ -53,6 +53,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import logging
+import os
 import pickle
 import re
 import time
@@ -113,6 +114,7 @@ _NOISY_LABELS = 0.05
 _MAX_NOISE = 0.5
 _PRUNE = 0.8
 _PRUNE_MIN_LEFT = 3
+_WORD_RE = re.compile(r"(?u)\b\w+\b")
 _CJK_CHAR_RE = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
 
 # Chatter that a wallet support bot sees but must not answer from the FAQ.
@@ -164,7 +166,7 @@ class _Featurizer:
 
     def __init__(self) -> None:
         self.word = TfidfVectorizer(
-            preprocessor=_spaced_cjk, token_pattern=r"(?u)\b\w+\b", ngram_range=(1, 2),
+            preprocessor=_spaced_cjk, token_pattern=_WORD_RE.pattern, ngram_range=(1, 2),
             sublinear_tf=True, dtype=np.float32,
         )
         self.char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32)
@@ -283,7 +285,7 @@ class _Model:
     def _unseen(self, text: str) -> float:
         """A topic the FAQ never mentions ("how do I stake my tokens") still shares its
         common words with some entry; the words no example uses are the tell."""
-        words = [w for w in self.features.word.build_analyzer()(text) if " " not in w]  # unigrams only
+        words = _WORD_RE.findall(_spaced_cjk(text))  # the word vectorizer's unigrams (text is normalised)
         if not words:
             return 0.0
         weights = [self._word_idf.get(w, self._unseen_idf) for w in words]
@@ -740,7 +742,7 @@ def _save_cached(cache_dir: Path | None, key: str, state: tuple) -> None:
     try:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
         path = Path(cache_dir) / f"faq-index-{key}.pkl"
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # workers sharing a data dir may build at once
         with tmp.open("wb") as fh:
             pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)  # atomic: a reader never sees half a file
