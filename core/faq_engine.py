@@ -13,7 +13,9 @@ How a question is matched:
    go instead of the nearest FAQ entry.
 4. Confidence: a small logistic-regression calibrator maps the candidate's SVM
    score, its margin over the best other class (background included), its
-   nearest-example cosine similarity and the question length to the
+   nearest-example cosine similarity, the question length and the
+   IDF-weighted share of its words that no example uses (a topic without an
+   entry, such as staking, shares only its common words with the FAQ) to the
    probability of being right.  It is trained on out-of-fold predictions of the
    entries' own example questions, so confidence means "share of such matches
    that were correct".  When no threshold is given, the default threshold is
