@@ -29,7 +29,8 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["DEFAULT_EMBEDDER", "EMBEDDERS", "configured_embedder", "embed", "release_token_vectors", "token_vectors"]
+__all__ = ["DEFAULT_EMBEDDER", "EMBEDDERS", "configured_embedder", "embed", "embed_token_ids", "release_token_vectors",
+           "token_vectors"]
 
 DEFAULT_EMBEDDER = "wordllama"
 EMBEDDERS = ("wordllama", "e5")
@@ -63,6 +64,15 @@ def token_vectors(name: str) -> tuple[np.ndarray, Callable[[Sequence[str]], list
     ``tokenize(texts)`` gives one int64 array of token ids per text."""
     model = _model(name)
     return (model.vectors, model.token_ids) if isinstance(model, _WordLlama) else None
+
+
+def embed_token_ids(name: str, ids: Sequence[np.ndarray]) -> np.ndarray:
+    """``embed`` for texts that ``token_vectors(name)``'s tokenize already split: a
+    caller that needs both the tokens and the sentence vectors tokenises once."""
+    model = _model(name)
+    if not isinstance(model, _WordLlama):
+        raise ValueError(f"the {name!r} embedder has no token vectors")
+    return model.embed_ids(ids)
 
 
 def release_token_vectors(name: str) -> None:
@@ -108,12 +118,14 @@ class _WordLlama:
         return out
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.vectors.shape[1]), dtype=np.float32)
-        for start in range(0, len(texts), _BATCH):
-            encoded = self.tokenizer.encode_batch(list(texts[start:start + _BATCH]), add_special_tokens=False)
-            for i, enc in enumerate(encoded, start):
-                if enc.ids:
-                    out[i] = self.vectors[enc.ids].mean(axis=0, dtype=np.float32)
+        return self.embed_ids(self.token_ids(texts))
+
+    def embed_ids(self, ids: Sequence[np.ndarray]) -> np.ndarray:
+        """``embed`` for texts already tokenised with ``token_ids``."""
+        out = np.zeros((len(ids), self.vectors.shape[1]), dtype=np.float32)
+        for i, row in enumerate(ids):
+            if row.size:
+                out[i] = self.vectors[row].mean(axis=0, dtype=np.float32)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-9)
 

@@ -72,6 +72,7 @@ from sklearn.svm import LinearSVC
 
 from core.faq_embedders import configured_embedder
 from core.faq_embedders import embed as _embed_with
+from core.faq_embedders import embed_token_ids as _embed_token_ids
 from core.faq_embedders import release_token_vectors as _release_token_vectors
 from core.faq_embedders import token_vectors as _token_vectors
 from core.faq_models import FaqEntry, FaqMatch
@@ -265,7 +266,10 @@ class _Model:
         dec_present = np.asarray(feats @ self.coef_t) + self.intercept
         extra: np.ndarray | None = None  # (questions, n_classes) additions
         if self.emb_coef_t is not None:
-            emb = embeddings if embeddings is not None else _embed(self.embedder, texts)
+            emb = embeddings
+            if emb is None:
+                ids, emb = _tokens_and_vectors(self.embedder, texts)
+                token_ids = token_ids if token_ids is not None else ids
             logits = emb @ self.emb_coef_t + self.emb_intercept
             logp = logits - _logsumexp(logits)
             # Weight measured on BANKING77/CIC held-out splits (see benchmarks/README.md).
@@ -299,8 +303,8 @@ class _Model:
         """(questions, n_classes): nearest example's sentence-vector cosine plus soft word
         overlap, for questions without Chinese only (on mixed text they cost CIC macro-F1)."""
         out = np.zeros((len(texts), self.n_classes), dtype=np.float32)
-        if self.emb_examples is None or self.tok is None:
-            return out
+        if self.emb_examples is None or self.tok is None or not latin.any():
+            return out  # a Chinese question: nothing to add, nothing to compute
         for lo in range(0, len(texts), _TOKEN_CHUNK):  # bounded scratch memory
             sims = emb[lo:lo + _TOKEN_CHUNK] @ self.emb_examples.T
             out[lo:lo + len(sims), self.start_classes] = _KNN_WEIGHT * np.maximum.reduceat(
@@ -421,10 +425,16 @@ def _logsumexp(x: np.ndarray) -> np.ndarray:
     return top + np.log(np.exp(x - top).sum(axis=1, keepdims=True))
 
 
-def _embed(name: str | None, texts: Sequence[str]) -> np.ndarray:
+def _tokens_and_vectors(name: str | None, texts: Sequence[str]) -> tuple[list[np.ndarray] | None, np.ndarray]:
+    """Sentence vectors, with the token ids when the embedder has token vectors
+    (tokenised once for both)."""
     if name is None:
         raise ValueError("no embedder configured")
-    return _embed_with(name, texts)
+    found = _token_vectors(name)
+    if found is None:
+        return None, _embed_with(name, texts)
+    ids = found[1](texts)
+    return ids, _embed_token_ids(name, ids)
 
 
 def _candidate_features(s: _Scores, cls: int) -> np.ndarray:
@@ -620,9 +630,7 @@ def _build(
     the final model on every example not judged mislabelled."""
     total = _N_FOLDS + 1
     # Embed every example once; folds and the final model share the vectors.
-    emb = _embed(embedder, texts) if embedder else None
-    found = _token_vectors(embedder) if embedder else None
-    tok_ids = found[1](texts) if found is not None else None
+    tok_ids, emb = _tokens_and_vectors(embedder, texts) if embedder else (None, None)
     fold = _folds(labels, _N_FOLDS)
     feats: list[np.ndarray] = []
     correct: list[int] = []
