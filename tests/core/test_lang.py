@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.lang import cjk_share, detect_lang, has_cjk, normalize, to_simplified
+from core.lang import _converter, cjk_share, detect_lang, has_cjk, normalize, to_simplified
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,23 @@ def test_normalize_traditional_to_simplified() -> None:
 
 def test_to_simplified_leaves_non_chinese_untouched() -> None:
     assert to_simplified("Recovery Phrase") == "Recovery Phrase"
+
+
+def test_to_simplified_matches_the_full_opencc_converter() -> None:
+    """The converter loads only t2s's dictionaries; it must convert exactly as the
+    library's default one, phrases included (乾隆 keeps 乾, 乾燥 becomes 干燥)."""
+    from pathlib import Path
+
+    import opencc_purepy
+    from opencc_purepy import OpenCC
+
+    full = OpenCC("t2s")
+    dicts = Path(opencc_purepy.__file__).parent / "dicts"
+    keys = [line.split()[0] for name in ("TSPhrases.txt", "TSCharacters.txt")
+            for line in (dicts / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    samples = keys + ["我的錢包轉賬沒有到賬，乾隆年間的乾燥天氣", "助記詞被盜了怎麼辦？"]
+    assert len(keys) > 1000
+    slim = _converter()
+    mismatched = [t for t in samples if slim.t2s(t) != full.t2s(t)]
+    assert mismatched == []
+    assert to_simplified("乾燥") == "干燥"
