@@ -170,6 +170,8 @@ sys.path.insert(0, sys.argv[1])
 import numpy as np
 from benchmarks.faq_bench import _banking, stratified_split
 from core.faq_engine import FaqEngine
+from core.heap import keep_large_blocks_returnable
+keep_large_blocks_returnable()  # as `walletdesk` does at start
 rows = _banking()[:10000]
 t0 = time.perf_counter()
 engine = FaqEngine.from_examples([t for t, _ in rows], [l for _, l in rows])
@@ -201,6 +203,8 @@ import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from benchmarks.faq_bench import OUT_OF_SCOPE_CHATTER
 from core.faq_engine import FaqEngine
+from core.heap import keep_large_blocks_returnable
+keep_large_blocks_returnable()  # as `walletdesk` does at start
 from core.faq_loader import load_faq
 entries = load_faq()
 t0 = time.perf_counter()

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from core.config import Settings, load_settings
 from core.errors import WalletdeskError
 from core.faq_models import FaqEntry
+from core.heap import keep_large_blocks_returnable
 from core.logs import setup_logging
 
 __all__ = ["app", "main"]
@@ -263,4 +264,5 @@ if __name__ == "__main__":
 
 
 def entry() -> None:
+    keep_large_blocks_returnable()  # before any index is built: see core.heap
     sys.exit(main())

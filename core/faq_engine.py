@@ -52,7 +52,6 @@ A built index can be cached in ``cache_dir`` keyed by a hash of the entries.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import logging
 import os
@@ -76,6 +75,7 @@ from core.faq_embedders import embed_token_ids as _embed_token_ids
 from core.faq_embedders import release_token_vectors as _release_token_vectors
 from core.faq_embedders import token_vectors as _token_vectors
 from core.faq_models import FaqEntry, FaqMatch
+from core.heap import release_freed_heap
 from core.lang import cjk_share, detect_lang, normalize
 
 __all__ = [
@@ -518,7 +518,7 @@ class FaqEngine:
             _LOGGER.info("FAQ index built: %d examples, %d classes in %.2fs",
                          len(texts), len(class_ids), time.perf_counter() - started)
             _save_cached(cache_dir, key, state)
-            _release_freed_heap()
+            release_freed_heap()
         self._model, self._calibrator, learned = state
         self._threshold = float(threshold) if threshold is not None else learned
 
@@ -570,16 +570,6 @@ class FaqEngine:
         conf = self._calibrator.predict(feats)
         ranked = [(self._class_ids[c], float(p)) for c, p in zip(order, conf)]
         return sorted(ranked, key=lambda item: -item[1])
-
-
-def _release_freed_heap() -> None:
-    """Give the build's freed scratch memory back to the OS: glibc keeps it
-    otherwise, and a 10k-example build peaks several hundred MB above what the
-    index needs afterwards."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
 
 
 def _checked(text: str) -> str:
@@ -653,7 +643,7 @@ def _build(
             # one fold model alive at a time, its scratch handed back: the build's peak is
             # what a first `walletdesk run` shows
             del model, held_scores
-            _release_freed_heap()
+            release_freed_heap()
         if progress:
             progress(f + 1, total)
     calibrator = _Calibrator()
