@@ -7,6 +7,9 @@ finds them there (:func:`discover_adapters`) and never imports one by name.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -17,7 +20,7 @@ if TYPE_CHECKING:
     from core.config import Settings
     from core.service import SupportCore
 
-__all__ = ["Adapter", "AdapterFactory", "Sender", "discover_adapters", "load_adapter"]
+__all__ = ["Adapter", "AdapterFactory", "LazyAdapterFactory", "Sender", "discover_adapters", "load_adapter"]
 
 _LOGGER = logging.getLogger(__name__)
 GROUP = "walletdesk.adapters"
@@ -49,12 +52,32 @@ class Adapter(Sender, Protocol):
 
 
 class AdapterFactory(Protocol):
+    """What an entry point names: an adapter class, or a :class:`LazyAdapterFactory`."""
+
     name: str
 
-    @staticmethod
-    def configured(settings: "Settings") -> bool: ...
+    def configured(self, settings: "Settings") -> bool: ...
 
     def __call__(self, core: "SupportCore") -> Adapter: ...
+
+
+@dataclass(frozen=True)
+class LazyAdapterFactory:
+    """Tells whether its platform is configured without importing the platform's
+    library; the adapter class (``"module:Class"``) is imported when first built.
+    A console run never loads discord.py, PTB or slack-bolt (17 MB resident)."""
+
+    name: str
+    target: str
+    is_configured: Callable[["Settings"], bool]
+
+    def configured(self, settings: "Settings") -> bool:
+        return self.is_configured(settings)
+
+    def __call__(self, core: "SupportCore") -> Adapter:
+        module, _, attr = self.target.partition(":")
+        adapter: Adapter = getattr(import_module(module), attr)(core)
+        return adapter
 
 
 def discover_adapters() -> dict[str, AdapterFactory]:

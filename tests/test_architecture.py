@@ -53,3 +53,24 @@ def test_every_message_has_english_and_chinese_with_the_same_placeholders() -> N
         zh = {f for _, f, _, _ in fmt.parse(versions["zh"]) if f}
         assert en == zh, key
         assert versions["zh"] != versions["en"] or not any(c.isalpha() for c in versions["en"]), key
+
+
+def test_choosing_adapters_loads_no_platform_library() -> None:
+    """A console run asks every entry point whether it is configured; that must not
+    import discord.py, PTB or slack-bolt (fresh interpreter: this one has them all)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from core.config import load_settings\n"
+        "from core.platform import discover_adapters\n"
+        "settings = load_settings()\n"
+        "wanted = [n for n, f in discover_adapters().items() if f.configured(settings)]\n"
+        f"print(wanted, sorted(m for m in {sorted(PLATFORM_LIBS)!r} if m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "SLACK_"))}
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "['console'] []"

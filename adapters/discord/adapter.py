@@ -44,6 +44,7 @@ import discord.http
 import yarl
 
 from adapters.discord.commands import CatalogTranslator, SupportCommands
+from adapters.discord.entry import configured
 from adapters.discord.translate import api_base_url, delivery_error, inbound
 from core.errors import ConfigError, DeliveryError, RetryLater, WalletdeskError
 from core.i18n import t
@@ -208,10 +209,7 @@ class DiscordAdapter:
         self._dm_channels: OrderedDict[int, int] = OrderedDict()
         self._handling: set[asyncio.Task[Any]] = set()
 
-    @staticmethod
-    def configured(settings: "Settings") -> bool:
-        token = settings.discord_bot_token
-        return bool(token and token.get_secret_value())
+    configured = staticmethod(configured)
 
     # lifecycle -------------------------------------------------------------------
 

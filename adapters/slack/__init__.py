@@ -1,5 +1,13 @@
 """Slack adapter (slack-bolt / slack-sdk): the staff desk and Slack community channels."""
 
-from adapters.slack.adapter import SlackAdapter
+from typing import Any
 
 __all__ = ["SlackAdapter"]
+
+
+def __getattr__(name: str) -> Any:  # importing the entry point must not import slack-bolt
+    if name == "SlackAdapter":
+        from adapters.slack.adapter import SlackAdapter
+
+        return SlackAdapter
+    raise AttributeError(name)

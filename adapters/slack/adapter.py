@@ -28,6 +28,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.entry import configured
 from adapters.slack.errors import api_error_code
 from adapters.slack.inbound import SlackInbound
 from adapters.slack.sender import SlackSender
@@ -112,10 +113,7 @@ class SlackAdapter:
         self._auth_task: asyncio.Task[None] | None = None
         self._register(self.app)
 
-    @staticmethod
-    def configured(settings: "Settings") -> bool:
-        return settings.slack_bot_token is not None and (
-            settings.slack_signing_secret is not None or settings.slack_app_token is not None)
+    configured = staticmethod(configured)
 
     def claim_desk(self) -> None:
         if self.staff_channel:

@@ -20,6 +20,7 @@ from telegram import Bot, Message, ReplyParameters, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
+from adapters.telegram.entry import configured
 from adapters.telegram.translate import chat_ref, inbound
 from core.errors import DeliveryError, InvalidInput, RetryLater, WalletdeskError
 from core.i18n import t
@@ -66,9 +67,7 @@ class TelegramAdapter:
         self.username = ""
         self.bot_id = 0
 
-    @staticmethod
-    def configured(settings: "Settings") -> bool:
-        return settings.telegram_bot_token is not None
+    configured = staticmethod(configured)
 
     @property
     def _webhook_mode(self) -> bool:
