@@ -104,7 +104,7 @@ _TOKEN_WEIGHT = 4.0
 _KNN_WEIGHT = 1.0
 _FULL_MATCH_WORDS = 3  # shorter questions get a proportional share of both
 _BIAS_SAMPLE = 1500  # examples that estimate each entry's mean soft overlap
-_TOKEN_CHUNK = 128  # rows per similarity block: bounds the build's scratch memory
+_BLOCK_ROWS = 128  # rows per similarity block: bounds the build's scratch memory
 # Used when there is too little data to learn a threshold from.
 DEFAULT_THRESHOLD = 0.5
 MIN_THRESHOLD = 0.3
@@ -283,9 +283,10 @@ class _Model:
         decision[:, self.classes] = dec_present
         if extra is not None:
             decision[:, self.classes] += extra[:, self.classes]
-        sims = (feats @ self.examples_t).toarray()
         nearest = np.zeros((len(texts), self.n_classes), dtype=np.float32)
-        nearest[:, self.start_classes] = np.maximum.reduceat(sims, self.class_starts, axis=1)
+        for lo in range(0, len(texts), _BLOCK_ROWS):  # the product is nearly dense: bound its scratch
+            sims = (feats[lo:lo + _BLOCK_ROWS] @ self.examples_t).toarray()
+            nearest[lo:lo + len(sims), self.start_classes] = np.maximum.reduceat(sims, self.class_starts, axis=1)
         lengths = np.log1p([len(t) for t in texts])
         return [_Scores(decision[i], nearest[i], float(lengths[i]), self._unseen(t)) for i, t in enumerate(texts)]
 
@@ -305,8 +306,8 @@ class _Model:
         out = np.zeros((len(texts), self.n_classes), dtype=np.float32)
         if self.emb_examples is None or self.tok is None or not latin.any():
             return out  # a Chinese question: nothing to add, nothing to compute
-        for lo in range(0, len(texts), _TOKEN_CHUNK):  # bounded scratch memory
-            sims = emb[lo:lo + _TOKEN_CHUNK] @ self.emb_examples.T
+        for lo in range(0, len(texts), _BLOCK_ROWS):  # bounded scratch memory
+            sims = emb[lo:lo + _BLOCK_ROWS] @ self.emb_examples.T
             out[lo:lo + len(sims), self.start_classes] = _KNN_WEIGHT * np.maximum.reduceat(
                 sims, self.class_starts, axis=1)
         out += _TOKEN_WEIGHT * self.tok.scores(texts, token_ids, latin)
@@ -378,8 +379,8 @@ class _TokenMatcher:
     def table(self, tokens: np.ndarray, vectors: np.ndarray) -> np.ndarray:
         """(len(tokens), n_classes) best cosine of each token to any token of each class."""
         out = np.zeros((len(tokens), self.n_classes), dtype=np.float32)
-        for lo in range(0, len(tokens), _TOKEN_CHUNK):
-            q = np.asarray(vectors[tokens[lo:lo + _TOKEN_CHUNK]], dtype=np.float32)
+        for lo in range(0, len(tokens), _BLOCK_ROWS):
+            q = np.asarray(vectors[tokens[lo:lo + _BLOCK_ROWS]], dtype=np.float32)
             q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-9)
             out[lo:lo + len(q), self.start_classes] = np.maximum.reduceat(
                 (q @ self.unit.T)[:, self.columns], self.starts, axis=1)
