@@ -60,11 +60,12 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.svm import LinearSVC
@@ -93,7 +94,7 @@ Progress = Callable[[int, int], None]
 
 BACKGROUND_ID = "__background__"
 # Bump when features/calibration change so stale caches are ignored.
-_INDEX_VERSION = "tfidf-svm-cal-5"
+_INDEX_VERSION = "tfidf-svm-cal-6"
 _N_FOLDS = 4
 _EMB_WEIGHT = 0.4  # sentence-embedding log-probability weight against SVM scores
 # Static-vector matching added to the decision (English share of the question only):
@@ -165,33 +166,81 @@ class _Scores:
     unseen: float  # IDF-weighted share of the question's words no example uses
 
 
+def _spaced_cjk(text: str) -> str:
+    """Put spaces around CJK characters so each one is a word token."""
+    return _CJK_CHAR_RE.sub(r" \1 ", text)
+
+
+_WORD_NGRAMS: dict[str, object] = {"preprocessor": _spaced_cjk, "token_pattern": _WORD_RE.pattern,
+                                    "ngram_range": (1, 2)}
+_CHAR_NGRAMS: dict[str, object] = {"analyzer": "char_wb", "ngram_range": (2, 5)}
+
+
+class _WordWeights(NamedTuple):
+    """The unseen-word share's weights: every known single word's IDF, and one for the rest."""
+
+    idf: dict[str, float]
+    unseen: float
+
+
 class _Featurizer:
     """Word + character TF-IDF; rows are unit length so dot products are cosines."""
 
     def __init__(self) -> None:
-        self.word = TfidfVectorizer(
-            preprocessor=_spaced_cjk, token_pattern=_WORD_RE.pattern, ngram_range=(1, 2),
-            sublinear_tf=True, dtype=np.float32,
-        )
-        self.char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32)
+        self.word = TfidfVectorizer(**_WORD_NGRAMS, sublinear_tf=True, dtype=np.float32)
+        self.char = TfidfVectorizer(**_CHAR_NGRAMS, sublinear_tf=True, dtype=np.float32)
 
     def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        return self._join(self.word.fit_transform(texts), self.char.fit_transform(texts))
+        return _join(self.word.fit_transform(texts), self.char.fit_transform(texts))
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        return self._join(self.word.transform(texts), self.char.transform(texts))
+        return _join(self.word.transform(texts), self.char.transform(texts))
 
-    @staticmethod
-    def _join(word: sparse.spmatrix, char: sparse.spmatrix) -> sparse.csr_matrix:
-        if word.shape[0] == 1:  # one question: the general path's overhead is most of its cost
-            return _join_row(sparse.csr_matrix(word), sparse.csr_matrix(char))
-        # Each block is already L2-normalised; scale so the concatenation is too.
-        joined = sparse.hstack([word, char], format="csr") * np.float32(1 / np.sqrt(2))
-        return l2_normalize(joined, copy=False)
+    def word_weights(self) -> _WordWeights:
+        idf = self.word.idf_
+        return _WordWeights({w: float(idf[i]) for w, i in self.word.vocabulary_.items() if " " not in w},
+                            float(idf.max()) + 1.0)
+
+
+class _FoldFeatures:
+    """The word and character n-gram counts of every example, made once per build. A fold's
+    TF-IDF rows derive from them exactly as a ``_Featurizer`` fitted on the fold's training
+    rows would give them (tested), without running the analyzers again for each fold."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        word = CountVectorizer(**_WORD_NGRAMS, dtype=np.float32)
+        char = CountVectorizer(**_CHAR_NGRAMS, dtype=np.float32)
+        self.counts = (word.fit_transform(texts).tocsr(), char.fit_transform(texts).tocsr())
+        self.words = word.get_feature_names_out()
+
+    def fold(self, train: np.ndarray, held: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix,
+                                                                  _WordWeights]:
+        """TF-IDF rows of ``train`` and ``held`` and the word weights, as fitted on ``train`` alone."""
+        blocks: list[tuple[sparse.csr_matrix, sparse.csr_matrix]] = []
+        weights = _WordWeights({}, 1.0)
+        for counts in self.counts:
+            fitted = counts[train]
+            seen = np.flatnonzero(np.diff(fitted.tocsc().indptr))  # terms of the training rows only
+            fitted = fitted[:, seen]
+            tfidf = TfidfTransformer(sublinear_tf=True).fit(fitted)
+            blocks.append((tfidf.transform(fitted), tfidf.transform(counts[held][:, seen])))
+            if counts is self.counts[0]:
+                weights = _WordWeights({w: float(i) for w, i in zip(self.words[seen], tfidf.idf_) if " " not in w},
+                                       float(tfidf.idf_.max()) + 1.0)
+        (word_train, word_held), (char_train, char_held) = blocks
+        return _join(word_train, char_train), _join(word_held, char_held), weights
+
+
+def _join(word: sparse.spmatrix, char: sparse.spmatrix) -> sparse.csr_matrix:
+    if word.shape[0] == 1:  # one question: the general path's overhead is most of its cost
+        return _join_row(sparse.csr_matrix(word), sparse.csr_matrix(char))
+    # Each block is already L2-normalised; scale so the concatenation is too.
+    joined = sparse.hstack([word, char], format="csr") * np.float32(1 / np.sqrt(2))
+    return l2_normalize(joined, copy=False)
 
 
 def _join_row(word: sparse.csr_matrix, char: sparse.csr_matrix) -> sparse.csr_matrix:
-    """``_Featurizer._join`` for a single row, with plain array operations."""
+    """``_join`` for a single row, with plain array operations."""
     data = np.concatenate([word.data, char.data]).astype(np.float32, copy=False)
     indices = np.concatenate([word.indices, char.indices + word.shape[1]]).astype(np.int32, copy=False)
     norm = float(np.sqrt(np.dot(data, data)))
@@ -201,11 +250,6 @@ def _join_row(word: sparse.csr_matrix, char: sparse.csr_matrix) -> sparse.csr_ma
                              shape=(1, word.shape[1] + char.shape[1]))
 
 
-def _spaced_cjk(text: str) -> str:
-    """Put spaces around CJK characters so each one is a word token."""
-    return _CJK_CHAR_RE.sub(r" \1 ", text)
-
-
 class _Model:
     """TF-IDF features, a linear SVM and the example matrix for nearest-neighbour cosine."""
 
@@ -213,18 +257,23 @@ class _Model:
         self, texts: Sequence[str], labels: np.ndarray, n_classes: int,
         embeddings: np.ndarray | None = None, embedder: str | None = None,
         token_ids: Sequence[np.ndarray] | None = None,
+        fold: tuple[sparse.csr_matrix, _WordWeights] | None = None,
     ) -> None:
+        """``fold``: the examples' TF-IDF rows and word weights from ``_FoldFeatures``, for a
+        model that only scores held-out rows (``scores(..., feats=...)``)."""
         self.n_classes = n_classes
         self.embedder = embedder
         self.emb_coef_t: np.ndarray | None = None
         self.emb_intercept: np.ndarray | None = None
         self.emb_examples: np.ndarray | None = None  # unit sentence vectors, sorted by class
         self.tok: _TokenMatcher | None = None
-        self.features = _Featurizer()
-        examples = self.features.fit_transform(texts)
-        word = self.features.word
-        self._word_idf = {w: float(word.idf_[i]) for w, i in word.vocabulary_.items() if " " not in w}
-        self._unseen_idf = float(word.idf_.max()) + 1.0
+        self.features: _Featurizer | None = None
+        if fold is None:
+            self.features = _Featurizer()
+            examples = self.features.fit_transform(texts)
+            self._words = self.features.word_weights()
+        else:
+            examples, self._words = fold
         # Examples sorted by class, stored transposed, so the per-class maximum
         # of cosine similarities is one sparse product plus one reduceat.
         order = np.argsort(labels, kind="stable")
@@ -261,8 +310,12 @@ class _Model:
         self.emb_intercept = icpt.astype(np.float32)
 
     def scores(self, texts: Sequence[str], embeddings: np.ndarray | None = None,
-               token_ids: Sequence[np.ndarray] | None = None) -> list[_Scores]:
-        feats = self.features.transform(texts)
+               token_ids: Sequence[np.ndarray] | None = None,
+               feats: sparse.csr_matrix | None = None) -> list[_Scores]:
+        if feats is None:
+            if self.features is None:
+                raise ValueError("a fold model scores the rows it was given, not new text")
+            feats = self.features.transform(texts)
         dec_present = np.asarray(feats @ self.coef_t) + self.intercept
         extra: np.ndarray | None = None  # (questions, n_classes) additions
         if self.emb_coef_t is not None:
@@ -296,8 +349,9 @@ class _Model:
         words = _WORD_RE.findall(_spaced_cjk(text))  # the word vectorizer's unigrams (text is normalised)
         if not words:
             return 0.0
-        weights = [self._word_idf.get(w, self._unseen_idf) for w in words]
-        return float(sum(w for w, word in zip(weights, words) if word not in self._word_idf) / sum(weights))
+        known = self._words.idf
+        weights = [known.get(w, self._words.unseen) for w in words]
+        return float(sum(w for w, word in zip(weights, words) if word not in known) / sum(weights))
 
     def _vector_matches(self, texts: Sequence[str], emb: np.ndarray, latin: np.ndarray,
                         token_ids: Sequence[np.ndarray] | None) -> np.ndarray:
@@ -622,6 +676,7 @@ def _build(
     total = _N_FOLDS + 1
     # Embed every example once; folds and the final model share the vectors.
     tok_ids, emb = _tokens_and_vectors(embedder, texts) if embedder else (None, None)
+    counted = _FoldFeatures(texts)  # n-gram counts once, not once per fold
     fold = _folds(labels, _N_FOLDS)
     feats: list[np.ndarray] = []
     correct: list[int] = []
@@ -630,11 +685,12 @@ def _build(
     for f in range(_N_FOLDS):
         train, held = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
         if len(held) and len(np.unique(labels[train])) >= 2:
+            train_rows, held_rows, words = counted.fold(train, held)
             model = _Model([texts[i] for i in train], labels[train], n_classes,
                            None if emb is None else emb[train], embedder,
-                           None if tok_ids is None else [tok_ids[i] for i in train])
+                           None if tok_ids is None else [tok_ids[i] for i in train], fold=(train_rows, words))
             held_scores = model.scores([texts[i] for i in held], None if emb is None else emb[held],
-                                       None if tok_ids is None else [tok_ids[i] for i in held])
+                                       None if tok_ids is None else [tok_ids[i] for i in held], feats=held_rows)
             for i, s in zip(held, held_scores):
                 best = _best_entry(s, bg) if bg >= 0 else int(np.argmax(s.decision))
                 feats.append(_candidate_features(s, best))
@@ -643,10 +699,11 @@ def _build(
                 predicted.append(best)
             # one fold model alive at a time, its scratch handed back: the build's peak is
             # what a first `walletdesk run` shows
-            del model, held_scores
+            del model, held_scores, train_rows, held_rows
             release_freed_heap()
         if progress:
             progress(f + 1, total)
+    del counted
     calibrator = _Calibrator()
     threshold = DEFAULT_THRESHOLD
     keep = np.ones(len(texts), dtype=bool)

@@ -242,6 +242,27 @@ def test_single_question_features_match_the_batch_path(engine: FaqEngine) -> Non
         assert np.allclose(single, batch[i], atol=1e-6)
 
 
+def test_fold_features_equal_a_featurizer_fitted_on_the_fold() -> None:
+    """Out-of-fold rows come from counts made once per build; they must be what fitting
+    the vectorizers on the fold's training rows gives, or the calibration drifts."""
+    from core.lang import normalize
+
+    texts = [normalize(q) for q, _ in _bundled_rows()[::3]] + ["一个只在留出里出现的词 zebra", "zebra crossing"]
+    rng = np.random.default_rng(3)
+    held = np.sort(rng.permutation(len(texts))[: len(texts) // 4])
+    held = np.union1d(held, [len(texts) - 2, len(texts) - 1])  # words no training row has
+    train = np.setdiff1d(np.arange(len(texts)), held)
+    train_rows, held_rows, words = faq_engine._FoldFeatures(texts).fold(train, held)
+    fitted = faq_engine._Featurizer()
+    expected_train = fitted.fit_transform([texts[i] for i in train])
+    expected_held = fitted.transform([texts[i] for i in held])
+    assert train_rows.shape == expected_train.shape and held_rows.shape == expected_held.shape
+    assert abs(train_rows - expected_train).max() < 1e-6
+    assert abs(held_rows - expected_held).max() < 1e-6
+    assert words == fitted.word_weights()
+    assert "zebra" not in words.idf
+
+
 def _bundled_rows() -> list[tuple[str, str]]:
     from core.faq_loader import load_faq
 
