@@ -58,6 +58,7 @@ import os
 import pickle
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -65,10 +66,6 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import normalize as l2_normalize
-from sklearn.svm import LinearSVC
 
 from core.faq_embedders import configured_embedder
 from core.faq_embedders import embed as _embed_with
@@ -94,7 +91,7 @@ Progress = Callable[[int, int], None]
 
 BACKGROUND_ID = "__background__"
 # Bump when features/calibration change so stale caches are ignored.
-_INDEX_VERSION = "tfidf-svm-cal-6"
+_INDEX_VERSION = "tfidf-svm-cal-7"
 _N_FOLDS = 4
 _EMB_WEIGHT = 0.4  # sentence-embedding log-probability weight against SVM scores
 # Static-vector matching added to the decision (English share of the question only):
@@ -121,6 +118,7 @@ _PRUNE = 0.8
 _PRUNE_MIN_LEFT = 3
 _WORD_RE = re.compile(r"(?u)\b\w+\b")
 _CJK_CHAR_RE = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+_WHITE_SPACES_RE = re.compile(r"\s\s+")  # as scikit-learn's char_wb analyzer collapses them
 
 # Chatter that a wallet support bot sees but must not answer from the FAQ.
 BACKGROUND_EXAMPLES: tuple[str, ...] = (
@@ -187,6 +185,8 @@ class _Featurizer:
     """Word + character TF-IDF; rows are unit length so dot products are cosines."""
 
     def __init__(self) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer  # building only: see _FrozenFeaturizer
+
         self.word = TfidfVectorizer(**_WORD_NGRAMS, sublinear_tf=True, dtype=np.float32)
         self.char = TfidfVectorizer(**_CHAR_NGRAMS, sublinear_tf=True, dtype=np.float32)
 
@@ -208,6 +208,8 @@ class _FoldFeatures:
     rows would give them (tested), without running the analyzers again for each fold."""
 
     def __init__(self, texts: Sequence[str]) -> None:
+        from sklearn.feature_extraction.text import CountVectorizer
+
         word = CountVectorizer(**_WORD_NGRAMS, dtype=np.float32)
         char = CountVectorizer(**_CHAR_NGRAMS, dtype=np.float32)
         self.counts = (word.fit_transform(texts).tocsr(), char.fit_transform(texts).tocsr())
@@ -216,6 +218,8 @@ class _FoldFeatures:
     def fold(self, train: np.ndarray, held: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix,
                                                                   _WordWeights]:
         """TF-IDF rows of ``train`` and ``held`` and the word weights, as fitted on ``train`` alone."""
+        from sklearn.feature_extraction.text import TfidfTransformer
+
         blocks: list[tuple[sparse.csr_matrix, sparse.csr_matrix]] = []
         weights = _WordWeights({}, 1.0)
         for counts in self.counts:
@@ -231,12 +235,70 @@ class _FoldFeatures:
         return _join(word_train, char_train), _join(word_held, char_held), weights
 
 
+class _FrozenFeaturizer:
+    """A fitted ``_Featurizer`` reduced to its vocabularies and IDF weights, with the two
+    n-gram analyzers written out (as scikit-learn's): serving a built or cached index then
+    never imports scikit-learn, whose import alone keeps ~70 MB resident. Equal to the
+    fitted featurizer (tested)."""
+
+    def __init__(self, fitted: _Featurizer) -> None:
+        self.word_terms = {term: int(col) for term, col in fitted.word.vocabulary_.items()}
+        self.word_idf = fitted.word.idf_.astype(np.float32)
+        self.char_terms = {term: int(col) for term, col in fitted.char.vocabulary_.items()}
+        self.char_idf = fitted.char.idf_.astype(np.float32)
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        word = _tfidf_rows([_word_ngrams(t) for t in texts], self.word_terms, self.word_idf)
+        char = _tfidf_rows([_char_wb_ngrams(t) for t in texts], self.char_terms, self.char_idf)
+        return _join(word, char)
+
+
+def _word_ngrams(text: str) -> list[str]:
+    """The word analyzer of ``_WORD_NGRAMS``: words, then adjacent pairs."""
+    words = _WORD_RE.findall(_spaced_cjk(text))
+    return words + [" ".join(pair) for pair in zip(words, words[1:])]
+
+
+def _char_wb_ngrams(text: str) -> list[str]:
+    """The ``char_wb`` analyzer of ``_CHAR_NGRAMS``: 2- to 5-grams inside space-padded words,
+    a word shorter than n counted once."""
+    grams: list[str] = []
+    low, high = _CHAR_NGRAMS["ngram_range"]  # type: ignore[misc]
+    for word in _WHITE_SPACES_RE.sub(" ", text.lower()).split():
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            grams.extend(padded[i:i + n] for i in range(max(1, len(padded) - n + 1)))
+            if len(padded) <= n:
+                break
+    return grams
+
+
+def _tfidf_rows(grams: list[list[str]], terms: dict[str, int], idf: np.ndarray) -> sparse.csr_matrix:
+    """Sublinear TF x IDF rows of unit length over the known terms."""
+    indptr, cols, counts = [0], [], []
+    for row in grams:
+        found = Counter(terms[g] for g in row if g in terms)
+        cols.extend(found)
+        counts.extend(found.values())
+        indptr.append(len(cols))
+    data = (1.0 + np.log(np.asarray(counts, dtype=np.float32))) * idf[np.asarray(cols, dtype=np.int64)]
+    rows = sparse.csr_matrix((data.astype(np.float32), np.asarray(cols, dtype=np.int32), np.asarray(indptr)),
+                             shape=(len(grams), len(terms)))
+    return _unit_rows(rows)
+
+
 def _join(word: sparse.spmatrix, char: sparse.spmatrix) -> sparse.csr_matrix:
     if word.shape[0] == 1:  # one question: the general path's overhead is most of its cost
         return _join_row(sparse.csr_matrix(word), sparse.csr_matrix(char))
     # Each block is already L2-normalised; scale so the concatenation is too.
-    joined = sparse.hstack([word, char], format="csr") * np.float32(1 / np.sqrt(2))
-    return l2_normalize(joined, copy=False)
+    return _unit_rows(sparse.hstack([word, char], format="csr"))
+
+
+def _unit_rows(rows: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Each row scaled to unit length (empty rows stay empty)."""
+    norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1), dtype=np.float32).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ rows, dtype=np.float32)
 
 
 def _join_row(word: sparse.csr_matrix, char: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -267,7 +329,7 @@ class _Model:
         self.emb_intercept: np.ndarray | None = None
         self.emb_examples: np.ndarray | None = None  # unit sentence vectors, sorted by class
         self.tok: _TokenMatcher | None = None
-        self.features: _Featurizer | None = None
+        self.features: _Featurizer | _FrozenFeaturizer | None = None
         if fold is None:
             self.features = _Featurizer()
             examples = self.features.fit_transform(texts)
@@ -284,6 +346,8 @@ class _Model:
         present = np.unique(labels)
         self.classes = present
         if len(present) >= 2:
+            from sklearn.svm import LinearSVC
+
             svm = LinearSVC(C=0.5, class_weight=None, random_state=0)  # reproducible builds
             svm.fit(examples, labels)
             coef = svm.coef_ if len(present) > 2 else np.vstack([-svm.coef_, svm.coef_])
@@ -302,12 +366,21 @@ class _Model:
 
     def _fit_embedding_head(self, embeddings: np.ndarray, labels: np.ndarray) -> None:
         """Logistic regression on sentence embeddings; its log-probabilities are added to the SVM scores."""
+        from sklearn.linear_model import LogisticRegression
+
         head = LogisticRegression(C=10.0, max_iter=2000)
         head.fit(embeddings, labels)
         coef = head.coef_ if head.coef_.shape[0] > 1 else np.vstack([-head.coef_, head.coef_])
         icpt = head.intercept_ if head.intercept_.shape[0] > 1 else np.r_[-head.intercept_, head.intercept_]
         self.emb_coef_t = np.ascontiguousarray(coef.T, dtype=np.float32)
         self.emb_intercept = icpt.astype(np.float32)
+
+    def freeze(self) -> None:
+        """The serving form: no scikit-learn objects, token scores precomputed."""
+        if isinstance(self.features, _Featurizer):
+            self.features = _FrozenFeaturizer(self.features)
+        if self.tok is not None:
+            self.tok.freeze()
 
     def scores(self, texts: Sequence[str], embeddings: np.ndarray | None = None,
                token_ids: Sequence[np.ndarray] | None = None,
@@ -511,25 +584,27 @@ class _Calibrator:
     """Logistic regression from candidate features to P(correct)."""
 
     def __init__(self) -> None:
-        self.model: LogisticRegression | None = None
+        self.weights: np.ndarray | None = None  # on standardised features
+        self.bias = 0.0
         self.mean = np.zeros(5)
         self.scale = np.ones(5)
 
     def fit(self, feats: np.ndarray, correct: np.ndarray) -> None:
         if len(np.unique(correct)) < 2:
             return  # nothing to learn from; fall back to the heuristic
+        from sklearn.linear_model import LogisticRegression
+
         self.mean = feats.mean(axis=0)
         self.scale = feats.std(axis=0) + 1e-6
-        self.model = LogisticRegression(C=1.0, max_iter=1000)
-        self.model.fit((feats - self.mean) / self.scale, correct)
+        model = LogisticRegression(C=1.0, max_iter=1000).fit((feats - self.mean) / self.scale, correct)
+        self.weights, self.bias = model.coef_[0].copy(), float(model.intercept_[0])
 
     def predict(self, feats: np.ndarray) -> np.ndarray:
-        if self.model is None:
+        if self.weights is None:
             # Heuristic when uncalibrated: squash margin and similarity.
             margin, near = feats[:, 1], feats[:, 2]
             return 1 / (1 + np.exp(-(3 * margin + 4 * (near - 0.5))))
-        # the logistic function by hand: predict_proba's input checks cost more than the sum
-        z = ((feats - self.mean) / self.scale) @ self.model.coef_[0] + self.model.intercept_[0]
+        z = ((feats - self.mean) / self.scale) @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-z))
 
 
@@ -726,8 +801,7 @@ def _build(
         emb = None if emb is None else emb[kept]
         tok_ids = None if tok_ids is None else [tok_ids[i] for i in kept]
     model = _Model(texts, labels, n_classes, emb, embedder, tok_ids)
-    if model.tok is not None:
-        model.tok.freeze()
+    model.freeze()
     if progress:
         progress(total, total)
     return model, calibrator, threshold

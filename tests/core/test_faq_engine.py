@@ -263,6 +263,48 @@ def test_fold_features_equal_a_featurizer_fitted_on_the_fold() -> None:
     assert "zebra" not in words.idf
 
 
+def test_frozen_featurizer_equals_the_fitted_one() -> None:
+    """The serving featurizer re-implements scikit-learn's two analyzers; any drift
+    would score questions differently from how the model was trained."""
+    from core.lang import normalize
+
+    texts = [normalize(q) for q, _ in _bundled_rows()]
+    fitted = faq_engine._Featurizer()
+    fitted.fit_transform(texts)
+    frozen = faq_engine._FrozenFeaturizer(fitted)
+    odd = ["", "   ", "a", "ab  cd\t\tef", "x" * 40, "ｆｕｌｌ width", "emoji 🙂 test", "混合 mixed 文本 text",
+           "\u00a0nbsp\u2003em", "a\nb\r\nc", "straße İstanbul", "转账 转账 转账 pending pending"]
+    for questions in (texts, odd):
+        assert abs(frozen.transform(questions) - fitted.transform(questions)).max() < 1e-6
+    for question in odd:
+        assert sorted(faq_engine._char_wb_ngrams(question)) == sorted(fitted.char.build_analyzer()(question))
+        assert sorted(faq_engine._word_ngrams(question)) == sorted(fitted.word.build_analyzer()(question))
+        assert abs(frozen.transform([question]) - fitted.transform([question])).max() < 1e-6
+
+
+def test_a_cached_index_serves_without_scikit_learn(tmp_path: Path) -> None:
+    """Importing scikit-learn keeps ~70 MB resident; a process that finds the index
+    cached answers without it (fresh interpreter: this one has imported it)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from core.faq_engine import FaqEngine\n"
+        "from core.faq_loader import load_faq\n"
+        "engine = FaqEngine(load_faq()[:4], cache_dir=Path(sys.argv[1]))\n"
+        "match = engine.ask('how do I back up my recovery phrase?')\n"
+        "print(match.id, 'sklearn' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    run = [sys.executable, "-c", script, str(tmp_path)]
+    first = subprocess.run(run, cwd=root, capture_output=True, text=True, check=True).stdout.split()
+    second = subprocess.run(run, cwd=root, capture_output=True, text=True, check=True).stdout.split()
+    assert first[1] == "True"  # building needs it
+    assert second == [first[0], "False"]
+
+
 def _bundled_rows() -> list[tuple[str, str]]:
     from core.faq_loader import load_faq
 
