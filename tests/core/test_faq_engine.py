@@ -370,3 +370,16 @@ def test_words_no_example_uses_are_measured_for_the_calibrator() -> None:
     assert 0.8 < novel < 1.0
     # one unseen word among known ones counts for more than its share of the words
     assert model._unseen("stake transfer pending gas") > 0.25
+
+
+def test_entry_names_are_trained_on_and_never_held_out() -> None:
+    entries = [
+        FaqEntry(id="card_arrival", questions={"en": ("where is my new card", "has my card shipped yet")}, answers={}),
+        FaqEntry(id="买家咨询返现金额", questions={"zh": ("返现多少钱",)}, answers={}),
+        FaqEntry(id="empty-entry", questions={}, answers={}),
+    ]
+    texts, labels, class_ids, named = faq_engine._training_rows(entries, background=False)
+    assert [t for t, n in zip(texts, named) if n] == ["card arrival", "买家咨询返现金额"]  # no name without questions
+    assert class_ids[labels[texts.index("card arrival")]] == "card_arrival"
+    fold = faq_engine._folds(labels, 4, named)
+    assert (fold[named] == -1).all() and (fold[~named] >= 0).all()
