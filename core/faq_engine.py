@@ -49,8 +49,14 @@ How a question is matched:
    95.3 % precision at 88.9 % coverage instead of a capped threshold that
    answered 2.9 %.
 
+7. An entry's id is one more example (``card_arrival`` → "card arrival"), always
+   trained on and never held out, so calibration sees only real questions
+   (BANKING77 10-shot 80.3 → 81.0 %, CIC macro-F1 40.5 → 41.3).
+
 Everything is learned from the entries at build time; nothing is downloaded.
 A built index can be cached in ``cache_dir`` keyed by a hash of the entries.
+The built index holds no scikit-learn object (``_FrozenFeaturizer``), so a
+process that finds it cached never imports scikit-learn (~70 MB resident).
 """
 
 from __future__ import annotations
