@@ -28,7 +28,11 @@ def _libc() -> ctypes.CDLL | None:
 
 def keep_large_blocks_returnable() -> bool:
     """Fix the mmap threshold at 1 MiB (it stops adapting). Process configuration: call
-    once at start. Peak RSS of a first ``walletdesk run`` 311 -> 292 MB. True if applied."""
+    once at start. True if applied.
+
+    Measured: a 10k-example build peaks at 340 MB instead of 369-378; the bundled FAQ
+    rebuilt six times (hot reloads) leaves 200 MB resident instead of 213; a build takes
+    ~8 % longer (each large block is mapped afresh)."""
     libc = _libc()
     return bool(libc and libc.mallopt(_M_MMAP_THRESHOLD, _LARGE_BLOCK))
 
