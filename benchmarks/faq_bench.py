@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.faq_embedders import DEFAULT_EMBEDDER  # noqa: E402
-from core.faq_eval import evaluate, read_labelled_csv  # noqa: E402
+from core.faq_eval import read_labelled_csv  # noqa: E402
 
 __all__ = ["main", "stratified_split", "OUT_OF_SCOPE_CHATTER"]
 

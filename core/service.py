@@ -5,11 +5,9 @@ queues its deliveries in one transaction (adapter event -> core -> store + outbo
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from core import shield
 from core.config import Settings
-from core.errors import CodeRateLimited, DeliveryError, InvalidInput, NotFound, WalletdeskError
+from core.errors import CodeRateLimited, DeliveryError, InvalidInput, NotFound
 from core.faq_engine import FaqEngine
 from core.faq_live import FaqLibrary, PhrasingAdded
 from core.faq_models import FaqMatch

@@ -37,7 +37,6 @@ from core.models import Delivery, DeliveryResult
 from core.ratelimit import ChatRateLimiter
 
 if TYPE_CHECKING:
-    from core.config import Settings
     from core.service import SupportCore
 
 __all__ = ["SlackAdapter", "EVENTS_PATH", "INTERACTIVE_PATH", "COMMANDS_PATH"]

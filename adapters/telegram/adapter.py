@@ -8,7 +8,6 @@ processed once: the core refuses a repeated ``update_id``.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
@@ -29,7 +28,6 @@ from core.ratelimit import ChatRateLimiter
 from core.text import split_text
 
 if TYPE_CHECKING:
-    from core.config import Settings
     from core.service import SupportCore
 
 __all__ = ["TelegramAdapter"]

@@ -120,7 +120,7 @@ async def test_added_phrasing_is_answered_here_and_in_another_process(
     question = "the zorblax bridge ate my coins"
     assert here.current.ask(question).id != "transfer-not-arrived" or not here.current.ask(question).answered
 
-    added = await here.add_phrasing("transfer-not-arrived", f"  The   zorblax bridge ate my coins ", actor="slack:U1",
+    added = await here.add_phrasing("transfer-not-arrived", "  The   zorblax bridge ate my coins ", actor="slack:U1",
                                     now=NOW)
     assert (added.entry_id, added.lang, added.text, added.examples) == (
         "transfer-not-arrived", "en", "The zorblax bridge ate my coins", 4)
