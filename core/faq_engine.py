@@ -68,7 +68,7 @@ import pickle
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -196,6 +196,11 @@ class _WordWeights(NamedTuple):
     idf: dict[str, float]
     unseen: float
 
+    @classmethod
+    def of(cls, terms: Iterable[str], idf: np.ndarray) -> _WordWeights:
+        """From a word vectorizer's terms (uni- and bigrams) and their IDF, in column order."""
+        return cls({t: float(i) for t, i in zip(terms, idf) if " " not in t}, float(idf.max()) + 1.0)
+
 
 class _Featurizer:
     """Word + character TF-IDF; rows are unit length so dot products are cosines."""
@@ -213,9 +218,7 @@ class _Featurizer:
         return _join(self.word.transform(texts), self.char.transform(texts))
 
     def word_weights(self) -> _WordWeights:
-        idf = self.word.idf_
-        return _WordWeights({w: float(idf[i]) for w, i in self.word.vocabulary_.items() if " " not in w},
-                            float(idf.max()) + 1.0)
+        return _WordWeights.of(self.word.get_feature_names_out(), self.word.idf_)
 
 
 class _FoldFeatures:
@@ -245,8 +248,7 @@ class _FoldFeatures:
             tfidf = TfidfTransformer(sublinear_tf=True).fit(fitted)
             blocks.append((tfidf.transform(fitted), tfidf.transform(counts[held][:, seen])))
             if counts is self.counts[0]:
-                weights = _WordWeights({w: float(i) for w, i in zip(self.words[seen], tfidf.idf_) if " " not in w},
-                                       float(tfidf.idf_.max()) + 1.0)
+                weights = _WordWeights.of(self.words[seen], tfidf.idf_)
         (word_train, word_held), (char_train, char_held) = blocks
         return _join(word_train, char_train), _join(word_held, char_held), weights
 
