@@ -129,7 +129,7 @@ class Msg:
 
 
 def _faq_questions() -> list[str]:
-    from core.faq_loader import load_faq
+    from core.faq.files import load_faq
     from core.service import _GREETINGS, _HUMAN_WORDS, _words
 
     out: list[str] = []
@@ -232,12 +232,12 @@ class Worker:
     async def setup(self) -> None:
         import aiohttp
 
-        from core import shield
+        from core.shield import phrases as shield
         from core.config import load_settings
         from core.faq_engine import FaqEngine
-        from core.faq_loader import load_faq
-        from core.identity import ConsoleCodeSender
-        from core.outbox import OutboxWorker
+        from core.faq.files import load_faq
+        from core.identity.codes import ConsoleCodeSender
+        from core.support.outbox import OutboxWorker
         from core.service import SupportCore
         from core.storage import store_for_url
 
@@ -272,7 +272,7 @@ class Worker:
             self.worker_task = asyncio.create_task(self._outbox_forever())
 
     async def _outbox_forever(self) -> None:
-        """Run the worker loop as core/app.py does (one task). With ``supervise`` a
+        """Run the worker loop as core/wiring/app.py does (one task). With ``supervise`` a
         crashed loop is restarted; either way a crash is counted and reported."""
         while True:
             try:

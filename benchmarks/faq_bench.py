@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.faq_embedders import DEFAULT_EMBEDDER  # noqa: E402
-from core.faq_eval import read_labelled_csv  # noqa: E402
+from core.faq.embedders import DEFAULT_EMBEDDER  # noqa: E402
+from core.faq.evaluate import read_labelled_csv  # noqa: E402
 
 __all__ = ["main", "stratified_split", "OUT_OF_SCOPE_CHATTER"]
 
@@ -159,7 +159,7 @@ def bench_abstention(embedder: str | None) -> None:
 
 
 def _eval(train: Rows, test: Rows, *, shots: int | None, embedder: str | None) -> dict[str, object]:
-    import core.faq_eval as fe
+    import core.faq.evaluate as fe
 
     return fe.evaluate(train, test, shots=shots, seed=SEED, threshold=None, embedder=embedder or "none")
 
@@ -170,7 +170,7 @@ sys.path.insert(0, sys.argv[1])
 import numpy as np
 from benchmarks.faq_bench import _banking, stratified_split
 from core.faq_engine import FaqEngine
-from core.heap import keep_large_blocks_returnable
+from core.faq.heap import keep_large_blocks_returnable
 keep_large_blocks_returnable()  # as `walletdesk` does at start
 rows = _banking()[:10000]
 t0 = time.perf_counter()
@@ -203,9 +203,9 @@ import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from benchmarks.faq_bench import OUT_OF_SCOPE_CHATTER
 from core.faq_engine import FaqEngine
-from core.heap import keep_large_blocks_returnable
+from core.faq.heap import keep_large_blocks_returnable
 keep_large_blocks_returnable()  # as `walletdesk` does at start
-from core.faq_loader import load_faq
+from core.faq.files import load_faq
 entries = load_faq()
 t0 = time.perf_counter()
 engine = FaqEngine(entries)
@@ -244,7 +244,7 @@ BUNDLED_EVAL = ROOT / "benchmarks" / "bundled_faq_eval.csv"
 
 
 def _bundled_rows() -> Rows:
-    from core.faq_loader import load_faq
+    from core.faq.files import load_faq
 
     return [(q, e.id) for e in load_faq() for q in e.all_questions()]
 

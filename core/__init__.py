@@ -2,7 +2,7 @@
 
 The core imports no platform library; adapters call into it through
 :class:`core.service.SupportCore` and receive deliveries through
-:class:`core.platform.Sender`.
+:class:`core.wiring.platform.Sender`.
 """
 
 __version__ = "0.1.0"

@@ -125,7 +125,7 @@ class Settings(BaseSettings):
     @field_validator("faq_embedder")
     @classmethod
     def _embedder(cls, value: str) -> str:
-        from core.faq_embedders import configured_embedder
+        from core.faq.embedders import configured_embedder
 
         return configured_embedder(value) or "none"
 

@@ -25,7 +25,7 @@ How a question is matched:
    the lowest confidence at which the out-of-fold answers were ≥ 96 % precise
    (clipped to a sane range).
 
-5. Sentence embeddings (``core.faq_embedders``; weights ship in a PyPI wheel):
+5. Sentence embeddings (``core.faq.embedders``; weights ship in a PyPI wheel):
    a logistic regression on them adds its log-probabilities to the SVM scores.
    The default, WordLlama static vectors, costs ~0.1 ms per question and lifts
    few-shot accuracy most (BANKING77 10-shot 70.7 → 77.9 %); it is English-
@@ -76,13 +76,13 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 
-from core.faq_embedders import configured_embedder
-from core.faq_embedders import embed as _embed_with
-from core.faq_embedders import embed_token_ids as _embed_token_ids
-from core.faq_embedders import release_token_vectors as _release_token_vectors
-from core.faq_embedders import token_vectors as _token_vectors
-from core.faq_models import FaqEntry, FaqMatch
-from core.heap import release_freed_heap
+from core.faq.embedders import configured_embedder
+from core.faq.embedders import embed as _embed_with
+from core.faq.embedders import embed_token_ids as _embed_token_ids
+from core.faq.embedders import release_token_vectors as _release_token_vectors
+from core.faq.embedders import token_vectors as _token_vectors
+from core.faq.models import FaqEntry, FaqMatch
+from core.faq.heap import release_freed_heap
 from core.lang import cjk_share, detect_lang, normalize
 
 __all__ = [
@@ -651,7 +651,7 @@ class FaqEngine:
         progress: called as ``progress(done, total)`` while building.
         background: learn the built-in chit-chat as a never-answered class.
         embedder: ``"wordllama"`` (the default), ``"e5"`` or ``"none"``; ``None``
-            reads ``WALLETDESK_FAQ_EMBEDDER`` (see ``core.faq_embedders``).
+            reads ``WALLETDESK_FAQ_EMBEDDER`` (see ``core.faq.embedders``).
     """
 
     def __init__(

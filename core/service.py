@@ -14,21 +14,21 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core import shield
+from core.shield import phrases as shield
 from core.config import Settings
 from core.errors import CodeRateLimited, DeliveryError, InvalidInput, NotFound
 from core.faq_engine import FaqEngine
-from core.faq_live import FaqLibrary, PhrasingAdded
-from core.faq_models import FaqMatch
+from core.faq.library import FaqLibrary, PhrasingAdded
+from core.faq.models import FaqMatch
 from core.i18n import t
-from core.identity import CodeCheck, CodeSender, Identity, StaffRoster, looks_like_code, skeleton
+from core.identity.codes import CodeCheck, CodeSender, Identity, StaffRoster, looks_like_code, skeleton
 from core.lang import detect_lang
-from core.metrics import Metrics
+from core.ops.metrics import Metrics
 from core.models import ChatRef, Delivery, InboundMessage, Priority, Ticket, TicketEvent, TicketState, UserRef
-from core.outbox import Effects
-from core.relay import desk_summary, dm_chat, send_to_user
+from core.support.outbox import Effects
+from core.support.relay import desk_summary, dm_chat, send_to_user
 from core.storage import SqlTx, Store
-from core.tickets import next_state, sla_due, starting_priority
+from core.support.tickets import next_state, sla_due, starting_priority
 
 __all__ = ["Outcome", "SupportCore", "STAFF_ACTIONS"]
 

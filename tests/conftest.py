@@ -15,7 +15,7 @@ from hypothesis import settings as hypothesis_settings
 
 from core.config import Settings, load_settings
 from core.faq_engine import FaqEngine
-from core.faq_loader import load_faq
+from core.faq.files import load_faq
 from core.service import SupportCore
 from core.storage import Store
 from core.storage.postgres import PostgresStore
@@ -64,7 +64,7 @@ class OpsCli:
     def invoke(self, args: Sequence[str], **kw: Any) -> Any:
         from typer.testing import CliRunner
 
-        from core.cli import app
+        from core.wiring.cli import app
 
         return CliRunner().invoke(app, list(args), **kw)
 

@@ -65,7 +65,7 @@ def test_choosing_adapters_loads_no_platform_library() -> None:
     script = (
         "import sys\n"
         "from core.config import load_settings\n"
-        "from core.platform import discover_adapters\n"
+        "from core.wiring.platform import discover_adapters\n"
         "settings = load_settings()\n"
         "wanted = [n for n, f in discover_adapters().items() if f.configured(settings)]\n"
         f"print(wanted, sorted(m for m in {sorted(PLATFORM_LIBS)!r} if m in sys.modules))\n"

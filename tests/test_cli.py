@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def run(*args: str, stdin: str | None = None, tmp: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WALLETDESK_", "TELEGRAM_", "SLACK_", "DISCORD_"))}
     env.update(WALLETDESK_DATA_DIR=str(tmp / "data"), WALLETDESK_SECRET_KEY="x")
-    return subprocess.run([sys.executable, "-m", "core.cli", *args], input=stdin, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "core.wiring.cli", *args], input=stdin, capture_output=True, text=True,
                           cwd=tmp, env=env, timeout=120)
 
 

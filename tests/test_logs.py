@@ -8,7 +8,7 @@ import logging
 
 from mnemonic import Mnemonic
 
-from core.logs import JsonFormatter, RedactSecrets, WithholdPayloads
+from core.wiring.logs import JsonFormatter, RedactSecrets, WithholdPayloads
 
 PHRASE = Mnemonic("english").to_mnemonic(bytes(range(16)))
 
@@ -48,7 +48,7 @@ def test_debug_keeps_the_payload_but_still_redacts_secrets() -> None:
 
 
 def test_own_records_and_short_arguments_pass_untouched() -> None:
-    assert json.loads(_emit("core.outbox", "delivery %d to %s failed", 12, "telegram"))["msg"] == \
+    assert json.loads(_emit("core.support.outbox", "delivery %d to %s failed", 12, "telegram"))["msg"] == \
         "delivery 12 to telegram failed"
     assert json.loads(_emit("discord.gateway", "shard %s %s", 1, "resumed"))["msg"] == "shard 1 resumed"
     assert "<withheld" in _emit("discord.gateway", "payload %s", "x" * 500)

@@ -49,7 +49,7 @@ from adapters.discord.translate import api_base_url, delivery_error, inbound
 from core.errors import ConfigError, DeliveryError, RetryLater, WalletdeskError
 from core.i18n import t
 from core.models import Delivery, DeliveryResult
-from core.ratelimit import ChatRateLimiter
+from core.support.ratelimit import ChatRateLimiter
 from core.text import split_text
 
 if TYPE_CHECKING:

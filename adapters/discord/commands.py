@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.translate import display_name, lang_of, mentioned_user_id, target_inbound
-from core import shield
+from core.shield import phrases as shield
 from core.errors import WalletdeskError
 from core.i18n import CATALOG, t
 from core.models import ChatRef, InboundMessage, UserRef

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.platform import LazyAdapterFactory
+from core.wiring.platform import LazyAdapterFactory
 
 if TYPE_CHECKING:
     from core.config import Settings

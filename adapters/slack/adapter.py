@@ -34,7 +34,7 @@ from adapters.slack.inbound import SlackInbound
 from adapters.slack.sender import SlackSender
 from core.errors import ConfigError
 from core.models import Delivery, DeliveryResult
-from core.ratelimit import ChatRateLimiter
+from core.support.ratelimit import ChatRateLimiter
 
 if TYPE_CHECKING:
     from core.service import SupportCore

@@ -3,7 +3,7 @@
 A ticket's root message is a header (the title), a section with the summary, a
 context line with the SLA clock and an actions block whose buttons carry the
 ticket id as their value. Which buttons show follows the core's state machine
-(:func:`core.tickets.allowed_actions`), so the desk never offers a transition
+(:func:`core.support.tickets.allowed_actions`), so the desk never offers a transition
 the core would refuse. Every user-supplied text is escaped and cut to Slack's
 limits (header 150, section 3000 characters).
 """
@@ -31,7 +31,7 @@ from slack_sdk.models.blocks import (
 from adapters.slack.text import escape, truncate
 from core.i18n import t
 from core.models import Priority, TicketState
-from core.tickets import allowed_actions
+from core.support.tickets import allowed_actions
 
 __all__ = [
     "ACTION_CLAIM",
@@ -117,7 +117,7 @@ def _buttons(payload: Mapping[str, Any], ticket_id: int, lang: str) -> list[Any]
 
 def ticket_blocks(payload: Mapping[str, Any], lang: str = "en") -> list[dict[str, Any]]:
     """The root message of a ticket from the core's ``desk_upsert`` payload
-    (:func:`core.relay.desk_summary`)."""
+    (:func:`core.support.relay.desk_summary`)."""
     ticket_id = int(payload["ticket_id"])
     blocks: list[Block] = [
         HeaderBlock(block_id=f"wd_head_{ticket_id}",

@@ -39,7 +39,7 @@ from adapters.slack.translate import (
     staff_thread_reply,
 )
 from core.errors import NotFound, StoreError, WalletdeskError
-from core.faq_loader import FaqFileError
+from core.faq.files import FaqFileError
 from core.i18n import pick_lang, t
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""Core deliveries -> Slack Web API calls (the adapter's :class:`core.platform.Sender`).
+"""Core deliveries -> Slack Web API calls (the adapter's :class:`core.wiring.platform.Sender`).
 
 =============  ===============================================================
 ``send``       ``chat.postMessage`` (in ``thread_id`` or under ``reply_to``),
@@ -27,7 +27,7 @@ from adapters.slack.errors import api_error_code, slack_errors
 from adapters.slack.text import escape
 from core.errors import DeliveryError, RetryLater
 from core.models import Delivery, DeliveryResult
-from core.ratelimit import ChatRateLimiter
+from core.support.ratelimit import ChatRateLimiter
 from core.text import split_text
 
 __all__ = ["SlackSender", "TEXT_LIMIT"]

@@ -24,7 +24,7 @@ from adapters.telegram.translate import chat_ref, inbound
 from core.errors import DeliveryError, InvalidInput, RetryLater, WalletdeskError
 from core.i18n import t
 from core.models import Delivery, DeliveryResult, InboundMessage, UserRef
-from core.ratelimit import ChatRateLimiter
+from core.support.ratelimit import ChatRateLimiter
 from core.text import split_text
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.faq_embedders import configured_embedder, embed
+from core.faq.embedders import configured_embedder, embed
 from core.faq_engine import FaqEngine
 from core.lang import normalize
 from tests.core.test_faq_engine import _entries
@@ -46,7 +46,7 @@ def test_english_vectors_do_not_move_chinese_scores() -> None:
 
 
 def test_released_vector_pages_read_back_the_same() -> None:
-    from core.faq_embedders import release_token_vectors
+    from core.faq.embedders import release_token_vectors
 
     texts = ["my transfer has not arrived", "how do I back up my wallet"]
     before = embed("wordllama", texts)

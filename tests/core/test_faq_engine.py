@@ -8,8 +8,8 @@ import pytest
 
 import core.faq_engine as faq_engine
 from core.faq_engine import BACKGROUND_ID, FaqEngine
-from core.faq_eval import coverage_at_precision, evaluate, read_labelled_csv, sample_shots
-from core.faq_models import FaqEntry
+from core.faq.evaluate import coverage_at_precision, evaluate, read_labelled_csv, sample_shots
+from core.faq.models import FaqEntry
 
 import numpy as np
 
@@ -292,7 +292,7 @@ def test_a_cached_index_serves_without_scikit_learn(tmp_path: Path) -> None:
         "import sys\n"
         "from pathlib import Path\n"
         "from core.faq_engine import FaqEngine\n"
-        "from core.faq_loader import load_faq\n"
+        "from core.faq.files import load_faq\n"
         "engine = FaqEngine(load_faq()[:4], cache_dir=Path(sys.argv[1]))\n"
         "match = engine.ask('how do I back up my recovery phrase?')\n"
         "print(match.id, 'sklearn' in sys.modules)\n"
@@ -306,7 +306,7 @@ def test_a_cached_index_serves_without_scikit_learn(tmp_path: Path) -> None:
 
 
 def _bundled_rows() -> list[tuple[str, str]]:
-    from core.faq_loader import load_faq
+    from core.faq.files import load_faq
 
     return [(q, e.id) for e in load_faq() for qs in e.questions.values() for q in qs]
 

@@ -14,8 +14,8 @@ import pytest
 from mnemonic import Mnemonic
 
 from core.errors import InvalidInput, NotFound
-from core.faq_live import FaqLibrary
-from core.faq_loader import FaqFileError
+from core.faq.library import FaqLibrary
+from core.faq.files import FaqFileError
 from core.models import ChatRef, Priority, UserRef
 from core.storage import Store
 from tests.conftest import make_settings
@@ -98,7 +98,7 @@ async def test_broken_file_keeps_the_previous_faq_and_says_so_once(
     library = await _library(tmp_path, store, faq_file)
     before = library.current
     _write(faq_file, "- id: [unclosed\n")
-    with caplog.at_level(logging.ERROR, logger="core.faq_live"):
+    with caplog.at_level(logging.ERROR, logger="core.faq.library"):
         assert await library.refresh() is False
         assert await library.refresh() is False  # same broken file: not rebuilt, not logged again
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.faq_loader import (
+from core.faq.files import (
     FaqFileError,
     bundled_faq_path,
     export_faq,
@@ -15,7 +15,7 @@ from core.faq_loader import (
     load_operator_faq,
     merge_entries,
 )
-from core.faq_models import FaqEntry
+from core.faq.models import FaqEntry
 
 DESIGN_IDS = (
     "transfer-not-arrived transaction-failed gas-fees wrong-network token-not-visible "

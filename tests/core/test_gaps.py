@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from core.faq_engine import FaqEngine
-from core.faq_loader import FaqFileError, load_faq, load_operator_faq
-from core.gaps import GapQuestion, collect_questions, find_gaps, mine_gaps, proposals_yaml
+from core.faq.files import FaqFileError, load_faq, load_operator_faq
+from core.ops.gaps import GapQuestion, collect_questions, find_gaps, mine_gaps, proposals_yaml
 from core.models import ChatRef, Priority, TicketEvent, UserRef
 from core.storage import Store
 from tests.conftest import OpsCli

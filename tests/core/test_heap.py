@@ -1,4 +1,4 @@
-"""core.heap: freed build scratch must leave the process (checked in a fresh interpreter,
+"""core.faq.heap: freed build scratch must leave the process (checked in a fresh interpreter,
 because the allocator setting is process-wide)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ _SCRIPT = r"""
 import sys
 sys.path.insert(0, sys.argv[1])
 import numpy as np
-from core.heap import keep_large_blocks_returnable
+from core.faq.heap import keep_large_blocks_returnable
 def rss_mb():
     with open("/proc/self/status") as fh:
         return next(int(l.split()[1]) for l in fh if l.startswith("VmRSS:")) / 1024

@@ -13,7 +13,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 
 from core.errors import CodeRateLimited, DeliveryError, InvalidInput
-from core.identity import CODE_TTL, CodeCheck, Identity, StaffRoster, WebhookCodeSender, looks_like_code, skeleton
+from core.identity.codes import CODE_TTL, CodeCheck, Identity, StaffRoster, WebhookCodeSender, looks_like_code, skeleton
 from core.storage.sqlite import SQLiteStore
 from tests.conftest import Clock
 

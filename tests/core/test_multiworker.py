@@ -22,7 +22,7 @@ import pytest
 from core.config import Settings
 from core.faq_engine import FaqEngine
 from core.models import ChatRef, Delivery, DeliveryResult, InboundMessage, UserRef
-from core.outbox import Effects, OutboxWorker
+from core.support.outbox import Effects, OutboxWorker
 from core.service import SupportCore
 from core.storage import Store
 from core.storage.postgres import PostgresStore

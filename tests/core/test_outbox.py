@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.errors import DeliveryError, RetryLater
 from core.models import Delivery, DeliveryResult
-from core.outbox import Effects, OutboxWorker, backoff_delay
+from core.support.outbox import Effects, OutboxWorker, backoff_delay
 from core.models import ChatRef
 from core.storage.sqlite import SQLiteStore
 from tests.conftest import Clock

@@ -12,8 +12,8 @@ from core.config import Settings
 from core.errors import NotFound
 from core.faq_engine import FaqEngine
 from core.models import ChatRef, InboundMessage, Priority, TicketEvent, UserRef
-from core.privacy import FORGOTTEN_SUBJECT, PURGED_SUBJECT, export_user, forget_user, purge_closed_transcripts
-from core.report import build_report
+from core.ops.privacy import FORGOTTEN_SUBJECT, PURGED_SUBJECT, export_user, forget_user, purge_closed_transcripts
+from core.ops.report import build_report
 from core.service import SupportCore
 from core.storage import Store
 from tests.conftest import OpsCli

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from core.report import Report, build_report, chart_pngs, format_duration, parse_since, render_charts, render_html, render_text
+from core.ops.report import Report, build_report, chart_pngs, format_duration, parse_since, render_charts, render_html, render_text
 from core.storage import Store
 from core.storage.sqlite import SQLiteStore
 from tests.conftest import OpsCli

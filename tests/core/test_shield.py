@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from mnemonic import Mnemonic
 
-from core.shield import _EN_STOP  # noqa: PLC2701 - the policy's own word list
-from core.shield import (
+from core.shield.phrases import _EN_STOP  # noqa: PLC2701 - the policy's own word list
+from core.shield.phrases import (
     KIND_PRIVATE_KEY_HEX,
     KIND_SEED_PHRASE,
     KIND_WIF,
@@ -474,7 +474,7 @@ def test_decode_cli_line() -> None:
 def test_secret_never_logged(caplog: pytest.LogCaptureFixture) -> None:
     phrase = MNEMO["english"].generate(128)
     k = secrets.token_hex(32)
-    with caplog.at_level("DEBUG", logger="core.shield"):
+    with caplog.at_level("DEBUG", logger="core.shield.phrases"):
         scan(phrase + " " + k)
     for rec in caplog.records:
         msg = rec.getMessage()

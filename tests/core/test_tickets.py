@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 
 from core.errors import IllegalTransition
 from core.models import ChatRef, Priority, Ticket, TicketState, UserRef
-from core.tickets import ACTIONS, allowed_actions, next_state, starting_priority
+from core.support.tickets import ACTIONS, allowed_actions, next_state, starting_priority
 
 BASE = Ticket(
     id=1, user=UserRef("telegram", "1"), origin=ChatRef("telegram", "1", is_private=True), origin_message_id=None,

@@ -93,7 +93,7 @@ class WalletdeskProcess:
     async def start(self, timeout: float = 60.0) -> None:
         self._log = open(self.log, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "core.cli", "run"], cwd=ROOT, env=self.env, stdout=self._log,
+            [sys.executable, "-m", "core.wiring.cli", "run"], cwd=ROOT, env=self.env, stdout=self._log,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + timeout

@@ -19,7 +19,7 @@ from adapters.console import ConsoleAdapter
 from adapters.discord import DiscordAdapter
 from core.faq_engine import FaqEngine
 from core.models import Ticket
-from core.outbox import OutboxWorker
+from core.support.outbox import OutboxWorker
 from core.service import SupportCore
 from core.storage.sqlite import SQLiteStore
 from tests.conftest import RecordingCodeSender, make_settings

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from adapters.slack import SlackAdapter
 from core.faq_engine import FaqEngine
-from core.outbox import OutboxWorker
+from core.support.outbox import OutboxWorker
 from core.service import SupportCore
 from core.storage.sqlite import SQLiteStore
 from tests.conftest import Clock, RecordingCodeSender, make_settings

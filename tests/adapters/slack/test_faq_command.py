@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from adapters.slack.text import escape
-from core.faq_live import FaqLibrary
+from core.faq.library import FaqLibrary
 from core.i18n import t
 
 from .conftest import ALICE, ALICE_DM, BOB, CAROL, COMMUNITY, STAFF, Desk

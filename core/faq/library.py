@@ -18,12 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import shield
+from core.shield import phrases as shield
 from core.config import Settings
 from core.errors import InvalidInput, NotFound
 from core.faq_engine import FaqEngine
-from core.faq_loader import FaqFileError, load_operator_faq
-from core.faq_models import FaqEntry
+from core.faq.files import FaqFileError, load_operator_faq
+from core.faq.models import FaqEntry
 from core.lang import detect_lang
 from core.storage import Store
 from core.storage.base import Row

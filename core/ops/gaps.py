@@ -29,7 +29,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 
 from core.faq_engine import FaqEngine
 from core.lang import detect_lang, normalize
-from core.privacy import FORGOTTEN_SUBJECT, PURGED_SUBJECT
+from core.ops.privacy import FORGOTTEN_SUBJECT, PURGED_SUBJECT
 from core.storage import Store
 
 __all__ = ["GapQuestion", "Proposal", "collect_questions", "find_gaps", "mine_gaps", "proposals_yaml"]
@@ -64,7 +64,7 @@ class Proposal:
     title: dict[str, str] = field(default_factory=dict)
 
     def as_entry(self) -> dict[str, object]:
-        """The entry in the FAQ YAML format (see :mod:`core.faq_loader`)."""
+        """The entry in the FAQ YAML format (see :mod:`core.faq.files`)."""
         entry: dict[str, object] = {"id": self.id, "title": self.title, "tags": ["proposed"],
                                     "questions": {k: v for k, v in self.questions.items() if v}}
         entry["answers"] = {lang: self.answers.get(lang, "") for lang in ("en", "zh")}

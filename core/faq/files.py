@@ -59,7 +59,7 @@ from typing import Any, Literal
 import yaml
 
 from core.errors import ConfigError
-from core.faq_models import LANGS, FaqEntry
+from core.faq.models import LANGS, FaqEntry
 from core.lang import detect_lang
 
 __all__ = [

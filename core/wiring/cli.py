@@ -17,9 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from core.config import Settings, load_settings
 from core.errors import WalletdeskError
-from core.faq_models import FaqEntry
-from core.heap import keep_large_blocks_returnable
-from core.logs import setup_logging
+from core.faq.models import FaqEntry
+from core.faq.heap import keep_large_blocks_returnable
+from core.wiring.logs import setup_logging
 
 __all__ = ["app", "main"]
 
@@ -28,8 +28,8 @@ faq_app = typer.Typer(no_args_is_help=True, help="Ask, evaluate, import and expo
 shield_app = typer.Typer(no_args_is_help=True, help="Find recovery phrases and private keys in text.")
 app.add_typer(faq_app, name="faq")
 app.add_typer(shield_app, name="shield")
-# operations: walletdesk report | purge | faq gaps | user export|forget (core/cli_ops.py)
-from core.cli_ops import mount_ops  # noqa: E402
+# operations: walletdesk report | purge | faq gaps | user export|forget (core/wiring/cli_ops.py)
+from core.wiring.cli_ops import mount_ops  # noqa: E402
 mount_ops(app, faq_app)
 
 _err = Console(stderr=True, soft_wrap=True)
@@ -87,7 +87,7 @@ def run(
 
 
 async def _run(settings: Settings, adapters: list[str] | None, role: str) -> None:
-    from core.app import App
+    from core.wiring.app import App
 
     service = App(settings, adapters=adapters, role=role)
     async with service:
@@ -125,7 +125,7 @@ def faq_ask(
         _fail("empty question")
     if lang is not None and lang not in ("en", "zh"):
         _fail(f"unknown language {lang!r}; use en or zh")
-    from core.faq_live import build_engine
+    from core.faq.library import build_engine
 
     settings = _settings()
     engine = build_engine(settings, _entries_in_use(settings))
@@ -135,7 +135,7 @@ def faq_ask(
 
 def _entries_in_use(settings: Settings) -> list[FaqEntry]:
     """Files plus the phrasings staff added through Slack (when the database has any)."""
-    from core.faq_live import entries_in_use
+    from core.faq.library import entries_in_use
 
     entries, added = asyncio.run(entries_in_use(settings))
     if added:
@@ -153,14 +153,14 @@ def faq_eval(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Measure the engine on labelled questions."""
-    from core.faq_eval import evaluate, read_labelled_csv
+    from core.faq.evaluate import evaluate, read_labelled_csv
 
     test_rows = read_labelled_csv(test)
     settings = _settings()
     if train is not None:
         train_rows = read_labelled_csv(train)
     else:
-        from core.app import load_entries
+        from core.wiring.app import load_entries
 
         train_rows = [(q, e.id) for e in load_entries(settings) for q in e.all_questions()]
         threshold = threshold if threshold is not None else settings.faq_threshold
@@ -176,7 +176,7 @@ def faq_eval(
 @faq_app.command("export")
 def faq_export(out: Path = typer.Argument(..., help="Where to write (.yaml or .csv).")) -> None:
     """Write the FAQ in use (bundled, the operator's file and staff-added phrasings) to a file."""
-    from core.faq_loader import export_faq
+    from core.faq.files import export_faq
 
     entries = _entries_in_use(_settings())
     export_faq(entries, out)
@@ -191,7 +191,7 @@ def faq_import(
 ) -> None:
     """Validate a file and merge it into the operator's FAQ file (checked against the bundled FAQ)."""
     from core.faq_engine import FaqEngine
-    from core.faq_loader import export_faq, load_faq, load_operator_faq, merge_entries
+    from core.faq.files import export_faq, load_faq, load_operator_faq, merge_entries
 
     if mode not in ("extend", "replace"):
         _fail(f"unknown mode {mode!r}; use extend or replace")
@@ -220,7 +220,7 @@ def faq_import(
 @shield_app.command("scan")
 def shield_scan(as_json: bool = typer.Option(False, "--json", help="One JSON object per input line.")) -> None:
     """Scan stdin line by line (a literal \\n in a line stands for a newline)."""
-    from core.shield import decode_cli_line, scan
+    from core.shield.phrases import decode_cli_line, scan
 
     for raw in sys.stdin:
         line = raw.rstrip("\r\n")

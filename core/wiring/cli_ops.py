@@ -4,7 +4,7 @@
 ``user-forget``, ``purge``); :func:`mount_ops` puts the same functions where the
 ``walletdesk`` command shows them: ``walletdesk report``, ``walletdesk purge``,
 ``walletdesk faq gaps`` and ``walletdesk user export|forget``. Mistakes raise
-ValueError / WalletdeskError, which ``core.cli.main`` prints as one ``error:`` line.
+ValueError / WalletdeskError, which ``core.wiring.cli.main`` prints as one ``error:`` line.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def report(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
 ) -> None:
     """Support analytics: volume, FAQ deflection, response times vs SLA, CSAT, topics, backlog."""
-    from core.report import build_report, chart_pngs, parse_since, render_charts, render_html, render_text
+    from core.ops.report import build_report, chart_pngs, parse_since, render_charts, render_html, render_text
 
     settings = load_settings()
     now = time.time()
@@ -88,14 +88,14 @@ def faq_gaps(
     keep_answered: bool = typer.Option(False, help="Keep questions the current FAQ already answers."),
 ) -> None:
     """Propose FAQ entries from questions staff answered by hand (review, then `walletdesk faq import`)."""
-    from core.gaps import mine_gaps, proposals_yaml
-    from core.report import parse_since
+    from core.ops.gaps import mine_gaps, proposals_yaml
+    from core.ops.report import parse_since
 
     settings = load_settings()
     start = parse_since(since, time.time())
     engine = None
     if not keep_answered:
-        from core.app import build_faq
+        from core.wiring.app import build_faq
 
         engine = build_faq(settings)
     proposals = _with_store(settings, lambda store: mine_gaps(store, since=start, engine=engine, distance=distance,
@@ -112,7 +112,7 @@ def faq_gaps(
 @ops_app.command("user-export")
 def user_export(user: str = typer.Argument(..., help="The account, <platform>:<id> (e.g. telegram:12345).")) -> None:
     """Print everything kept about a user and their linked accounts as JSON."""
-    from core.privacy import export_user
+    from core.ops.privacy import export_user
 
     data = _with_store(load_settings(), lambda store: export_user(store, user))
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -125,7 +125,7 @@ def user_forget(
 ) -> None:
     """Delete a user and their linked accounts; scrub their tickets' text (counts stay for reports)."""
     from core.models import UserRef
-    from core.privacy import forget_user
+    from core.ops.privacy import forget_user
 
     UserRef.parse(user)
     if not yes and not typer.confirm(f"Forget {user} and every linked account? This cannot be undone"):
@@ -143,7 +143,7 @@ def purge(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Remove the text of closed tickets older than the retention period."""
-    from core.privacy import purge_closed_transcripts
+    from core.ops.privacy import purge_closed_transcripts
 
     settings = load_settings()
     days = retention_days if retention_days is not None else float(

@@ -34,7 +34,7 @@ class RedactSecrets(logging.Filter):
     (a library logging a raw payload, say) is rewritten before it is emitted."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from core.shield import scan
+        from core.shield.phrases import scan
 
         message = record.getMessage()
         result = scan(message)

@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 
 from core.i18n import t
 from core.models import ChatRef, Ticket, UserRef
-from core.outbox import Effects
-from core.tickets import sla_due
+from core.support.outbox import Effects
+from core.support.tickets import sla_due
 
 __all__ = ["dm_chat", "desk_summary", "send_to_user"]
 

@@ -10,18 +10,18 @@ from typing import Any
 
 from aiohttp import web
 
-from core import shield
+from core.shield import phrases as shield
 from core.config import Settings
 from core.errors import ConfigError
 from core.faq_engine import FaqEngine
-from core.faq_live import FaqLibrary, build_engine
-from core.faq_loader import load_operator_faq
-from core.faq_models import FaqEntry
-from core.identity import CodeSender, ConsoleCodeSender, WebhookCodeSender
-from core.metrics import Metrics
+from core.faq.library import FaqLibrary, build_engine
+from core.faq.files import load_operator_faq
+from core.faq.models import FaqEntry
+from core.identity.codes import CodeSender, ConsoleCodeSender, WebhookCodeSender
+from core.ops.metrics import Metrics
 from core.models import Delivery, TicketState
-from core.outbox import OutboxWorker
-from core.platform import discover_adapters
+from core.support.outbox import OutboxWorker
+from core.wiring.platform import discover_adapters
 from core.service import SupportCore
 from core.storage import Store, open_store
 
@@ -140,7 +140,7 @@ class App:
             try:
                 await self.core.run_timers()
                 if time.time() - last_purge >= 3600:
-                    from core.privacy import purge_closed_transcripts
+                    from core.ops.privacy import purge_closed_transcripts
 
                     await purge_closed_transcripts(self.store, self.settings.retention_days)
                     last_purge = time.time()
