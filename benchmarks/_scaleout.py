@@ -3,10 +3,10 @@
 Two halves:
 
 * ``worker`` (run as ``python benchmarks/_scaleout.py '<json config>'``): one
-  service process: its own store connection / pool, FAQ engine, SupportCore and
+  service process: its own store connection / pool, FAQ engine, UseCases and
   OutboxWorker, delivering over real HTTP to the sink through :class:`HttpSender`.
   It also plays the inbound side: it generates its share of inbound events and
-  calls ``SupportCore.handle_message`` for each, as the web adapter would after
+  calls ``UseCases.handle_message`` for each, as the web adapter would after
   parsing a webhook. Protocol on stdin/stdout: prints ``READY``, waits for ``GO``,
   generates, prints ``GENERATED``, waits for ``STOP``, prints one JSON result line.
 * ``Cluster`` (used by the parent): starts the sink and N workers, drives the
@@ -130,7 +130,7 @@ class Msg:
 
 def _faq_questions() -> list[str]:
     from core.faq.files import load_faq
-    from core.service import _GREETINGS, _HUMAN_WORDS, _words
+    from core.use_cases import _GREETINGS, _HUMAN_WORDS, _words
 
     out: list[str] = []
     for entry in load_faq(None):
@@ -238,7 +238,7 @@ class Worker:
         from core.faq.files import load_faq
         from core.identity.codes import ConsoleCodeSender
         from core.support.outbox import OutboxWorker
-        from core.service import SupportCore
+        from core.use_cases import UseCases
         from core.storage import store_for_url
 
         settings = load_settings({
@@ -254,7 +254,7 @@ class Worker:
         if self.cfg.get("faq") == "memo":
             self.faq = MemoFaq(self.faq)  # type: ignore[assignment]
         shield.warm_up()
-        self.core = SupportCore(settings, self.store, self.faq, code_sender=ConsoleCodeSender())
+        self.core = UseCases(settings, self.store, self.faq, code_sender=ConsoleCodeSender())
         self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200),
                                              timeout=aiohttp.ClientTimeout(total=10))
         sender = HttpSender(self.session, self.cfg["sink"], self.proc)
@@ -262,7 +262,7 @@ class Worker:
             self.store, {"telegram": sender, "console": sender}, lease_seconds=float(self.cfg.get("lease", 30.0)),
             poll_interval=float(self.cfg.get("poll", 0.05)), batch=int(self.cfg.get("batch", 50)),
             max_attempts=int(self.cfg.get("max_attempts", settings.outbox_max_attempts)),
-            on_result=self.core.delivery_finished,
+            on_result=self.core.timers.delivery_finished,
         )
         self.core.on_enqueue(self.worker.wake)
         self.worker_task: asyncio.Task[None] | None = None
@@ -301,7 +301,7 @@ class Worker:
         delay = 0.1
         while True:
             try:
-                out = await self.core.handle_message(inbound)
+                out = await self.core.dialogue.handle_message(inbound)
                 self.outcomes[f"{m.kind}:{out.status}"] += 1
                 if m.kind == "relay" and out.status == "handled" and out.ticket_id is None:
                     self.outcomes["relay:not_relayed"] += 1

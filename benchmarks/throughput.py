@@ -1,12 +1,12 @@
 """Throughput of the core path, one JSON line per configuration:
 
-    inbound message -> SupportCore.handle_message (FAQ answer; ~5% open a ticket,
+    inbound message -> UseCases.handle_message (FAQ answer; ~5% open a ticket,
     ~15% are follow-ups relayed to an open ticket) -> outbox -> OutboxWorker ->
     HTTP POST to a local platform sink (separate process, 127.0.0.1).
 
 Configurations: SQLite with one process; PostgreSQL with 1, 2 and 4 processes on
 one database. Each process is a whole service (its own store pool, FAQ engine,
-SupportCore and OutboxWorker) and generates its own share of the inbound load
+UseCases and OutboxWorker) and generates its own share of the inbound load
 (closed loop, ``--concurrency`` events in flight per process), as a web process
 would after parsing webhooks. All processes share one outbox, so any process
 may deliver any process's rows. Latency is receipt (just before handle_message)

@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(8000, alias="WALLETDESK_MAX_MESSAGE_CHARS", gt=0)
     outbox_max_attempts: int = Field(8, alias="WALLETDESK_OUTBOX_MAX_ATTEMPTS", gt=0)
     staff_names: CsvList = Field(default_factory=list, alias="WALLETDESK_STAFF_NAMES")
+    # the console desk's operator, an explicit identity so `make run` needs no configuration
+    console_operator: str = Field("console:operator", alias="WALLETDESK_CONSOLE_OPERATOR", pattern=r"^console:\S+$")
     group_auto_answer: bool = Field(False, alias="WALLETDESK_GROUP_AUTO_ANSWER")
     retention_days: float = Field(90.0, alias="WALLETDESK_RETENTION_DAYS", ge=0)
     rate_limit_scale: float = Field(1.0, alias="WALLETDESK_RATE_LIMIT_SCALE", gt=0)

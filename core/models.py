@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "ChatRef",
+    "Conversation",
+    "ConversationState",
     "Delivery",
     "DeliveryResult",
     "InboundMessage",
@@ -69,6 +71,43 @@ class InboundMessage:
     locale: str | None = None
     addressed: bool = False  # mention, reply to the bot, DM, slash command
     is_moderator: bool = False
+
+
+class ConversationState(enum.StrEnum):
+    """Where a user's private conversation with the bot stands."""
+
+    IDLE = "idle"
+    OFFER_HUMAN = "offer_human"  # the bot offered a human; a yes opens a ticket
+    AWAITING_CODE = "awaiting_code"  # staff asked for a one-time code
+    AWAITING_CSAT = "awaiting_csat"  # a ticket was resolved; a 1-5 rates it
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A conversation's state and what it remembers (stored as JSON)."""
+
+    state: ConversationState = ConversationState.IDLE
+    question: str | None = None  # the question a human was offered for
+    category: str | None = None  # the FAQ entry that question matched
+    ticket_id: int | None = None  # the ticket a code or a rating is for
+
+    @classmethod
+    def from_row(cls, state: str, data: dict[str, object]) -> "Conversation":
+        try:
+            parsed = ConversationState(state)
+        except ValueError:  # a state an older version wrote: start over
+            return cls()
+        ticket_id = data.get("ticket_id")
+        return cls(parsed, _str_or_none(data.get("question")), _str_or_none(data.get("category")),
+                   int(ticket_id) if isinstance(ticket_id, (int, str)) and str(ticket_id).isdigit() else None)
+
+    def data(self) -> dict[str, object]:
+        fields = {"question": self.question, "category": self.category, "ticket_id": self.ticket_id}
+        return {k: v for k, v in fields.items() if v is not None}
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 class TicketState(enum.StrEnum):

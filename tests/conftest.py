@@ -16,7 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from core.config import Settings, load_settings
 from core.faq_engine import FaqEngine
 from core.faq.files import load_faq
-from core.service import SupportCore
+from core.use_cases import UseCases
 from core.storage import Store
 from core.storage.postgres import PostgresStore
 from core.storage.sqlite import AiosqliteStore, SQLiteStore
@@ -152,5 +152,5 @@ def code_sender() -> RecordingCodeSender:
 
 @pytest.fixture
 async def core(settings: Settings, sqlite_store: SQLiteStore, faq_engine: FaqEngine, clock: Clock,
-               code_sender: RecordingCodeSender) -> SupportCore:
-    return SupportCore(settings, sqlite_store, faq_engine, code_sender=code_sender, clock=clock)
+               code_sender: RecordingCodeSender) -> UseCases:
+    return UseCases(settings, sqlite_store, faq_engine, code_sender=code_sender, clock=clock)

@@ -16,10 +16,11 @@ from typing import IO, TYPE_CHECKING
 
 from core.errors import WalletdeskError
 from core.models import ChatRef, Delivery, DeliveryResult, InboundMessage, UserRef
+from core.identity.policy import Actor
 
 if TYPE_CHECKING:
     from core.config import Settings
-    from core.service import SupportCore
+    from core.use_cases import UseCases
 
 __all__ = ["ConsoleAdapter"]
 
@@ -34,7 +35,7 @@ class ConsoleAdapter:
     platform = "console"
     is_desk = True
 
-    def __init__(self, core: "SupportCore", *, stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
+    def __init__(self, core: "UseCases", *, stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
         self.core = core
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
@@ -47,8 +48,8 @@ class ConsoleAdapter:
         return True
 
     def claim_desk(self) -> None:
-        if self.core.desk.platform == "console":
-            self.core.set_desk("console", "desk")
+        if self.core.desk.chat.platform == "console":
+            self.core.desk.host("console", "desk")
 
     async def start(self) -> None:
         return None
@@ -88,7 +89,7 @@ class ConsoleAdapter:
             return
         msg = InboundMessage(event_key=key, user=USER, chat=CHAT, text=line, message_id=str(self._counter),
                              display_name="you", addressed=True)
-        await self.core.handle_message(msg)
+        await self.core.dialogue.handle_message(msg)
 
     async def _staff(self, command: str, key: str) -> None:
         parts = command.split(maxsplit=2)
@@ -97,8 +98,9 @@ class ConsoleAdapter:
             return
         action, ticket, text = parts[0], int(parts[1].lstrip("#")), parts[2] if len(parts) > 2 else ""
         try:
-            await self.core.staff_action("console:operator", ticket, action, event_key=key, text=text,
-                                         priority=text if action == "set_priority" else None)
+            await self.core.staff.act(Actor.at_desk(self.core.settings.console_operator), ticket, action,
+                                      event_key=key, text=text, priority=text if action == "set_priority" else None,
+                                      to=text if action == "transfer" else None)
         except WalletdeskError as exc:
             self._print(f"[desk] error: {exc}")
 

@@ -54,7 +54,7 @@ from core.text import split_text
 
 if TYPE_CHECKING:
     from core.config import Settings
-    from core.service import SupportCore
+    from core.use_cases import UseCases
 
 __all__ = ["DiscordAdapter", "point_discord_at"]
 
@@ -188,7 +188,7 @@ class DiscordAdapter:
     platform = "discord"
     is_desk = False
 
-    def __init__(self, core: "SupportCore", *, guild_ready_timeout: float = 2.0,
+    def __init__(self, core: "UseCases", *, guild_ready_timeout: float = 2.0,
                  ready_timeout: float = READY_TIMEOUT, identify_interval: float = IDENTIFY_INTERVAL) -> None:
         self.core = core
         settings = core.settings
@@ -328,7 +328,7 @@ class DiscordAdapter:
                 moderator = False
             else:
                 moderator = isinstance(author, discord.Member) and channel.permissions_for(author).manage_messages
-            outcome = await self.core.handle_message(inbound(message, bot_id=self.bot_id, is_moderator=moderator))
+            outcome = await self.core.dialogue.handle_message(inbound(message, bot_id=self.bot_id, is_moderator=moderator))
             _LOGGER.debug("discord: message %s: %s", message.id, outcome.status)
         except WalletdeskError as exc:
             _LOGGER.warning("discord: message %s rejected: %s", getattr(message, "id", "?"), type(exc).__name__)

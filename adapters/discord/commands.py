@@ -19,14 +19,14 @@ import discord
 from discord import app_commands
 
 from adapters.discord.translate import display_name, lang_of, mentioned_user_id, target_inbound
-from core.shield import phrases as shield
 from core.errors import WalletdeskError
 from core.i18n import CATALOG, t
+from core.identity.policy import Actor, NotAllowed
 from core.models import ChatRef, InboundMessage, UserRef
 from core.text import split_text
 
 if TYPE_CHECKING:
-    from core.service import SupportCore
+    from core.use_cases import UseCases
 
 __all__ = ["CatalogTranslator", "DEFER_AFTER", "SupportCommands"]
 
@@ -61,7 +61,7 @@ class SupportCommands:
         client: the logged-in discord.py client.
     """
 
-    def __init__(self, core: "SupportCore", client: discord.Client) -> None:
+    def __init__(self, core: "UseCases", client: discord.Client) -> None:
         self.core = core
         self.client = client
         self.in_flight: set[asyncio.Future[str]] = set()  # awaited by the adapter's stop()
@@ -104,15 +104,7 @@ class SupportCommands:
 
     async def faq(self, question: str, lang: str) -> str:
         """The FAQ answer in ``lang``, or where to find a human when the engine abstains."""
-        scan = shield.scan(question)
-        if scan.leak:  # nothing is stored or relayed; still tell the user what they did
-            kinds = ", ".join(dict.fromkeys(t(f"shield.kind.{k}", lang) for k in scan.kinds))
-            return t("shield.warning", lang, kinds=kinds)
-        try:
-            match = await self.core.ask(question, lang)
-        except ValueError:  # nothing left to match after normalisation
-            return t("faq.group_offer_human", lang)
-        return match.answer if match.answered and match.answer else t("faq.group_offer_human", lang)
+        return self.core.answers.public_answer(question, lang)
 
     async def ticket(self, interaction: discord.Interaction, lang: str) -> str:
         """Asks the core for the ticket status; the answer arrives by private message."""
@@ -120,7 +112,7 @@ class SupportCommands:
             channel_id = interaction.channel_id
         else:
             channel_id = (await self.client.create_dm(interaction.user)).id
-        await self.core.handle_message(InboundMessage(
+        await self.core.dialogue.handle_message(InboundMessage(
             event_key=f"discord:int:{interaction.id}",
             user=UserRef("discord", str(interaction.user.id)),
             chat=ChatRef("discord", str(channel_id), is_private=True),
@@ -135,7 +127,7 @@ class SupportCommands:
         """Staff check by name, or by account when ``name`` is a user mention."""
         user_id = mentioned_user_id(name)
         if user_id is None:
-            return self.core.check_staff(name, lang)
+            return self.core.roster.describe(name, lang)
         user: discord.abc.User | None = interaction.guild.get_member(user_id) if interaction.guild else None
         user = user or self.client.get_user(user_id)
         if user is None:
@@ -143,22 +135,21 @@ class SupportCommands:
                 user = await self.client.fetch_user(user_id)
             except discord.NotFound:
                 user = None
-        return self.core.check_staff(display_name(user) if user else "", lang, user_key=f"discord:{user_id}")
+        return self.core.roster.describe(display_name(user) if user else "", lang, user_key=f"discord:{user_id}")
 
     async def escalate(self, interaction: discord.Interaction, message: discord.Message, lang: str) -> str:
         """A moderator passes ``message`` to staff; checked again here because server
         admins can change who sees the command."""
-        if interaction.guild_id is None or not interaction.permissions.manage_messages:
-            return t("escalate.not_moderator", lang)
         if message.author.bot:
             return t("discord.escalate_bot", lang)
-        outcome = await self.core.escalate(
-            moderator=UserRef("discord", str(interaction.user.id)),
-            target=target_inbound(message, bot_id=self.bot_id),
-            note="",
-            event_key=f"discord:int:{interaction.id}",
-            is_moderator=True,
-        )
+        moderator = Actor(UserRef("discord", str(interaction.user.id)), platform_moderator=bool(
+            interaction.guild_id is not None and interaction.permissions.manage_messages))
+        try:
+            outcome = await self.core.escalation.escalate(moderator=moderator,
+                                                          target=target_inbound(message, bot_id=self.bot_id),
+                                                          event_key=f"discord:int:{interaction.id}")
+        except NotAllowed as exc:
+            return t(exc.key or "escalate.not_moderator", lang)
         if outcome.ticket_id is None:
             return t("discord.escalated_again", lang)
         return t("discord.escalated", lang, ticket_id=outcome.ticket_id)

@@ -83,7 +83,7 @@ def is_addressed(message: discord.Message, bot_id: int) -> bool:
 
 
 def inbound(message: discord.Message, *, bot_id: int, is_moderator: bool = False) -> InboundMessage:
-    """A user's message for :meth:`SupportCore.handle_message` (keyed by message id)."""
+    """A user's message for :meth:`UseCases.handle_message` (keyed by message id)."""
     return InboundMessage(
         event_key=f"discord:msg:{message.id}",
         user=UserRef("discord", str(message.author.id)),

@@ -37,7 +37,7 @@ from core.models import Delivery, DeliveryResult
 from core.support.ratelimit import ChatRateLimiter
 
 if TYPE_CHECKING:
-    from core.service import SupportCore
+    from core.use_cases import UseCases
 
 __all__ = ["SlackAdapter", "EVENTS_PATH", "INTERACTIVE_PATH", "COMMANDS_PATH"]
 
@@ -77,10 +77,6 @@ def _api_base(url: str | None) -> str:
     return url.rstrip("/") + "/"
 
 
-def _user_ids(values: list[str]) -> set[str]:
-    return {str(u).strip().removeprefix("slack:") for u in values if str(u).strip()}
-
-
 class SlackAdapter:
     """The Slack staff desk and Slack as a user-facing platform."""
 
@@ -88,7 +84,7 @@ class SlackAdapter:
     platform = "slack"
     is_desk = True
 
-    def __init__(self, core: "SupportCore") -> None:
+    def __init__(self, core: "UseCases") -> None:
         self.core = core
         settings = core.settings
         if settings.slack_bot_token is None:
@@ -102,9 +98,7 @@ class SlackAdapter:
                             logger=_BOLT_LOGGER)
         self.limiter = ChatRateLimiter((20, 1.0), (1, 1.0), scale=settings.rate_limit_scale)
         self.sender = SlackSender(self.client, self.limiter)
-        self.inbound = SlackInbound(core, self.client, staff_channel=self.staff_channel,
-                                    staff_users=_user_ids(settings.slack_staff_users),
-                                    faq_admins=_user_ids(settings.slack_faq_admins))
+        self.inbound = SlackInbound(core, self.client, staff_channel=self.staff_channel)
         self.connected = False
         self.bot_user_id = ""
         self._tasks: set[asyncio.Task[None]] = set()
@@ -116,7 +110,7 @@ class SlackAdapter:
 
     def claim_desk(self) -> None:
         if self.staff_channel:
-            self.core.set_desk("slack", self.staff_channel)
+            self.core.desk.host("slack", self.staff_channel)
 
     # lifecycle ------------------------------------------------------------------------
 

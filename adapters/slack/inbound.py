@@ -5,7 +5,7 @@ Three sources, one rule each:
 * a person's message outside the staff channel is a community / DM message
   (:meth:`SlackInbound.message` -> ``core.handle_message``);
 * a person's reply in the thread of a ticket's root message in the staff
-  channel is a staff reply (``core.staff_action(..., "reply")``);
+  channel is a staff reply (``core.staff.act(..., "reply")``);
 * buttons, the priority select and ``/note`` / ``/ticket`` are staff actions.
 
 Staff are the members of ``SLACK_STAFF_USERS`` when it is set; otherwise anyone
@@ -41,10 +41,12 @@ from adapters.slack.translate import (
 from core.errors import NotFound, StoreError, WalletdeskError
 from core.faq.files import FaqFileError
 from core.i18n import pick_lang, t
+from core.identity.policy import Actor, NotAllowed, Permission
+from core.models import UserRef
 
 if TYPE_CHECKING:
     from core.models import Ticket
-    from core.service import SupportCore
+    from core.use_cases import UseCases
 
 __all__ = ["Profile", "ProfileCache", "SlackInbound"]
 
@@ -107,17 +109,12 @@ class SlackInbound:
         core: the support core.
         client: the Web API client (profiles, ephemeral messages).
         staff_channel: the staff desk's channel id (None: no desk on Slack).
-        staff_users: Slack user ids allowed to act as staff (empty: anyone in the staff channel).
-        faq_admins: Slack user ids allowed to change the FAQ (empty: whoever may act as staff).
     """
 
-    def __init__(self, core: "SupportCore", client: AsyncWebClient, *, staff_channel: str | None,
-                 staff_users: set[str], faq_admins: set[str] | None = None) -> None:
+    def __init__(self, core: "UseCases", client: AsyncWebClient, *, staff_channel: str | None) -> None:
         self.core = core
         self.client = client
         self.staff_channel = staff_channel
-        self.staff_users = staff_users
-        self.faq_admins = faq_admins or set()
         self.profiles = ProfileCache(client)
 
     # messages ------------------------------------------------------------------------
@@ -142,7 +139,7 @@ class SlackInbound:
                                 locale=profile.locale, mention_event=mention_event)
         assert msg is not None
         try:
-            await self.core.handle_message(msg)
+            await self.core.dialogue.handle_message(msg)
         except StoreError:
             raise
         except WalletdeskError as exc:
@@ -160,12 +157,11 @@ class SlackInbound:
         text = to_plain(str(event.get("text") or "")).strip()
         if not text:
             return  # a file without words: nothing to relay
-        if not self.is_staff(user):
-            await self.ephemeral(channel, user, t("slack.not_staff", await self._lang(user)), thread_ts=thread_ts)
-            return
         try:
-            await self.core.staff_action(staff_key(user), ticket.id, "reply", event_key=message_key(channel, ts),
-                                         text=text, source_ref=ts)
+            await self.core.staff.act(self.actor(user, channel), ticket.id, "reply",
+                                      event_key=message_key(channel, ts), text=text, source_ref=ts)
+        except NotAllowed as exc:
+            await self.ephemeral(channel, user, await self._refusal(user, exc), thread_ts=thread_ts)
         except WalletdeskError as exc:
             if isinstance(exc, StoreError) and not isinstance(exc, NotFound):
                 raise
@@ -189,8 +185,9 @@ class SlackInbound:
 
     # staff actions -----------------------------------------------------------------------
 
-    def is_staff(self, user: str) -> bool:
-        return not self.staff_users or user in self.staff_users
+    def actor(self, user: str, channel: str | None) -> Actor:
+        """The facts the core's staff policy decides on."""
+        return Actor(UserRef("slack", user), in_desk_channel=bool(channel) and channel == self.staff_channel)
 
     async def action(self, body: Mapping[str, Any], respond: Respond | None = None) -> None:
         """A button or the priority select on a ticket's root message (already acked)."""
@@ -211,12 +208,6 @@ class SlackInbound:
 
     # the FAQ -------------------------------------------------------------------------------
 
-    def is_faq_admin(self, user: str, channel: str | None) -> bool:
-        if self.faq_admins:
-            return user in self.faq_admins
-        # no admin list: whoever may act as staff
-        return self.is_staff(user) and (bool(self.staff_users) or channel == self.staff_channel)
-
     async def faq_command(self, form: Mapping[str, Any], respond: Respond | None = None) -> None:
         """``/faq ...`` (already acked); every answer is an ephemeral line."""
         req = faq_request_from_command(form)
@@ -230,35 +221,35 @@ class SlackInbound:
     async def _faq_answer(self, req: FaqRequest, lang: str) -> str:
         core = self.core
         if req.verb == "ids":
-            return t("faqadmin.ids", lang, ids=", ".join(e.id for e in core.faq.entries))
+            return t("faqadmin.ids", lang, ids=", ".join(e.id for e in core.answers.entries))
         if req.verb == "ask":
             try:
-                match = await core.ask(req.text)
+                match = core.answers.ask(req.text)
             except ValueError:  # nothing the engine can read (only symbols, say)
                 return t("faqadmin.usage", lang)
             confidence = f"{match.confidence:.2f}"
             if match.answered and match.answer:
                 return t("faqadmin.preview", lang, entry=match.id, confidence=confidence, answer=match.answer)
             return t("faqadmin.preview_none", lang, entry=match.id or "-", confidence=confidence)
-        if not self.is_faq_admin(req.user, req.channel):
+        if not self.core.policy.allows(self.actor(req.user, req.channel), Permission.EDIT_FAQ):
             return t("faqadmin.not_admin", lang)
         try:
             if req.verb == "added":
-                rows = await core.recent_faq_phrasings()
+                rows = await core.answers.recent_phrasings()
                 if not rows:
                     return t("faqadmin.added_none", lang)
                 items = "; ".join(f"#{r['id']} {r['entry_id']}: “{r['text']}”" for r in rows)
                 return t("faqadmin.added_list", lang, items=items)
             if req.verb == "remove":
                 assert req.ticket_id is not None
-                row = await core.remove_faq_phrasing(staff_key(req.user), req.ticket_id)
+                row = await core.answers.remove_phrasing(staff_key(req.user), req.ticket_id)
                 return t("faqadmin.removed", lang, phrasing_id=req.ticket_id, entry=row["entry_id"], text=row["text"])
             if req.verb == "reload":
-                await core.reload_faq()
-                entries = core.faq.entries
+                await core.answers.reload()
+                entries = core.answers.entries
                 return t("faqadmin.reloaded", lang, entries=len(entries),
                          questions=sum(len(e.all_questions()) for e in entries))
-            added = await core.add_faq_phrasing(staff_key(req.user), req.entry_id, req.text, ticket_id=req.ticket_id)
+            added = await core.answers.add_phrasing(staff_key(req.user), req.entry_id, req.text, ticket_id=req.ticket_id)
         except FaqFileError as exc:
             return t("faqadmin.reload_failed", lang, error=exc.problem)
         except WalletdeskError as exc:
@@ -272,17 +263,11 @@ class SlackInbound:
 
     async def _staff_request(self, req: StaffRequest, respond: Respond | None) -> None:
         channel = req.channel or self.staff_channel or ""
-        if not self.is_staff(req.user):
-            await self.ephemeral(channel, req.user, t("slack.not_staff", await self._lang(req.user)), respond=respond)
-            return
-        if not self.staff_users and req.channel != self.staff_channel:
-            # without a staff list, being in the staff channel is what makes someone staff
-            await self.ephemeral(channel, req.user, t("slack.staff_channel_only", await self._lang(req.user)),
-                                 respond=respond)
-            return
         try:
-            await self.core.staff_action(staff_key(req.user), req.ticket_id, req.action, event_key=req.event_key,
-                                         text=req.text, priority=req.priority, to=req.to)
+            await self.core.staff.act(self.actor(req.user, req.channel), req.ticket_id, req.action,
+                                      event_key=req.event_key, text=req.text, priority=req.priority, to=req.to)
+        except NotAllowed as exc:
+            await self.ephemeral(channel, req.user, await self._refusal(req.user, exc), respond=respond)
         except WalletdeskError as exc:
             await self.ephemeral(channel, req.user, await self._failure(req.user, exc), respond=respond)
 
@@ -290,6 +275,9 @@ class SlackInbound:
 
     async def _lang(self, user: str) -> str:
         return pick_lang((await self.profiles.get(user)).locale)
+
+    async def _refusal(self, user: str, exc: NotAllowed) -> str:
+        return t(exc.key or "policy.not_staff", await self._lang(user))
 
     async def _failure(self, user: str, exc: WalletdeskError) -> str:
         reason = " ".join(str(exc).split()) or type(exc).__name__

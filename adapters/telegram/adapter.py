@@ -23,12 +23,13 @@ from adapters.telegram.entry import configured
 from adapters.telegram.translate import chat_ref, inbound
 from core.errors import DeliveryError, InvalidInput, RetryLater, WalletdeskError
 from core.i18n import t
+from core.identity.policy import Actor, Permission
 from core.models import Delivery, DeliveryResult, InboundMessage, UserRef
 from core.support.ratelimit import ChatRateLimiter
 from core.text import split_text
 
 if TYPE_CHECKING:
-    from core.service import SupportCore
+    from core.use_cases import UseCases
 
 __all__ = ["TelegramAdapter"]
 
@@ -44,7 +45,7 @@ class TelegramAdapter:
     platform = "telegram"
     is_desk = False
 
-    def __init__(self, core: "SupportCore") -> None:
+    def __init__(self, core: "UseCases") -> None:
         self.core = core
         settings = core.settings
         assert settings.telegram_bot_token is not None
@@ -59,7 +60,6 @@ class TelegramAdapter:
         self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | filters.CAPTION), self._on_message))
         self.app.add_error_handler(self._on_error)
         self.limiter = ChatRateLimiter((30, 1.0), (1, 1.0), (20, 60.0), scale=settings.rate_limit_scale)
-        self.moderators = {str(m) for m in settings.telegram_moderators}
         self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
         self.connected = False
         self.username = ""
@@ -108,9 +108,15 @@ class TelegramAdapter:
 
     # inbound -------------------------------------------------------------------
 
-    async def _is_moderator(self, chat_id: int, user_id: int) -> bool:
-        if str(user_id) in self.moderators:
-            return True
+    async def _moderator(self, chat_id: int, user_id: int) -> Actor:
+        """The facts about a would-be moderator; chat admin status is asked for only
+        when the configured identities alone do not decide it."""
+        actor = Actor(UserRef("telegram", str(user_id)))
+        if self.core.policy.allows(actor, Permission.ESCALATE):
+            return actor
+        return Actor(actor.user, platform_moderator=await self._is_chat_admin(chat_id, user_id))
+
+    async def _is_chat_admin(self, chat_id: int, user_id: int) -> bool:
         cached = self._admins.get((chat_id, user_id))
         if cached and time.monotonic() - cached[1] < _ADMIN_CACHE_SECONDS:
             return cached[0]
@@ -135,9 +141,9 @@ class TelegramAdapter:
             target = self._mentioned_user(message)
             if target is not None:
                 lang = "zh" if (message.from_user.language_code or "").startswith("zh") else "en"
-                await self._reply_now(message, self.core.check_staff(target[1], lang, user_key=target[0]))
+                await self._reply_now(message, self.core.roster.describe(target[1], lang, user_key=target[0]))
                 return
-        await self.core.handle_message(inbound(update, message, bot_id=self.bot_id, username=self.username))
+        await self.core.dialogue.handle_message(inbound(update, message, bot_id=self.bot_id, username=self.username))
 
     @staticmethod
     def _mentioned_user(message: Message) -> tuple[str, str] | None:
@@ -153,9 +159,7 @@ class TelegramAdapter:
         if target is None or target.from_user is None or message.chat.type == "private":
             await self._reply_now(message, t("escalate.need_reply", lang))
             return
-        if not await self._is_moderator(message.chat_id, message.from_user.id):
-            await self._reply_now(message, t("escalate.not_moderator", lang))
-            return
+        moderator = await self._moderator(message.chat_id, message.from_user.id)
         note = text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else ""
         target_msg = InboundMessage(
             event_key=f"telegram:msg:{target.chat_id}:{target.message_id}",
@@ -164,8 +168,8 @@ class TelegramAdapter:
             display_name=target.from_user.full_name, locale=target.from_user.language_code,
         )
         try:
-            await self.core.escalate(moderator=UserRef("telegram", str(message.from_user.id)), target=target_msg,
-                                     note=note, event_key=f"telegram:update:{update.update_id}", is_moderator=True)
+            await self.core.escalation.escalate(moderator=moderator, target=target_msg, note=note,
+                                                event_key=f"telegram:update:{update.update_id}")
         except InvalidInput as exc:
             await self._reply_now(message, t(exc.key or "error.generic", lang))
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.shield import phrases as shield
+from core.shield.gate import TextSource, guard
 from core.config import Settings
 from core.errors import InvalidInput, NotFound
 from core.faq_engine import FaqEngine
@@ -215,8 +215,7 @@ class FaqLibrary:
         if len(phrasing) > MAX_PHRASING_CHARS:
             raise InvalidInput(f"phrasing too long ({len(phrasing)} > {MAX_PHRASING_CHARS})",
                                key="faqadmin.too_long", limit=MAX_PHRASING_CHARS)
-        scan = shield.scan(phrasing)
-        if scan.leak or "[removed]" in phrasing:
+        if guard(phrasing, TextSource.PHRASING).leak or "[removed]" in phrasing:
             # a ticket subject is stored redacted; neither belongs in the FAQ
             raise InvalidInput("the phrasing contains a secret", key="faqadmin.secret")
         lang = detect_lang(phrasing)

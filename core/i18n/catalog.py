@@ -272,6 +272,31 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "🛡 已从用户消息中移除一项密钥（{kinds}）。",
     },
     "desk.csat": {"en": "⭐ CSAT {rating}/5 {comment}", "zh": "⭐ 满意度 {rating}/5 {comment}"},
+    # staff action refusals (shown to staff, one line)
+    "staff.unknown_action": {"en": "Unknown action.", "zh": "未知操作。"},
+    "staff.too_long": {"en": "That text is too long.", "zh": "文字太长。"},
+    "staff.no_ticket": {"en": "There is no such ticket.", "zh": "没有这个工单。"},
+    "staff.empty_reply": {"en": "The reply is empty.", "zh": "回复为空。"},
+    "staff.empty_note": {"en": "The note is empty.", "zh": "备注为空。"},
+    "staff.transfer_needs_name": {"en": "Say who to transfer the ticket to.", "zh": "请指明要转交给谁。"},
+    "staff.no_canned": {"en": "No canned reply “{name}”; available: {available}.",
+                        "zh": "没有名为“{name}”的预设回复；可用：{available}。"},
+    "staff.bad_priority": {"en": "Use low, normal, high or urgent.", "zh": "请使用 low、normal、high 或 urgent。"},
+    "staff.code_not_sent": {"en": "The one-time code could not be sent.", "zh": "一次性验证码发送失败。"},
+    "desk.verified_by": {"en": "✅ verified by {method}", "zh": "✅ 已通过 {method} 验证"},
+    # canned replies staff insert by name (`canned` staff action)
+    "canned.explorer": {
+        "en": "Hi {user}, could you send us the transaction hash (tx id)? Check it first on a block explorer: if it shows confirmed, the funds have arrived on-chain.",
+        "zh": "{user} 你好，请提供交易哈希（tx id）。也可以先在区块浏览器上查询：如果显示已确认，资金已经上链到账。",
+    },
+    "canned.never-share": {
+        "en": "{user}, a reminder: we will never ask for your recovery phrase or private key. Anyone who does is a scammer.",
+        "zh": "{user}，提醒：我们绝不会索要你的助记词或私钥。任何索要的人都是骗子。",
+    },
+    "canned.closing": {
+        "en": "Thanks {user}! We're marking ticket #{ticket_id} as solved. Write here if anything else comes up.",
+        "zh": "谢谢 {user}！工单 #{ticket_id} 将标记为已解决。如有其他问题，请在这里留言。",
+    },
     # Slack staff desk (adapters/slack)
     "slack.button.claim": {"en": "Claim", "zh": "认领"},
     "slack.button.resolve": {"en": "Resolve", "zh": "解决"},
@@ -288,11 +313,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "📝 Internal note (not sent to the user): {text}",
         "zh": "📝 内部备注（不会发送给用户）：{text}",
     },
-    "slack.not_staff": {
+    "policy.not_staff": {
         "en": "Only support staff can act on tickets.",
         "zh": "只有客服人员可以处理工单。",
     },
-    "slack.staff_channel_only": {
+    "policy.desk_only": {
         "en": "Use this in the staff channel.",
         "zh": "请在客服频道中使用此功能。",
     },

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
-from core.models import ChatRef, Delivery, Priority, Ticket, TicketEvent, TicketState, UserRef
+from core.models import ChatRef, Conversation, Delivery, Priority, Ticket, TicketEvent, TicketState, UserRef
 from core.storage.migrations import MIGRATIONS, render
 
 __all__ = ["Connection", "SqlTx", "Store", "row_to_ticket"]
@@ -158,20 +158,20 @@ class SqlTx:
 
     # conversations ------------------------------------------------------------
 
-    async def get_conversation(self, user_key: str, chat_key: str) -> tuple[str, dict[str, Any]]:
+    async def get_conversation(self, user_key: str, chat_key: str) -> Conversation:
         row = await self._c.fetchone(
             "SELECT state, data FROM conversations WHERE user_key = ? AND chat_key = ?", (user_key, chat_key)
         )
         if row is None:
-            return "idle", {}
-        return row["state"], json.loads(row["data"])
+            return Conversation()
+        return Conversation.from_row(row["state"], json.loads(row["data"]))
 
-    async def set_conversation(self, user_key: str, chat_key: str, state: str, data: dict[str, Any], now: float) -> None:
+    async def set_conversation(self, user_key: str, chat_key: str, conversation: Conversation, now: float) -> None:
         await self._c.execute(
             "INSERT INTO conversations(user_key, chat_key, state, data, updated_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (user_key, chat_key) DO UPDATE SET state = excluded.state, data = excluded.data,"
             " updated_at = excluded.updated_at",
-            (user_key, chat_key, state, json.dumps(data), now),
+            (user_key, chat_key, conversation.state.value, json.dumps(conversation.data()), now),
         )
 
     # tickets ------------------------------------------------------------------

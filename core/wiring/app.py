@@ -22,7 +22,7 @@ from core.ops.metrics import Metrics
 from core.models import Delivery, TicketState
 from core.support.outbox import OutboxWorker
 from core.wiring.platform import discover_adapters
-from core.service import SupportCore
+from core.use_cases import UseCases
 from core.storage import Store, open_store
 
 __all__ = ["App", "build_faq", "load_entries"]
@@ -64,7 +64,7 @@ class App:
         self.metrics = Metrics()
         self.store = store
         self.faq = faq
-        self.core: SupportCore | None = None
+        self.core: UseCases | None = None
         self.library: FaqLibrary | None = None
         self.adapters: list[Any] = []
         self.worker: OutboxWorker | None = None
@@ -86,9 +86,9 @@ class App:
             self.faq = await self.library.load()
         else:
             await self.library.adopt(self.faq)
-        self.core = SupportCore(self.settings, self.store, self.faq, code_sender=code_sender_for(self.settings),
+        self.core = UseCases(self.settings, self.store, self.faq, code_sender=code_sender_for(self.settings),
                                 metrics=self.metrics)
-        self.core.attach_faq_library(self.library)
+        self.core.answers.attach_library(self.library)
         factories = discover_adapters()
         names = self.wanted
         if names is None:
@@ -113,7 +113,7 @@ class App:
     async def _on_delivery(self, delivery: Delivery, ok: bool, error: str | None, external: str | None) -> None:
         (self.metrics.messages_out if ok else self.metrics.delivery_failures).labels(delivery.platform).inc()
         assert self.core is not None
-        await self.core.delivery_finished(delivery, ok, error, external)
+        await self.core.timers.delivery_finished(delivery, ok, error, external)
 
     async def start(self) -> None:
         await self.initialize()
@@ -138,7 +138,7 @@ class App:
         last_purge = 0.0
         while True:
             try:
-                await self.core.run_timers()
+                await self.core.timers.run()
                 if time.time() - last_purge >= 3600:
                     from core.ops.privacy import purge_closed_transcripts
 

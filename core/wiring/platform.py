@@ -18,7 +18,7 @@ from core.models import Delivery, DeliveryResult
 
 if TYPE_CHECKING:
     from core.config import Settings
-    from core.service import SupportCore
+    from core.use_cases import UseCases
 
 __all__ = ["Adapter", "AdapterFactory", "LazyAdapterFactory", "Sender", "discover_adapters", "load_adapter"]
 
@@ -58,7 +58,7 @@ class AdapterFactory(Protocol):
 
     def configured(self, settings: "Settings") -> bool: ...
 
-    def __call__(self, core: "SupportCore") -> Adapter: ...
+    def __call__(self, core: "UseCases") -> Adapter: ...
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class LazyAdapterFactory:
     def configured(self, settings: "Settings") -> bool:
         return self.is_configured(settings)
 
-    def __call__(self, core: "SupportCore") -> Adapter:
+    def __call__(self, core: "UseCases") -> Adapter:
         module, _, attr = self.target.partition(":")
         adapter: Adapter = getattr(import_module(module), attr)(core)
         return adapter

@@ -13,7 +13,8 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 
 from core.errors import CodeRateLimited, DeliveryError, InvalidInput
-from core.identity.codes import CODE_TTL, CodeCheck, Identity, StaffRoster, WebhookCodeSender, looks_like_code, skeleton
+from core.identity.codes import CODE_TTL, CodeCheck, Identity, WebhookCodeSender, looks_like_code
+from core.identity.roster import StaffRoster, skeleton
 from core.storage.sqlite import SQLiteStore
 from tests.conftest import Clock
 

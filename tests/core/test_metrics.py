@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from mnemonic import Mnemonic
 
-from core.service import SupportCore
+from core.use_cases import UseCases
+from core.identity.policy import Actor
 from tests.conftest import RecordingCodeSender
 from tests.core.test_service import DM, GROUP, msg
 
 
-def sample(core: SupportCore, name: str, **labels: str) -> float:
+def sample(core: UseCases, name: str, **labels: str) -> float:
     return core.metrics.registry.get_sample_value(name, labels) or 0.0
 
 
-async def test_messages_faq_and_tickets_are_counted(core: SupportCore) -> None:
-    await core.handle_message(msg("转账两个小时了还没到账"))  # answered, zh
+async def test_messages_faq_and_tickets_are_counted(core: UseCases) -> None:
+    await core.dialogue.handle_message(msg("转账两个小时了还没到账"))  # answered, zh
     duplicate = msg("gas fees are too high", key="tg:metrics-dup")
-    await core.handle_message(duplicate)
-    await core.handle_message(duplicate)  # redelivery: not counted again
-    await core.handle_message(msg("can you predict the price of dogecoin next week"))  # abstained, offer
-    await core.handle_message(msg("yes"))  # opens a ticket
-    await core.handle_message(msg("   "))  # ignored
+    await core.dialogue.handle_message(duplicate)
+    await core.dialogue.handle_message(duplicate)  # redelivery: not counted again
+    await core.dialogue.handle_message(msg("can you predict the price of dogecoin next week"))  # abstained, offer
+    await core.dialogue.handle_message(msg("yes"))  # opens a ticket
+    await core.dialogue.handle_message(msg("   "))  # ignored
 
     assert sample(core, "walletdesk_messages_in_total", platform="telegram") == 4
     assert sample(core, "walletdesk_faq_total", result="answered", lang="zh") == 1
@@ -29,21 +30,21 @@ async def test_messages_faq_and_tickets_are_counted(core: SupportCore) -> None:
     assert sample(core, "walletdesk_tickets_opened_total", platform="telegram") == 1
 
 
-async def test_shield_detections_are_counted_by_kind(core: SupportCore) -> None:
+async def test_shield_detections_are_counted_by_kind(core: UseCases) -> None:
     phrase = Mnemonic("english").generate(128)
-    await core.handle_message(msg(f"is this right? {phrase}", chat=GROUP, addressed=False))
-    await core.handle_message(msg("my transfer is late", chat=DM))
+    await core.dialogue.handle_message(msg(f"is this right? {phrase}", chat=GROUP, addressed=False))
+    await core.dialogue.handle_message(msg("my transfer is late", chat=DM))
     assert sample(core, "walletdesk_shield_detections_total", kind="seed_phrase") == 1
     assert sample(core, "walletdesk_messages_in_total", platform="telegram") == 2
 
 
-async def test_one_time_codes_sent_verified_and_failed(core: SupportCore, code_sender: RecordingCodeSender) -> None:
-    out = await core.handle_message(msg("human"))
+async def test_one_time_codes_sent_verified_and_failed(core: UseCases, code_sender: RecordingCodeSender) -> None:
+    out = await core.dialogue.handle_message(msg("human"))
     assert out.ticket_id is not None
-    await core.staff_action("slack:U1", out.ticket_id, "request_verification", event_key="m1")
+    await core.staff.act(Actor.at_desk("slack:U1"), out.ticket_id, "request_verification", event_key="m1")
     code = code_sender.last_code
-    await core.handle_message(msg("000000" if code != "000000" else "111111"))
-    await core.handle_message(msg(code))
+    await core.dialogue.handle_message(msg("000000" if code != "000000" else "111111"))
+    await core.dialogue.handle_message(msg(code))
     assert sample(core, "walletdesk_otp_total", event="sent") == 1
     assert sample(core, "walletdesk_otp_total", event="failed") == 1
     assert sample(core, "walletdesk_otp_total", event="verified") == 1

@@ -23,7 +23,7 @@ from core.config import Settings
 from core.faq_engine import FaqEngine
 from core.models import ChatRef, Delivery, DeliveryResult, InboundMessage, UserRef
 from core.support.outbox import Effects, OutboxWorker
-from core.service import SupportCore
+from core.use_cases import UseCases
 from core.storage import Store
 from core.storage.postgres import PostgresStore
 from core.storage.sqlite import SQLiteStore
@@ -199,11 +199,11 @@ async def test_same_event_on_three_cores_is_processed_once(
     text: str, private: bool, expected_rows: int,
 ) -> None:
     cores = [
-        SupportCore(settings, await open_stores(), faq_engine, code_sender=RecordingCodeSender(), clock=clock)
+        UseCases(settings, await open_stores(), faq_engine, code_sender=RecordingCodeSender(), clock=clock)
         for _ in range(3)
     ]
     message = _inbound(text, "telegram:update:9001", private=private)
-    outcomes = await asyncio.gather(*(c.handle_message(message) for c in cores))
+    outcomes = await asyncio.gather(*(c.dialogue.handle_message(message) for c in cores))
     assert sorted(o.status for o in outcomes) == ["duplicate", "duplicate", "handled"]
     async with cores[2].store.transaction() as tx:
         rows = await tx.deliveries()
@@ -217,7 +217,7 @@ async def test_sla_reminders_fire_once_across_two_cores(
     open_stores: StoreFactory, settings: Settings, faq_engine: FaqEngine, clock: Clock
 ) -> None:
     cores = [
-        SupportCore(settings, await open_stores(), faq_engine, code_sender=RecordingCodeSender(), clock=clock)
+        UseCases(settings, await open_stores(), faq_engine, code_sender=RecordingCodeSender(), clock=clock)
         for _ in range(2)
     ]
     for i in range(6):

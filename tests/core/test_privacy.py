@@ -14,8 +14,9 @@ from core.faq_engine import FaqEngine
 from core.models import ChatRef, InboundMessage, Priority, TicketEvent, UserRef
 from core.ops.privacy import FORGOTTEN_SUBJECT, PURGED_SUBJECT, export_user, forget_user, purge_closed_transcripts
 from core.ops.report import build_report
-from core.service import SupportCore
+from core.use_cases import UseCases
 from core.storage import Store
+from core.identity.policy import Actor
 from tests.conftest import OpsCli
 
 ALICE = UserRef("telegram", "4242")
@@ -40,28 +41,28 @@ async def _dump(store: Store) -> str:
 
 
 @pytest.fixture
-async def desk(settings: Settings, store: Store, faq_engine: FaqEngine, clock: Any, code_sender: Any) -> SupportCore:
+async def desk(settings: Settings, store: Store, faq_engine: FaqEngine, clock: Any, code_sender: Any) -> UseCases:
     """Alice (Telegram, linked to Discord) and Bob each opened a ticket and talked to staff."""
-    core = SupportCore(settings, store, faq_engine, code_sender=code_sender, clock=clock)
-    out = await core.handle_message(_dm(ALICE, "/human my transfer xyzzy-subject never arrived", "telegram:update:1",
+    core = UseCases(settings, store, faq_engine, code_sender=code_sender, clock=clock)
+    out = await core.dialogue.handle_message(_dm(ALICE, "/human my transfer xyzzy-subject never arrived", "telegram:update:1",
                                         "Alice Liddell"))
     tid = out.ticket_id
     assert tid is not None
-    await core.staff_action("slack:U1", tid, "reply", event_key="s1", text="Send the transaction id please (re xyzzy-reply)")
-    await core.staff_action("slack:U1", tid, "note", event_key="s2", text="internal xyzzy-note")
-    await core.staff_action("slack:U1", tid, "request_verification", event_key="s3")
-    await core.handle_message(_dm(ALICE, "here it is xyzzy-followup 0xabc", "telegram:update:2", "Alice Liddell"))
-    await core.staff_action("slack:U1", tid, "resolve", event_key="s4")
-    await core.handle_message(_dm(ALICE, "5 great help xyzzy-comment", "telegram:update:3", "Alice Liddell"))
+    await core.staff.act(Actor.at_desk("slack:U1"), tid, "reply", event_key="s1", text="Send the transaction id please (re xyzzy-reply)")
+    await core.staff.act(Actor.at_desk("slack:U1"), tid, "note", event_key="s2", text="internal xyzzy-note")
+    await core.staff.act(Actor.at_desk("slack:U1"), tid, "request_verification", event_key="s3")
+    await core.dialogue.handle_message(_dm(ALICE, "here it is xyzzy-followup 0xabc", "telegram:update:2", "Alice Liddell"))
+    await core.staff.act(Actor.at_desk("slack:U1"), tid, "resolve", event_key="s4")
+    await core.dialogue.handle_message(_dm(ALICE, "5 great help xyzzy-comment", "telegram:update:3", "Alice Liddell"))
     async with store.transaction() as tx:
         await tx.upsert_user(ALICE_DC, "alice_dc_name", "en", clock())
         await tx.link_users(ALICE.key, ALICE_DC.key)
-    bob = await core.handle_message(_dm(BOB, "/human bob keeps his words", "telegram:update:4", "Bob Builder"))
-    await core.staff_action("slack:U2", bob.ticket_id or 0, "reply", event_key="s5", text="hello bob-reply")
+    bob = await core.dialogue.handle_message(_dm(BOB, "/human bob keeps his words", "telegram:update:4", "Bob Builder"))
+    await core.staff.act(Actor.at_desk("slack:U2"), bob.ticket_id or 0, "reply", event_key="s5", text="hello bob-reply")
     return core
 
 
-async def test_export_has_the_data_and_no_secrets(desk: SupportCore, store: Store, code_sender: Any) -> None:
+async def test_export_has_the_data_and_no_secrets(desk: UseCases, store: Store, code_sender: Any) -> None:
     data = await export_user(store, ALICE_DC.key, now=1.0)
     text = json.dumps(data, ensure_ascii=False)
     assert {a["account"] for a in data["accounts"]} == {ALICE.key, ALICE_DC.key}
@@ -89,7 +90,7 @@ async def test_export_unknown_and_malformed(store: Store) -> None:
         await export_user(store, "nobody")
 
 
-async def test_forget_leaves_no_trace_but_keeps_counts(desk: SupportCore, store: Store, clock: Any) -> None:
+async def test_forget_leaves_no_trace_but_keeps_counts(desk: UseCases, store: Store, clock: Any) -> None:
     async with store.transaction() as tx:  # staff taught the FAQ with Alice's words, and with Bob's
         alice_ticket, bob_ticket = sorted(t.id for t in await tx.tickets())
         for ticket_id, text in ((alice_ticket, "my transfer xyzzy-subject never arrived"), (bob_ticket, "bob asks")):

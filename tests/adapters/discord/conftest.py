@@ -1,4 +1,4 @@
-"""The Discord adapter around a real SupportCore on SQLite, talking to the local
+"""The Discord adapter around a real UseCases on SQLite, talking to the local
 Discord simulator over real sockets, with an outbox worker delivering."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from adapters.discord import DiscordAdapter
 from core.faq_engine import FaqEngine
 from core.models import Ticket
 from core.support.outbox import OutboxWorker
-from core.service import SupportCore
+from core.use_cases import UseCases
 from core.storage.sqlite import SQLiteStore
 from tests.conftest import RecordingCodeSender, make_settings
 from tests.simulators.discord_sim import DiscordSim
@@ -54,7 +54,7 @@ async def sim() -> AsyncIterator[DiscordSim]:
 @dataclass
 class Rig:
     sim: DiscordSim
-    core: SupportCore
+    core: UseCases
     adapter: DiscordAdapter
     store: SQLiteStore
     desk: io.StringIO
@@ -86,11 +86,11 @@ async def running_rig(sim: DiscordSim, tmp_path: Path, store: SQLiteStore, faq_e
         tmp_path, DISCORD_BOT_TOKEN=TOKEN, DISCORD_API_BASE_URL=sim.base_url, DISCORD_GATEWAY_URL=sim.gateway_url,
         WALLETDESK_RATE_LIMIT_SCALE="0.01", **env,
     )
-    core = SupportCore(settings, store, faq_engine, code_sender=code_sender)
+    core = UseCases(settings, store, faq_engine, code_sender=code_sender)
     desk_out = io.StringIO()
     adapter = adapter_class(core, guild_ready_timeout=0.05, ready_timeout=5.0, identify_interval=identify_interval)
     worker = OutboxWorker(store, {"discord": adapter, "console": ConsoleAdapter(core, stdout=desk_out)},
-                          poll_interval=0.05, on_result=core.delivery_finished)
+                          poll_interval=0.05, on_result=core.timers.delivery_finished)
     core.on_enqueue(worker.wake)
     await adapter.start()
     task = asyncio.create_task(worker.run())

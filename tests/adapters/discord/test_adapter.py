@@ -14,6 +14,7 @@ from adapters.discord import DiscordAdapter
 from core.errors import ConfigError, DeliveryError, RetryLater
 from core.i18n import t
 from core.models import Delivery
+from core.identity.policy import Actor
 from tests.simulators.discord_sim import Perm
 
 from .conftest import STAFF_ID, TOKEN, Rig
@@ -61,7 +62,7 @@ async def test_mention_gets_faq_answer_in_channel_without_pings(rig: Rig) -> Non
     sim = rig.sim
     sent = await sim.user_message(sim.channel_id, "how much are gas fees?", author_id=USER, mentions_bot=True)
     reply = await sim.wait_for_message(sim.channel_id)
-    expected = (await rig.core.ask("how much are gas fees?", "en")).answer
+    expected = (rig.core.answers.ask("how much are gas fees?", "en")).answer
     assert reply["content"] == discord.utils.escape_mentions(expected or "")
     assert reply["message_reference"]["message_id"] == sent["id"]
     _no_mentions(reply)
@@ -98,7 +99,7 @@ async def test_faq_slash_command_answers_ephemerally_in_the_users_locale(rig: Ri
     response = await _response(rig, await sim.slash_command("faq", {"question": question}, user_id=USER,
                                                             locale="zh-CN"))
     assert response["type"] == 4 and response["data"]["flags"] == 64
-    assert response["data"]["content"] == (await rig.core.ask(question, "zh")).answer
+    assert response["data"]["content"] == (rig.core.answers.ask(question, "zh")).answer
     assert response["data"]["allowed_mentions"] == {"parse": []}
     unknown = await _response(rig, await sim.slash_command(
         "faq", {"question": "what is the airspeed velocity of a swallow"}, user_id=USER, locale="en-US"))
@@ -145,7 +146,7 @@ async def test_moderator_escalates_and_non_moderator_is_refused(rig: Rig) -> Non
     _no_mentions(notice)
 
     # staff reply to a group-origin ticket reaches the user by DM
-    await rig.core.staff_action("console:operator", ticket.id, "reply", event_key="r1", text="@everyone we're on it")
+    await rig.core.staff.act(Actor.at_desk("console:operator"), ticket.id, "reply", event_key="r1", text="@everyone we're on it")
     dm = await sim.wait_for(lambda: sim.dm_channel_for(USER))
     reply = await sim.wait_for_message(dm)
     assert reply["content"] == t("ticket.staff_reply", "en", text="@\u200beveryone we're on it")
@@ -215,7 +216,7 @@ async def test_outbox_retries_through_an_outage(rig: Rig) -> None:
     sim.fail_for(0.3, 503, route="POST /channels")
     await sim.user_message(sim.channel_id, "what are your support hours?", author_id=USER, mentions_bot=True)
     reply = await sim.wait_for_message(sim.channel_id, timeout=8)
-    assert reply["content"] == (await rig.core.ask("what are your support hours?", "en")).answer
+    assert reply["content"] == (rig.core.answers.ask("what are your support hours?", "en")).answer
     assert 503 in [c.status for c in sim.calls_to("POST /channels")]
 
 

@@ -102,7 +102,7 @@ async def test_two_shards_split_the_guilds_and_answer_each_once(start: Callable[
         guild = adapter.client.get_guild(gid)
         assert guild is not None and guild.shard_id == shard
 
-    expected = discord.utils.escape_mentions((await rig.core.ask(QUESTION, "en")).answer or "")
+    expected = discord.utils.escape_mentions((rig.core.answers.ask(QUESTION, "en")).answer or "")
     for shard, channel in world.channels.items():
         sent = await sim.user_message(channel, QUESTION, author_id=USER + shard, mentions_bot=True)
         assert _got(sim, shard, "MESSAGE_CREATE", "id", sent["id"])
@@ -113,7 +113,7 @@ async def test_two_shards_split_the_guilds_and_answer_each_once(start: Callable[
     payload = await sim.slash_command("faq", {"question": QUESTION}, user_id=USER, channel_id=world.channels[1])
     assert _got(sim, 1, "INTERACTION_CREATE", "id", payload["id"])
     response = await sim.wait_for(lambda: sim.interaction_responses.get(int(payload["id"])))
-    assert response["data"]["content"] == (await rig.core.ask(QUESTION, "en")).answer
+    assert response["data"]["content"] == (rig.core.answers.ask(QUESTION, "en")).answer
 
     # a DM arrives on shard 0 only
     dm = sim.open_dm(USER)

@@ -1,5 +1,5 @@
 """A real SlackAdapter (slack-bolt + slack-sdk) served over HTTP on 127.0.0.1,
-talking to SlackSim, with a real SupportCore on SQLite and an OutboxWorker."""
+talking to SlackSim, with a real UseCases on SQLite and an OutboxWorker."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from aiohttp import web
 from adapters.slack import SlackAdapter
 from core.faq_engine import FaqEngine
 from core.support.outbox import OutboxWorker
-from core.service import SupportCore
+from core.use_cases import UseCases
 from core.storage.sqlite import SQLiteStore
 from tests.conftest import Clock, RecordingCodeSender, make_settings
 from tests.simulators.slack_sim import SlackSim
@@ -33,7 +33,7 @@ CAROL = "U0CAROL"  # a community user, not staff
 class Desk:
     sim: SlackSim
     adapter: SlackAdapter
-    core: SupportCore
+    core: UseCases
     store: SQLiteStore
     url: str
 
@@ -87,12 +87,12 @@ async def make_desk(
             SLACK_API_BASE_URL=sim.api_url.rstrip("/"), SLACK_STAFF_CHANNEL=STAFF,
             WALLETDESK_RATE_LIMIT_SCALE="0.001", **env,
         )
-        core = SupportCore(settings, sqlite_store, faq_engine, code_sender=code_sender, clock=clock)
+        core = UseCases(settings, sqlite_store, faq_engine, code_sender=code_sender, clock=clock)
         adapter = SlackAdapter(core)
         adapter.claim_desk()
         await adapter.start()
         worker = OutboxWorker(sqlite_store, {"slack": adapter}, poll_interval=0.05, max_attempts=3,
-                              on_result=core.delivery_finished)
+                              on_result=core.timers.delivery_finished)
         core.on_enqueue(worker.wake)
         task = asyncio.create_task(worker.run())
         app = web.Application(client_max_size=1024 * 1024)

@@ -1,4 +1,4 @@
-"""The Slack adapter end to end over sockets: SlackSim <-> slack-bolt/slack-sdk <-> SupportCore."""
+"""The Slack adapter end to end over sockets: SlackSim <-> slack-bolt/slack-sdk <-> UseCases."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ async def test_only_listed_staff_may_act(make_desk: Callable[..., Awaitable[Desk
     await sim.send_event(desk.url, intruder)
     await desk.settle()
     refusals = [m for m in sim.ephemerals if m.ephemeral_to == CAROL]
-    assert [m.text for m in refusals] == [t("slack.not_staff", "zh")] * 2
+    assert [m.text for m in refusals] == [t("policy.not_staff", "zh")] * 2
     assert not any("carol" in text for text in sim.texts_in(ALICE_DM))
     assert (await desk.core.ticket_for_desk_ref(root.ts)).state.value == "open"  # type: ignore[union-attr]
 

@@ -16,8 +16,8 @@ ODD_QUESTION = "the zorblax bridge ate my coins"
 
 async def _with_library(desk: Desk) -> FaqLibrary:
     library = FaqLibrary(desk.core.settings, desk.store)
-    await library.adopt(desk.core.faq)
-    desk.core.attach_faq_library(library)
+    await library.adopt(desk.core.answers.engine)
+    desk.core.answers.attach_library(library)
     return library
 
 
@@ -28,7 +28,7 @@ def _lines_to(desk: Desk, user: str) -> list[str]:
 async def test_staff_answer_becomes_an_faq_phrasing(desk: Desk) -> None:
     sim = desk.sim
     await _with_library(desk)
-    assert not desk.core.faq.ask(ODD_QUESTION).answered
+    assert not desk.core.answers.engine.ask(ODD_QUESTION).answered
 
     # Alice's question stumps the bot; she takes the human, and Bob answers by hand
     await sim.send_event(desk.url, sim.user_message_event(ALICE_DM, ALICE, ODD_QUESTION))
@@ -49,7 +49,7 @@ async def test_staff_answer_becomes_an_faq_phrasing(desk: Desk) -> None:
     event = sim.app_mention_event(COMMUNITY, CAROL, f"<@{sim.bot_user_id}> {ODD_QUESTION}")
     await sim.send_event(desk.url, event)
     reply = await sim.wait_for_post(COMMUNITY, thread_ts=event["ts"])
-    expected = desk.core.faq.entries[[e.id for e in desk.core.faq.entries].index("transfer-not-arrived")]
+    expected = desk.core.answers.entries[[e.id for e in desk.core.answers.entries].index("transfer-not-arrived")]
     assert reply.text == escape(expected.answer_in("en"))
 
 
@@ -100,7 +100,7 @@ async def test_added_phrasings_are_listed_and_can_be_removed(desk: Desk) -> None
     await desk.settle(timeout=15)
     await sim.slash_command(desk.url, "/faq", "added", user=BOB, channel=STAFF)
     await desk.settle()
-    assert desk.core.faq.ask(ODD_QUESTION).id == "transfer-not-arrived"
+    assert desk.core.answers.engine.ask(ODD_QUESTION).id == "transfer-not-arrived"
     # commands run concurrently, so their answers may come in any order
     await sim.slash_command(desk.url, "/faq", "remove #1", user=BOB, channel=STAFF)
     await sim.slash_command(desk.url, "/faq", "remove 77", user=BOB, channel=STAFF)
@@ -114,4 +114,4 @@ async def test_added_phrasings_are_listed_and_can_be_removed(desk: Desk) -> None
         t("faqadmin.no_phrasing", "en", phrasing_id=77),
     ])
     assert _lines_to(desk, CAROL) == [t("faqadmin.not_admin", "zh")]
-    assert not (desk.core.faq.ask(ODD_QUESTION).answered and desk.core.faq.ask(ODD_QUESTION).id == "transfer-not-arrived")
+    assert not (desk.core.answers.engine.ask(ODD_QUESTION).answered and desk.core.answers.engine.ask(ODD_QUESTION).id == "transfer-not-arrived")

@@ -1,0 +1,144 @@
+"""A user's message from any platform, processed exactly once per event key:
+the shield gate first, then the handlers in order, in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+
+from core.conversation.handlers import Handler, default_handlers
+from core.conversation.services import Services
+from core.conversation.turn import Turn, parse_command, words
+from core.errors import InvalidInput
+from core.i18n import CATALOG, t
+from core.identity.roster import skeleton
+from core.lang import detect_lang
+from core.models import InboundMessage
+from core.ops.metrics import Metrics
+from core.shield.gate import Guarded, TextSource, guard, guard_sender
+from core.storage import SqlTx, Store
+from core.support.outbox import Effects
+from core.support.outcome import Outcome, observe
+from core.support.relay import dm_chat
+from core.support.users import remember_user
+
+__all__ = ["Dialogue"]
+
+_LOGGER = logging.getLogger(__name__)
+_LETTERS_RE = re.compile(r"[A-Za-z\u4e00-\u9fff]")
+
+
+class Dialogue:
+    def __init__(self, services: Services, store: Store, metrics: Metrics, clock: Callable[[], float],
+                 wake: Callable[[], None], handlers: Sequence[Handler] | None = None) -> None:
+        self.services = services
+        self.store = store
+        self.metrics = metrics
+        self.clock = clock
+        self.wake = wake
+        self.handlers = tuple(handlers or default_handlers(services.settings))
+
+    async def handle_message(self, msg: InboundMessage) -> Outcome:
+        outcome = await self._handle(msg)
+        if outcome.status not in ("duplicate", "ignored"):
+            self.metrics.messages_in.labels(msg.chat.platform).inc()
+            observe(self.metrics, msg.chat.platform, outcome)
+        return outcome
+
+    async def _handle(self, msg: InboundMessage) -> Outcome:
+        msg = guard_sender(msg)
+        text = msg.text.strip()
+        if not text:
+            return Outcome("ignored")
+        now = self.clock()
+        effects = Effects(f"in:{msg.event_key}")
+        command = parse_command(text)
+        probe = command[1] if command else text
+        lang_guess = detect_lang(probe) if _LETTERS_RE.search(probe) else None
+        limit = self.services.settings.max_message_chars
+        if len(text) > limit:
+            async with self.store.transaction() as tx:
+                if not await tx.claim_event(msg.event_key, now):
+                    return Outcome("duplicate")
+                lang = await remember_user(tx, msg, lang_guess, now)
+                effects.send(msg.chat, t("error.too_long", lang, length=len(text), limit=limit), reply_to=msg.message_id)
+                await effects.flush(tx, now)
+            self.wake()
+            return Outcome("rejected", notes=["too long"])
+
+        guarded = guard(text, TextSource.MESSAGE)
+        outcome = Outcome("handled", leak=guarded.leak, leak_kinds=guarded.kinds)
+        async with self.store.transaction() as tx:
+            if not await tx.claim_event(msg.event_key, now):
+                return Outcome("duplicate")
+            lang = await remember_user(tx, msg, lang_guess, now)
+            await self._flag_impostor(tx, msg, effects, now)
+            if guarded.leak:
+                self._warn_leak(msg, lang, guarded.kinds, effects)
+                if not _meaningful(guarded.text):
+                    await self._tell_desk_secret_removed(tx, msg, guarded, effects)
+                    await effects.flush(tx, now)
+                    self.wake()
+                    return outcome
+            conv_chat = dm_chat(msg.user) if msg.chat.is_private else msg.chat
+            turn = Turn(msg, guarded.text, lang, tx, effects, outcome, now,
+                        await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, parse_command(guarded.text),
+                        words(guarded.text))
+            await self._run_handlers(turn)
+            await effects.flush(tx, now)
+        self.wake()
+        return outcome
+
+    async def _run_handlers(self, turn: Turn) -> None:
+        for handler in self.handlers:
+            if not handler.match(turn):
+                continue
+            try:
+                if await handler.handle(turn, self.services):
+                    return
+            except InvalidInput as exc:
+                self.on_error(turn, exc)
+                return
+
+    def on_error(self, turn: Turn, exc: InvalidInput) -> None:
+        """The one error hook: a refusal a user may see is answered in their
+        language; anything else propagates (the transaction rolls back and the
+        platform redelivers)."""
+        _LOGGER.info("conversation: %s refused: %s", turn.msg.event_key, exc)
+        known = exc.key is not None and exc.key in CATALOG
+        turn.reply(t(exc.key, turn.lang, **exc.params) if known else t("error.generic", turn.lang))  # type: ignore[arg-type]
+
+    async def _tell_desk_secret_removed(self, tx: SqlTx, msg: InboundMessage, guarded: Guarded,
+                                        effects: Effects) -> None:
+        ticket = await tx.active_ticket_for(await tx.linked_user_keys(msg.user.key))
+        if ticket is not None:
+            self.services.desk.post(effects, ticket.id, "system",
+                                    t("desk.secret_removed", "en", kinds=", ".join(guarded.kinds)))
+
+    async def _flag_impostor(self, tx: SqlTx, msg: InboundMessage, effects: Effects, now: float) -> None:
+        roster = self.services.roster
+        if not msg.display_name or not roster.names or roster.is_staff(msg.user.key):
+            return
+        if roster.check(msg.display_name, msg.user.key) != "impostor":
+            return
+        # once per account and name, across every worker
+        if await tx.claim_event(f"impostor:{msg.user.key}:{skeleton(msg.display_name)}", now):
+            effects.send(self.services.desk.chat, t("desk.impostor", "en", user=msg.user.key, name=msg.display_name[:80]))
+
+    @staticmethod
+    def _warn_leak(msg: InboundMessage, lang: str, kinds: tuple[str, ...], effects: Effects) -> None:
+        names = ", ".join(dict.fromkeys(t(f"shield.kind.{k}", lang) for k in kinds))
+        if msg.message_id:
+            effects.delete(msg.chat, msg.message_id)
+        warning = t("shield.warning", lang, kinds=names)
+        if msg.chat.is_private:
+            effects.send(msg.chat, warning)
+        else:
+            effects.dm(msg.user, warning)
+            effects.send(msg.chat, t("shield.public_notice", lang))
+
+
+def _meaningful(text: str) -> bool:
+    stripped = re.sub(r"\[redacted[^\]]*\]", "", text)
+    return bool(re.search(r"[A-Za-z\u4e00-\u9fff]{2,}", stripped))

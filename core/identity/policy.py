@@ -1,0 +1,118 @@
+"""Who may act as staff, escalate a user's message, or change the FAQ.
+
+Adapters report facts (who, from which channel, with which platform role); the
+verdict is made here, from configured identities, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from core.config import Settings
+from core.errors import InvalidInput
+from core.models import UserRef
+
+__all__ = ["Actor", "NotAllowed", "Permission", "StaffPolicy", "Verdict"]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Facts an adapter knows about whoever asks for a privileged action.
+
+    ``in_desk_channel``: the request came from the staff desk's own channel.
+    ``platform_moderator``: the platform gives them moderation rights where they
+    asked (a Telegram chat admin, a Discord member with Manage Messages).
+    """
+
+    user: UserRef
+    in_desk_channel: bool = False
+    platform_moderator: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.user.key
+
+    @classmethod
+    def at_desk(cls, user_key: str) -> "Actor":
+        """Someone writing from the staff desk's channel (``slack:U1``, ``console:operator``)."""
+        return cls(UserRef.parse(user_key), in_desk_channel=True)
+
+
+class Permission(enum.StrEnum):
+    STAFF = "staff"
+    ESCALATE = "escalate"
+    EDIT_FAQ = "edit_faq"
+
+
+class Verdict(enum.StrEnum):
+    ALLOWED = "allowed"
+    NOT_STAFF = "not_staff"
+    DESK_ONLY = "desk_only"  # allowed only from the staff desk's channel
+    NOT_MODERATOR = "not_moderator"
+    NOT_FAQ_ADMIN = "not_faq_admin"
+
+
+class NotAllowed(InvalidInput):
+    """The policy refused; ``key`` names the text to show the actor."""
+
+
+_REFUSAL_KEYS = {
+    Verdict.NOT_STAFF: "policy.not_staff",
+    Verdict.DESK_ONLY: "policy.desk_only",
+    Verdict.NOT_MODERATOR: "escalate.not_moderator",
+    Verdict.NOT_FAQ_ADMIN: "faqadmin.not_admin",
+}
+
+
+def _keys(platform: str, values: Iterable[str]) -> frozenset[str]:
+    """``U123`` or ``slack:U123`` -> ``slack:U123``."""
+    prefix = f"{platform}:"
+    return frozenset(v if v.startswith(prefix) else prefix + v for v in (str(x).strip() for x in values) if v)
+
+
+class StaffPolicy:
+    """Today's rules, in one place:
+
+    - staff: the console operator; on Slack the ``SLACK_STAFF_USERS``, or, with
+      that list empty, whoever writes from the staff channel;
+    - escalate: staff, ``TELEGRAM_MODERATORS``, or a platform moderator;
+    - change the FAQ: ``SLACK_FAQ_ADMINS``, or whoever may act as staff.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.console_operator = settings.console_operator
+        self.slack_staff = _keys("slack", settings.slack_staff_users)
+        self.faq_admins = _keys("slack", settings.slack_faq_admins)
+        self.moderators = _keys("telegram", settings.telegram_moderators)
+
+    def decide(self, actor: Actor, permission: Permission) -> Verdict:
+        if permission is Permission.STAFF:
+            return self._staff(actor)
+        if permission is Permission.ESCALATE:
+            if actor.platform_moderator or actor.key in self.moderators or self._staff(actor) is Verdict.ALLOWED:
+                return Verdict.ALLOWED
+            return Verdict.NOT_MODERATOR
+        if self.faq_admins:
+            return Verdict.ALLOWED if actor.key in self.faq_admins else Verdict.NOT_FAQ_ADMIN
+        return Verdict.ALLOWED if self._staff(actor) is Verdict.ALLOWED else Verdict.NOT_FAQ_ADMIN
+
+    def require(self, actor: Actor, permission: Permission) -> None:
+        """Raise :class:`NotAllowed` unless ``actor`` holds ``permission``."""
+        verdict = self.decide(actor, permission)
+        if verdict is not Verdict.ALLOWED:
+            raise NotAllowed(f"{actor.key} may not {permission.value}: {verdict.value}", key=_REFUSAL_KEYS[verdict])
+
+    def allows(self, actor: Actor, permission: Permission) -> bool:
+        return self.decide(actor, permission) is Verdict.ALLOWED
+
+    def _staff(self, actor: Actor) -> Verdict:
+        if actor.key == self.console_operator:
+            return Verdict.ALLOWED
+        if actor.user.platform == "slack":
+            if self.slack_staff:
+                return Verdict.ALLOWED if actor.key in self.slack_staff else Verdict.NOT_STAFF
+            # no staff list: being in the staff channel is what makes someone staff
+            return Verdict.ALLOWED if actor.in_desk_channel else Verdict.DESK_ONLY
+        return Verdict.NOT_STAFF

@@ -1,0 +1,81 @@
+"""The core's use cases, built once per process from settings and a store.
+
+This only holds them together; each lives in its own module. Adapters call:
+``dialogue.handle_message`` (a user's message), ``escalation.escalate`` (a
+moderator's escalation) and ``staff.act`` (a staff action); the outbox worker
+calls ``timers``. Every text those take passes the shield gate first.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from core.config import Settings
+from core.conversation.dialogue import Dialogue
+from core.conversation.services import Services
+from core.faq.answers import FaqAnswers
+from core.faq_engine import FaqEngine
+from core.identity.codes import CodeSender, Identity
+from core.identity.policy import StaffPolicy
+from core.identity.roster import StaffRoster
+from core.models import Ticket
+from core.ops.metrics import Metrics
+from core.storage import Store
+from core.support.desk import TicketDesk
+from core.support.escalation import Escalation
+from core.support.hours import SupportHours
+from core.support.staff import StaffActions
+from core.support.timers import Timers
+
+__all__ = ["UseCases"]
+
+
+class UseCases:
+    """Args:
+        settings: validated settings.
+        store: an open store.
+        faq: the FAQ engine.
+        code_sender: where one-time codes go (webhook, or console in development).
+        clock: seconds since the epoch (tests move time forward).
+        metrics: where to count what happened (a private registry when omitted).
+    """
+
+    def __init__(
+        self, settings: Settings, store: Store, faq: FaqEngine, *, code_sender: CodeSender,
+        clock: Callable[[], float] = time.time, server_secret: bytes | None = None, metrics: Metrics | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.metrics = metrics or Metrics()
+        self._wakers: list[Callable[[], None]] = []
+        # deep-link templates per platform ("https://t.me/bot?start=ticket_{ticket_id}"), set by adapters at start
+        self.link_templates: dict[str, str] = {}
+        self.identity = Identity(server_secret or settings.server_secret(), clock=clock)
+        self.roster = StaffRoster(settings.staff_names)
+        self.policy = StaffPolicy(settings)
+        self.answers = FaqAnswers(faq, self.metrics, clock)
+        self.hours = SupportHours(settings)
+        self.desk = TicketDesk(settings, self.identity, self.answers, self.hours, clock)
+        self.dialogue = Dialogue(Services(settings, self.desk, self.identity, self.answers, self.roster), store,
+                                 self.metrics, clock, self._wake)
+        self.staff = StaffActions(settings, store, self.desk, self.identity, self.policy, code_sender, self.metrics,
+                                  clock, self._wake)
+        self.escalation = Escalation(store, self.desk, self.policy, clock, self._wake, self.link_templates,
+                                     self.metrics)
+        self.timers = Timers(settings, store, self.desk, clock, self._wake)
+
+    def on_enqueue(self, waker: Callable[[], None]) -> None:
+        """Register an outbox worker's wake-up so deliveries leave at once."""
+        self._wakers.append(waker)
+
+    def _wake(self) -> None:
+        for waker in self._wakers:
+            waker()
+
+    async def ticket_for_desk_ref(self, desk_ref: str) -> Ticket | None:
+        """The ticket whose desk root message is ``desk_ref`` (a Slack thread ts)."""
+        async with self.store.transaction() as tx:
+            found = await tx.ticket_by_desk_ref(desk_ref)
+        return found
