@@ -98,7 +98,7 @@ class ConsoleAdapter:
             return
         action, ticket, text = parts[0], int(parts[1].lstrip("#")), parts[2] if len(parts) > 2 else ""
         try:
-            await self.core.staff.act(Actor.at_desk(self.core.settings.console_operator), ticket, action,
+            await self.core.staff.act(Actor.at_desk(self.core.policy.console_operator), ticket, action,
                                       event_key=key, text=text, priority=text if action == "set_priority" else None,
                                       to=text if action == "transfer" else None)
         except WalletdeskError as exc:
