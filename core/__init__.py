@@ -1,7 +1,7 @@
 """walletdesk core: everything that is true on every platform.
 
 The core imports no platform library; adapters call into it through
-:class:`core.service.SupportCore` and receive deliveries through
+the use cases in :class:`core.use_cases.UseCases` and receive deliveries through
 :class:`core.wiring.platform.Sender`.
 """
 
