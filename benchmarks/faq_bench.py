@@ -140,11 +140,11 @@ def bench_banking77_noisy(embedder: str | None) -> None:
     started = time.perf_counter()
     train, test = stratified_split(_banking())
     catcher = _NoiseEstimate()
-    logging.getLogger("core.faq_engine").addHandler(catcher)
+    logging.getLogger("core.faq.build").addHandler(catcher)
     try:
         result = _eval(_relabelled(train, NOISY_SHARE), test, shots=None, embedder=embedder)
     finally:
-        logging.getLogger("core.faq_engine").removeHandler(catcher)
+        logging.getLogger("core.faq.build").removeHandler(catcher)
     _emit("banking77_noisy_labels", started, result, embedder=embedder, wrong_label_share=NOISY_SHARE,
           estimated_wrong_pct=catcher.percent)
 

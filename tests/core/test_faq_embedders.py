@@ -57,6 +57,6 @@ def test_released_vector_pages_read_back_the_same() -> None:
 def test_confident_answers_to_chatter_are_not_counted_as_wrong_labels(caplog: pytest.LogCaptureFixture) -> None:
     # A small FAQ beside the built-in chatter: chatter matched to an entry is the model's
     # mistake, not a mislabelled example, so nothing may be left out as mislabelled.
-    with caplog.at_level("WARNING", logger="core.faq_engine"):
+    with caplog.at_level("WARNING", logger="core.faq.build"):
         FaqEngine(_entries(), embedder="wordllama")
     assert not [r for r in caplog.records if "mislabelled" in r.getMessage()]

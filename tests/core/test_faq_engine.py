@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import core.faq_engine as faq_engine
+import core.faq.build as faq_build
+from core.faq import features
 from core.faq_engine import BACKGROUND_ID, FaqEngine
 from core.faq.evaluate import coverage_at_precision, evaluate, read_labelled_csv, sample_shots
 from core.faq.models import FaqEntry
@@ -252,8 +253,8 @@ def test_fold_features_equal_a_featurizer_fitted_on_the_fold() -> None:
     held = np.sort(rng.permutation(len(texts))[: len(texts) // 4])
     held = np.union1d(held, [len(texts) - 2, len(texts) - 1])  # words no training row has
     train = np.setdiff1d(np.arange(len(texts)), held)
-    train_rows, held_rows, words = faq_engine._FoldFeatures(texts).fold(train, held)
-    fitted = faq_engine._Featurizer()
+    train_rows, held_rows, words = features.FoldFeatures(texts).fold(train, held)
+    fitted = features.Featurizer()
     expected_train = fitted.fit_transform([texts[i] for i in train])
     expected_held = fitted.transform([texts[i] for i in held])
     assert train_rows.shape == expected_train.shape and held_rows.shape == expected_held.shape
@@ -269,16 +270,16 @@ def test_frozen_featurizer_equals_the_fitted_one() -> None:
     from core.lang import normalize
 
     texts = [normalize(q) for q, _ in _bundled_rows()]
-    fitted = faq_engine._Featurizer()
+    fitted = features.Featurizer()
     fitted.fit_transform(texts)
-    frozen = faq_engine._FrozenFeaturizer(fitted)
+    frozen = features.FrozenFeaturizer(fitted)
     odd = ["", "   ", "a", "ab  cd\t\tef", "x" * 40, "ｆｕｌｌ width", "emoji 🙂 test", "混合 mixed 文本 text",
            "\u00a0nbsp\u2003em", "a\nb\r\nc", "straße İstanbul", "转账 转账 转账 pending pending"]
     for questions in (texts, odd):
         assert abs(frozen.transform(questions) - fitted.transform(questions)).max() < 1e-6
     for question in odd:
-        assert sorted(faq_engine._char_wb_ngrams(question)) == sorted(fitted.char.build_analyzer()(question))
-        assert sorted(faq_engine._word_ngrams(question)) == sorted(fitted.word.build_analyzer()(question))
+        assert sorted(features._char_wb_ngrams(question)) == sorted(fitted.char.build_analyzer()(question))
+        assert sorted(features._word_ngrams(question)) == sorted(fitted.word.build_analyzer()(question))
         assert abs(frozen.transform([question]) - fitted.transform([question])).max() < 1e-6
 
 
@@ -338,13 +339,13 @@ def test_wrong_labels_are_estimated_and_do_not_silence_the_engine(caplog: pytest
     # wrong labels cap the precision a threshold can show: taken at face value, the
     # learned threshold hits its cap and the engine answers next to nothing
     train, held = _noisy_split(0.25)
-    with caplog.at_level("WARNING", logger="core.faq_engine"):
+    with caplog.at_level("WARNING", logger="core.faq.build"):
         engine = _build(train)
     warning = next(r.getMessage() for r in caplog.records if "mislabelled" in r.getMessage())
     estimated = int(warning.split("~")[1].split("%")[0])
     assert 15 <= estimated <= 35, warning
     coverage, precision = _answered(engine, held)
-    monkeypatch.setattr(faq_engine, "_label_noise", lambda conf, correct: 0.0)
+    monkeypatch.setattr(faq_build, "label_noise", lambda conf, correct: 0.0)
     face_value = _build(train)
     assert face_value.threshold > engine.threshold
     old_coverage, _ = _answered(face_value, held)
@@ -353,18 +354,18 @@ def test_wrong_labels_are_estimated_and_do_not_silence_the_engine(caplog: pytest
 
 def test_clean_labels_are_left_alone(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     train, held = _noisy_split(0.0)
-    with caplog.at_level("WARNING", logger="core.faq_engine"):
+    with caplog.at_level("WARNING", logger="core.faq.build"):
         engine = _build(train)
     assert not [r for r in caplog.records if "mislabelled" in r.getMessage()]
-    monkeypatch.setattr(faq_engine, "_label_noise", lambda conf, correct: 0.0)
+    monkeypatch.setattr(faq_build, "label_noise", lambda conf, correct: 0.0)
     assert _answered(_build(train), held) == _answered(engine, held)
 
 
 def test_words_no_example_uses_are_measured_for_the_calibrator() -> None:
-    from core.faq_engine import _Model
+    from core.faq.model import Model
 
     texts = ["my transfer has not arrived", "transfer still pending", "gas fee too high", "why is gas so expensive"]
-    model = _Model(texts, np.array([0, 0, 1, 1]), 2)
+    model = Model(texts, np.array([0, 0, 1, 1]), 2)
     assert model._unseen("my transfer has not arrived") == 0.0
     novel = model._unseen("how do i stake my tokens")  # "how", "do", "i", "stake", "tokens" never seen
     assert 0.8 < novel < 1.0
@@ -378,8 +379,8 @@ def test_entry_names_are_trained_on_and_never_held_out() -> None:
         FaqEntry(id="买家咨询返现金额", questions={"zh": ("返现多少钱",)}, answers={}),
         FaqEntry(id="empty-entry", questions={}, answers={}),
     ]
-    texts, labels, class_ids, named = faq_engine._training_rows(entries, background=False)
+    texts, labels, class_ids, named = faq_build.training_rows(entries, background=False)
     assert [t for t, n in zip(texts, named) if n] == ["card arrival", "买家咨询返现金额"]  # no name without questions
     assert class_ids[labels[texts.index("card arrival")]] == "card_arrival"
-    fold = faq_engine._folds(labels, 4, named)
+    fold = faq_build.folds(labels, 4, named)
     assert (fold[named] == -1).all() and (fold[~named] >= 0).all()
