@@ -81,9 +81,25 @@ def run(
     role: str = typer.Option("all", help="all (one process), web (HTTP endpoints) or worker (outbox, timers, gateways)."),
 ) -> None:
     """Start the service."""
+    # refused before logging, the store and the FAQ index are set up (App checks too, but only after that work)
+    if role not in ("all", "web", "worker"):
+        _fail(f"--role: unknown role {role!r}; use all, web or worker")
+    known = _adapter_names()
+    unknown = [name for name in adapter or [] if name not in known]
+    if unknown:
+        _fail(f"--adapter: unknown adapter {unknown[0]!r}; available: {', '.join(sorted(known))}")
     settings = _settings()
     setup_logging(settings)
     asyncio.run(_run(settings, adapter or None, role))
+
+
+def _adapter_names() -> set[str]:
+    """Declared adapter names, read from the entry points without importing any adapter."""
+    from importlib.metadata import entry_points
+
+    from core.wiring.platform import GROUP
+
+    return {ep.name for ep in entry_points(group=GROUP)}
 
 
 async def _run(settings: Settings, adapters: list[str] | None, role: str) -> None:
@@ -124,7 +140,7 @@ def faq_ask(
     if not text.strip():
         _fail("empty question")
     if lang is not None and lang not in ("en", "zh"):
-        _fail(f"unknown language {lang!r}; use en or zh")
+        _fail(f"--lang: unknown language {lang!r}; use en or zh")
     from core.faq.library import build_engine
 
     settings = _settings()
@@ -148,7 +164,7 @@ def faq_eval(
     train: Optional[Path] = typer.Option(None, help="CSV (text,label) the engine learns from; default: the FAQ's own examples."),
     test: Path = typer.Option(..., help="CSV (text,label) to answer."),
     shots: Optional[int] = typer.Option(None, min=1, help="Examples per label drawn from --train."),
-    seed: int = typer.Option(0, help="Seed for drawing --shots."),
+    seed: int = typer.Option(0, min=0, help="Seed for drawing --shots."),  # random.Random(-n) draws as Random(n)
     threshold: Optional[float] = typer.Option(None, min=0.0, max=1.0, help="Confidence threshold; default: the engine's."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
@@ -194,7 +210,7 @@ def faq_import(
     from core.faq.files import export_faq, load_faq, load_operator_faq, merge_entries
 
     if mode not in ("extend", "replace"):
-        _fail(f"unknown mode {mode!r}; use extend or replace")
+        _fail(f"--mode: unknown mode {mode!r}; use extend or replace")
     settings = _settings()
     target = Path(out or settings.faq_file or settings.data_dir / "faq.yaml")
     incoming = load_faq(source, partial=True)
@@ -232,15 +248,36 @@ def shield_scan(as_json: bool = typer.Option(False, "--json", help="One JSON obj
         sys.stdout.flush()
 
 
+# typer 0.29 (installed) parses with its own vendored copy of click (typer._click), whose exceptions are not
+# click.ClickException; typer.BadParameter is public and comes from whichever click typer uses, so its module
+# is the one to catch from (still click.exceptions on older typer).
+_click_errors = sys.modules[typer.BadParameter.__module__]
+_NoArgsIsHelp: tuple[type[Exception], ...] = (
+    (_click_errors.NoArgsIsHelpError,) if hasattr(_click_errors, "NoArgsIsHelpError") else ())  # click >= 8.2
+
+
+def _one_line(message: str) -> str:
+    # click messages may wrap or append "Did you mean ...?" on a new line
+    return " ".join(message.split())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the typer app and turns known errors into one line."""
     try:
-        app(args=argv, standalone_mode=False)
+        rv = app(args=argv, standalone_mode=False)
     except UserError as exc:
         _err.print(f"error: {exc}", markup=False, highlight=False)
         return 2
     except (WalletdeskError, ValueError, OSError) as exc:
         _err.print(f"error: {exc}", markup=False, highlight=False)
+        return 2
+    except _NoArgsIsHelp as exc:
+        # a bare group (`walletdesk`, `walletdesk faq`): help is the answer; typer's rich help printed it already
+        if exc.format_message():
+            exc.show()
+        return exc.exit_code
+    except _click_errors.ClickException as exc:  # bad option, missing value, unknown command
+        _err.print(f"error: {_one_line(exc.format_message())}", markup=False, highlight=False)
         return 2
     except typer.Exit as exc:
         return exc.exit_code
@@ -248,14 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
-    return 0
+    # without standalone mode click returns a typer.Exit's code (e.g. 0 after --help) instead of raising it
+    return rv if type(rv) is int else 0
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -49,6 +50,13 @@ def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+def _finite(value: Optional[float]) -> Optional[float]:
+    """Option callback: ``min=`` already refuses negatives and NaN; this refuses inf (1e400 parses as inf)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter("must be a finite number")
+    return value
+
+
 @ops_app.command("report")
 def report(
     since: str = typer.Option("7d", help="Window start: 7d, 12h, 2w or an ISO date (UTC)."),
@@ -59,9 +67,9 @@ def report(
     """Support analytics: volume, FAQ deflection, response times vs SLA, CSAT, topics, backlog."""
     from core.ops.report import build_report, chart_pngs, parse_since, render_charts, render_html, render_text
 
-    settings = load_settings()
     now = time.time()
-    start = parse_since(since, now)
+    start = parse_since(since, now)  # a bad --since is refused before settings (and the data directory) are read
+    settings = load_settings()
     result = _with_store(settings, lambda store: build_report(
         store, since=start, now=now, sla_first_response=settings.sla_first_response,
         sla_resolution=settings.sla_resolution))
@@ -91,8 +99,8 @@ def faq_gaps(
     from core.ops.gaps import mine_gaps, proposals_yaml
     from core.ops.report import parse_since
 
+    start = parse_since(since, time.time())  # refused before settings are read
     settings = load_settings()
-    start = parse_since(since, time.time())
     engine = None
     if not keep_answered:
         from core.wiring.app import build_faq
@@ -138,8 +146,8 @@ def user_forget(
 @ops_app.command("purge")
 def purge(
     retention_days: Optional[float] = typer.Option(
-        None, "--retention-days", min=0, help="Purge transcripts of tickets closed longer ago than this "
-                                              "(default: WALLETDESK_RETENTION_DAYS, else 90)."),
+        None, "--retention-days", min=0, callback=_finite,
+        help="Purge transcripts of tickets closed longer ago than this (default: WALLETDESK_RETENTION_DAYS, else 90)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Remove the text of closed tickets older than the retention period."""
