@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
@@ -140,9 +141,19 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
     await s.close()
 
 
+_FAQ_ENGINE = pytest.StashKey[FaqEngine]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Build the shared FAQ engine before any test runs, so no test's timeout pays for
+    the build (about 30 s on a busy machine). The index is cached outside the tree."""
+    cache = Path(tempfile.gettempdir()) / "walletdesk-test-faq-index"
+    session.config.stash[_FAQ_ENGINE] = FaqEngine(load_faq(None), cache_dir=cache)
+
+
 @pytest.fixture(scope="session")
-def faq_engine() -> FaqEngine:
-    return FaqEngine(load_faq(None))
+def faq_engine(pytestconfig: pytest.Config) -> FaqEngine:
+    return pytestconfig.stash[_FAQ_ENGINE]
 
 
 @pytest.fixture
