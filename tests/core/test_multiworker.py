@@ -222,14 +222,14 @@ async def test_sla_reminders_fire_once_across_two_cores(
     ]
     for i in range(6):
         user = UserRef("telegram", f"{500 + i}")
-        out = await cores[i % 2].handle_message(InboundMessage(
+        out = await cores[i % 2].dialogue.handle_message(InboundMessage(
             event_key=f"tg:open:{i}", user=user, chat=ChatRef("telegram", user.user_id, is_private=True),
             text=f"/human please call me about order {i}", message_id=str(i), display_name=f"U{i}", addressed=True))
         assert out.ticket_id is not None
     clock.advance(25 * 3600)  # every priority's first-response target has passed
 
-    fired = await asyncio.gather(*(c.run_timers() for c in cores), *(c.run_timers() for c in cores))
-    again = await asyncio.gather(*(c.run_timers() for c in cores))
+    fired = await asyncio.gather(*(c.timers.run() for c in cores), *(c.timers.run() for c in cores))
+    again = await asyncio.gather(*(c.timers.run() for c in cores))
     async with cores[0].store.transaction() as tx:
         rows = await tx.deliveries()
     breaches = [r for r in rows if r["action"] == "desk_post" and "SLA" in json.loads(r["payload"])["text"]]

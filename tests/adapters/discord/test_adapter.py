@@ -286,19 +286,23 @@ async def test_slow_answer_is_deferred_then_edited(rig: Rig, monkeypatch: pytest
     import adapters.discord.commands as commands
 
     monkeypatch.setattr(commands, "DEFER_AFTER", 0.05)
-    ask = rig.core.ask
+    assert rig.adapter.commands is not None
+    faq = rig.adapter.commands.faq
+    deferred = asyncio.Event()
 
-    async def slow_ask(text: str, lang: str | None = None):  # type: ignore[no-untyped-def]
-        await asyncio.sleep(0.3)
-        return await ask(text, lang)
+    async def slow_faq(question: str, lang: str) -> str:
+        await deferred.wait()  # slower than DEFER_AFTER, however slow the machine is
+        return await faq(question, lang)
 
-    monkeypatch.setattr(rig.core, "ask", slow_ask)
+    monkeypatch.setattr(rig.adapter.commands, "faq", slow_faq)
     sim = rig.sim
     payload = await sim.slash_command("faq", {"question": "how much are gas fees?"}, user_id=USER)
     iid = int(payload["id"])
-    await sim.wait_for(lambda: sim.original_responses.get(iid, {}).get("content"))
+    await sim.wait_for(lambda: sim.interaction_responses.get(iid))
     assert sim.interaction_responses[iid] == {"type": 5, "data": {"flags": 64}}
-    assert sim.original_responses[iid]["content"] == (await ask("how much are gas fees?", "en")).answer
+    deferred.set()
+    await sim.wait_for(lambda: sim.original_responses.get(iid, {}).get("content"))
+    assert sim.original_responses[iid]["content"] == await faq("how much are gas fees?", "en")
 
 
 async def test_a_row_sent_again_after_a_crash_posts_once(rig: Rig) -> None:
