@@ -37,7 +37,7 @@ class Desk:
     store: SQLiteStore
     url: str
 
-    async def settle(self, timeout: float = 3.0) -> None:
+    async def settle(self, timeout: float = 60.0) -> None:
         """Wait until interaction handlers are done and the outbox is empty (twice in a row,
         since delivered staff replies queue their ✅ afterwards)."""
         deadline = time.monotonic() + timeout
