@@ -28,7 +28,7 @@ from mnemonic import Mnemonic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.shield.phrases import scan, warm_up  # noqa: E402
+from core.shield import scan, warm_up  # noqa: E402
 
 LANGS = ("english", "chinese_simplified", "chinese_traditional")
 STRENGTHS = (128, 160, 192, 224, 256)

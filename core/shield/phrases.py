@@ -1,12 +1,15 @@
-"""Secret shield: detect and redact wallet secrets in inbound chat text.
+"""Recovery phrases, and the shield's entry point :func:`scan`.
 
 Every inbound message passes through :func:`scan` before anything is stored,
 logged or relayed.  The shield is platform-neutral and pure Python (numpy only
 builds the dense-Chinese table, once); it never logs a secret (only counts
 and kinds).
 
-What is detected (``ShieldFinding.kind``)
------------------------------------------
+:func:`scan` runs the key scan (:mod:`core.shield.keys`: ``private_key_hex``,
+``wif``, ``xprv``), masks the keys it found, then looks for recovery phrases
+(this module), and returns a copy with every finding replaced by its marker
+(:data:`core.shield.findings.MARKERS`).
+
 ``seed_phrase``
     BIP-39 recovery phrases in the English, Chinese simplified and Chinese
     traditional word lists (taken from the maintained ``mnemonic`` package).
@@ -69,31 +72,8 @@ What is detected (``ShieldFinding.kind``)
     The whole run is redacted (including a leading "1." numbering marker), so
     no phrase word survives even when the run has neighbouring list words.
 
-``private_key_hex``
-    64 hex digits, with or without ``0x``, not part of a longer alphanumeric
-    token.  A transaction hash has the same shape, so the context decides:
-    it is *not* a key when it sits inside a URL (any ``scheme://``, ``www.``
-    or ``domain.tld/`` token: etherscan, bscscan, tronscan, blockchair,
-    mempool.space, ...) or when the nearest keyword before it (40 chars, then
-    30 chars after it) is a transaction word (tx, txid, txn, tx hash,
-    transaction hash/id, hash, block hash, 交易哈希, 哈希, 交易ID, 交易号 ...)
-    rather than a key word (private key, privkey, secret, key, 私钥, 密钥,
-    助记词 ...).  A bare 64-hex with no context is flagged: a false alarm
-    costs one redacted hash, a miss costs a wallet.
-
-``wif``
-    Base58Check WIF keys: 51 chars starting 5 (mainnet) or 9 (testnet)
-    uncompressed, 52 chars starting K/L or c compressed.  Flagged when the
-    checksum is valid, and also when it fails but the string still decodes
-    to a 0x80/0xef version byte with the WIF length (a one-character typo is
-    trivially brute-forced, so it is still a leak).
-
-``xprv``
-    Extended private keys with prefix xprv/yprv/zprv/tprv/uprv/vprv (and
-    SLIP-132 Yprv/Zprv/Uprv/Vprv).  Flagged when Base58Check-valid (111
-    chars), and also when the prefix is followed by base58 text making at
-    least 100 characters even if the checksum fails: the prefix states the
-    intent and nothing public starts with it.
+The word lists, checksum and tokeniser are in :mod:`core.shield.words`, the
+dense-Chinese prose model in :mod:`core.shield.chinese`.
 
 Never flagged: addresses (0x + 40 hex, bc1..., Tron T...), public keys
 (xpub...), numbers, emoji, short text.
@@ -107,20 +87,36 @@ time a checksum-valid dense window is seen, or by :func:`warm_up`.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import logging
-import math
-import os
 import re
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING
 
-from mnemonic import Mnemonic
-
-if TYPE_CHECKING:
-    import numpy as np
+from core.shield.chinese import _zh_model, _zh_prose_llr
+from core.shield.findings import (
+    KIND_PRIVATE_KEY_HEX,
+    KIND_SEED_PHRASE,
+    KIND_WIF,
+    KIND_XPRV,
+    KINDS,
+    MARKERS,
+    REDACTION,
+    ShieldFinding,
+    ShieldResult,
+)
+from core.shield.keys import _scan_keys
+from core.shield.words import (
+    _CJK,
+    _EN,
+    _EN_COMMON,
+    _EN_STOP,
+    _MIN_WORDS,
+    _VALID_LENGTHS,
+    _WORDS,
+    _ZH_LANGS,
+    _checksum_ok,
+    _en_near_miss,
+    _Tok,
+    _tokenize,
+)
 
 __all__ = [
     "KIND_PRIVATE_KEY_HEX",
@@ -139,383 +135,21 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-KIND_SEED_PHRASE = "seed_phrase"
-KIND_PRIVATE_KEY_HEX = "private_key_hex"
-KIND_WIF = "wif"
-KIND_XPRV = "xprv"
-KINDS: tuple[str, ...] = (KIND_SEED_PHRASE, KIND_PRIVATE_KEY_HEX, KIND_WIF, KIND_XPRV)
-
-#: Generic marker; every finding is replaced by the kind-specific one in MARKERS.
-REDACTION = "[redacted secret]"
-MARKERS: dict[str, str] = {
-    KIND_SEED_PHRASE: "[redacted: recovery phrase]",
-    KIND_PRIVATE_KEY_HEX: "[redacted: private key]",
-    KIND_WIF: "[redacted: WIF private key]",
-    KIND_XPRV: "[redacted: extended private key]",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class ShieldFinding:
-    kind: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
-class ShieldResult:
-    leak: bool
-    kinds: tuple[str, ...]
-    redacted: str
-    findings: tuple[ShieldFinding, ...]
-
-    def as_json(self) -> dict:
-        return {"leak": self.leak, "kinds": list(self.kinds), "redacted": self.redacted}
-
-
-def decode_cli_line(line: str) -> str:
-    """Decode one stdin line of ``walletdesk shield scan``.
-
-    The line terminator is dropped and each two-character sequence backslash-n
-    becomes a real newline.
-    """
-    if line.endswith("\n"):
-        line = line[:-1]
-        if line.endswith("\r"):
-            line = line[:-1]
-    return line.replace("\\n", "\n")
-
-
-# --------------------------------------------------------------------------
-# Word lists (from the maintained `mnemonic` package, never hand-copied)
-# --------------------------------------------------------------------------
-
-_EN = "english"
-_ZH_S = "chinese_simplified"
-_ZH_T = "chinese_traditional"
-_ZH_LANGS = (_ZH_S, _ZH_T)
-_WORDS: dict[str, dict[str, int]] = {
-    lang: {w: i for i, w in enumerate(Mnemonic(lang).wordlist)} for lang in (_EN, _ZH_S, _ZH_T)
-}
-_VALID_LENGTHS = (24, 21, 18, 15, 12)
-_MIN_WORDS = 12
-
-
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-# Symmetric-delete index: token t is within one edit of a list word when
-# t or one of its deletions meets a list word or one of its deletions.
-_EN_DEL1: frozenset[str] = frozenset(d for w in _WORDS[_EN] for d in _deletions(w))
-
-# Function words that are not list words: never accepted as a mistyped list
-# word (otherwise "and"/"the" would glue chat fragments into one run).
-_EN_STOP: frozenset[str] = frozenset(
-    """
-    the and for are was were not but has had his her its our out how why yes
-    him she them their these those than from with into onto over been being
-    does did done doing can cant could would should shall may might must will
-    won wont don dont isnt arent wasnt didnt doesnt hasnt havent what which
-    who whom whose when where there here then that this they you your yours
-    mine ours just also very much many more most some any all each every both
-    only own same such too get got gets give gave let lets say said see saw
-    seen use used one two ten via per etc okay yeah yep nope hey thanks thx pls
-    plz please help hello about after again before because while until
-    """.split()
-) - frozenset(_WORDS[_EN])
-
-# Everyday English words; only those that are BIP-39 words matter, so the
-# string is filtered against the list (it is a frequency hint, not a copy).
-_EN_COMMON: frozenset[str] = frozenset(
-    w
-    for w in """
-    about above across after again all also always any around ask away back
-    because before below best better between both but can come could day
-    different each early else enough even ever every few first for found from
-    get give good great have hello help here high how into just keep kind know
-    last like little long look make many more most much must need never new
-    next now number often okay old once one only open other over own people
-    place please point right same say second see should show since small some
-    sorry soon still such sure take tell than thank that then there they thing
-    think this time today too try two under until use very want way well what
-    when where which while who why will with work would year yes you your
-    account balance wallet coin token fee gas phrase seed private key money send
-    receive address""".split()
-    if w in _WORDS[_EN]
-)
-
-# --------------------------------------------------------------------------
-# Regexes
-# --------------------------------------------------------------------------
-
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN_RE = re.compile(rf"[A-Za-z]+|[{_CJK}]")
 # A gap between two tokens breaks a run when it holds a letter of another
 # script (é, кириллица, かな) or a masked key (\x00).
 _GAP_BREAK_RE = re.compile(r"[^\W\d_]|\x00")
 _HAS_DIGIT_RE = re.compile(r"\d")
 _STRUCT_GAP_RE = re.compile(r"[,;|\n\d、，；]")
-_CJK_RE = re.compile(rf"[{_CJK}]")
 _NUM_PREFIX_RE = re.compile(r"(?:[#(（\[]\s*)?\d{1,3}\s*[.)）\]:：、．-]?\s*$")
-
-_LONG_ALNUM_RE = re.compile(r"[0-9A-Za-z]{50,}")
-_HEX_RE = re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?[0-9a-fA-F]{64}(?![0-9A-Za-z])")
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_B58_IDX = {c: i for i, c in enumerate(_B58)}
-_B58C = "1-9A-HJ-NP-Za-km-z"
-_WIF_RE = re.compile(rf"(?<![0-9A-Za-z])[5KL9c][{_B58C}]{{50,51}}(?![0-9A-Za-z])")
-_XPRV_RE = re.compile(rf"(?<![0-9A-Za-z])[xyztuvYZUV]prv[{_B58C}]{{96,}}(?![0-9A-Za-z])")
-
-_TX_WORDS_RE = re.compile(
-    r"(?<![a-z])(?:tx(?:n|id|s|hash)?|tx[ _-]?(?:hash|id)|txn[ _-]?(?:hash|id)"
-    r"|transaction[ _-]?(?:hash|id)|hash(?:es)?|block[ _-]?hash)(?![a-z])"
-    r"|交易哈希|哈希|交易id|交易号|交易编号|交易单号|区块哈希|转账哈希|交易記錄|交易记录",
-    re.IGNORECASE,
-)
-_KEY_WORDS_RE = re.compile(
-    r"(?<![a-z])(?:private[ _-]?keys?|priv[ _-]?key|privkey|secret(?:[ _-]?key)?|keys?"
-    r"|seed|mnemonic)(?![a-z])|私钥|私鑰|密钥|密鑰|秘钥|助记词|助記詞",
-    re.IGNORECASE,
-)
-_URLISH_RE = re.compile(r"://|www\.|[A-Za-z0-9-]+\.[A-Za-z]{2,}/", re.IGNORECASE)
-_WS_RE = re.compile(r"\s")
-
-_HEX_CONTEXT_BEFORE = 40
-_HEX_CONTEXT_AFTER = 30
 
 # Dense Chinese: flag a checksum-valid window only when it is more likely a
 # random phrase than prose by this many nats (see module docstring).
 _ZH_RANDOM_MARGIN = 0.0
-_ZH_MAX_IN_WORD = 0.95  # cap on P(a character is followed by the rest of its word)
-_ZH_GAIN_STEPS = 16  # quantisation of the pair table: 1/16 nat
-_ZH_RANK_ONLY_MEAN_LOG = 5.0  # without jieba's dictionary (see _zh_rank_model)
-
-
-# --------------------------------------------------------------------------
-# Keys: hex, WIF, xprv
-# --------------------------------------------------------------------------
-
-
-def _b58decode(s: str) -> bytes:
-    n = 0
-    for ch in s:
-        n = n * 58 + _B58_IDX[ch]
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
-    return b"\x00" * (len(s) - len(s.lstrip("1"))) + body
-
-
-def _b58check_ok(raw: bytes) -> bool:
-    return len(raw) > 4 and hashlib.sha256(hashlib.sha256(raw[:-4]).digest()).digest()[:4] == raw[-4:]
-
-
-def _is_wif(s: str) -> bool:
-    raw = _b58decode(s)
-    if len(raw) not in (37, 38) or raw[0] not in (0x80, 0xEF):
-        return False
-    if (len(raw) == 37) != (len(s) == 51):
-        return False
-    if _b58check_ok(raw):
-        return len(raw) == 37 or raw[33] == 0x01
-    # Checksum failed but the structure is WIF: a typo'd key is still a leak.
-    return True
-
-
-def _last_match_end(regex: re.Pattern[str], text: str) -> int:
-    end = -1
-    for m in regex.finditer(text):
-        end = m.end()
-    return end
-
-
-def _hex_is_tx_hash(text: str, start: int, end: int) -> bool:
-    """True when the context says this 64-hex is a transaction/block hash."""
-    # The whitespace-delimited token that holds the hex: a URL means explorer link.
-    tok_start = start
-    while tok_start > 0 and not text[tok_start - 1].isspace():
-        tok_start -= 1
-    if _URLISH_RE.search(text, tok_start, start):
-        return True
-    before = text[max(0, start - _HEX_CONTEXT_BEFORE) : start]
-    tx_at = _last_match_end(_TX_WORDS_RE, before)
-    key_at = _last_match_end(_KEY_WORDS_RE, before)
-    if tx_at >= 0 or key_at >= 0:
-        return tx_at > key_at  # the nearest keyword wins
-    after = text[end : end + _HEX_CONTEXT_AFTER]
-    tx_m = _TX_WORDS_RE.search(after)
-    key_m = _KEY_WORDS_RE.search(after)
-    if tx_m and (not key_m or tx_m.start() < key_m.start()):
-        return True
-    return False  # no context at all: treat as a key (safer)
-
-
-def _scan_keys(text: str) -> list[ShieldFinding]:
-    found: list[ShieldFinding] = []
-    for m in _XPRV_RE.finditer(text):
-        # Valid checksum or not, an xprv-prefixed 100+ char string is flagged.
-        found.append(ShieldFinding(KIND_XPRV, m.start(), m.end()))
-    for m in _WIF_RE.finditer(text):
-        if _is_wif(m.group()):
-            found.append(ShieldFinding(KIND_WIF, m.start(), m.end()))
-    for m in _HEX_RE.finditer(text):
-        if not _hex_is_tx_hash(text, m.start(), m.end()):
-            found.append(ShieldFinding(KIND_PRIVATE_KEY_HEX, m.start(), m.end()))
-    return found
 
 
 # --------------------------------------------------------------------------
 # Recovery phrases
 # --------------------------------------------------------------------------
-
-
-def _checksum_ok(indices: list[int]) -> bool:
-    n = len(indices)
-    total = n * 11
-    cs_bits = total // 33
-    value = 0
-    for i in indices:
-        value = (value << 11) | i
-    entropy = (value >> cs_bits).to_bytes((total - cs_bits) // 8, "big")
-    return hashlib.sha256(entropy).digest()[0] >> (8 - cs_bits) == value & ((1 << cs_bits) - 1)
-
-
-def _en_near_miss(word: str) -> bool:
-    if not 3 <= len(word) <= 9:
-        return False
-    en = _WORDS[_EN]
-    if word in _EN_DEL1:
-        return True  # a letter is missing
-    return any(d in en or d in _EN_DEL1 for d in _deletions(word))  # extra / wrong / swapped
-
-
-@dataclass(frozen=True, slots=True)
-class _ZhModel:
-    """Character model of Chinese prose, in nats relative to the uniform 1/2048 of a phrase."""
-
-    first: list[float]  # log(2048 * P(c)): a window's first character
-    after: list[float]  # log(2048 * P(c starts a word))
-    stop: list[float]  # log P(the word ends after c)
-    gain: bytes  # [a * 2048 + b]: log(P(b | a) / P(b | the word ended after a)) * steps, 0 = never
-
-
-def _jieba_dict_path() -> str:
-    spec = importlib.util.find_spec("jieba")
-    path = os.path.join(os.path.dirname(spec.origin), "dict.txt") if spec and spec.origin else ""
-    return path if path and os.path.exists(path) else ""
-
-
-def _zh_rank_model(size: int) -> _ZhModel:
-    # Without the dictionary: the former rank-only rule, random when the mean
-    # of log(rank + 10) exceeds 5 (the lists are frequency-ordered).
-    first = [_ZH_RANK_ONLY_MEAN_LOG - math.log(r + 10) for r in range(size)]
-    return _ZhModel(first, first, [0.0] * size, b"")
-
-
-def _zh_dict_counts(path: str, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Frequency-weighted counts from jieba's ``word freq pos`` lines: characters,
-    word-initial characters, within-word pairs (keys a * size + b) and their counts.
-
-    The 349k lines are handled as one array of UTF-16 code units (~0.2 s; a
-    Python loop over them takes ~1 s).  Raises ValueError on an unexpected format.
-    """
-    import numpy as np  # only here: needed once per process, for the build
-
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    cps = np.frombuffer((text if text.endswith("\n") else text + "\n").encode("utf-16-le"), dtype=np.uint16)
-    del text  # keeps the transient peak down: the text is 10+ MB
-    # Every list character is one UTF-16 unit (BMP, half the memory of UTF-32).
-    lut = np.full(0x10000, -1, dtype=np.int16)  # code unit -> list position
-    for lang in _ZH_LANGS:
-        for ch, i in _WORDS[lang].items():
-            lut[ord(ch)] = i
-    # Digits, spaces, POS tags and non-list characters all map to -1, so the
-    # list characters of one word are exactly the runs of adjacent ones.
-    idx = lut[cps]
-    ends = np.flatnonzero(cps == 10)
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    spaces = np.append(np.flatnonzero(cps == 32), [cps.size, cps.size])
-    first_sp = np.searchsorted(spaces, starts)
-    f_lo = spaces[first_sp] + 1  # frequency digits of each line: up to the next space
-    f_hi = np.minimum(spaces[first_sp + 1], ends)
-    if (f_hi <= f_lo).any():
-        raise ValueError("a line without 'word freq pos'")
-    freq = np.zeros(starts.size)
-    for k in range(int((f_hi - f_lo).max())):
-        more = f_lo + k < f_hi
-        digit = cps[np.where(more, f_lo + k, 0)].astype(np.int64) - 48
-        if ((digit < 0) | (digit > 9))[more].any():
-            raise ValueError("a frequency that is not a number")
-        freq = np.where(more, freq * 10 + digit, freq)
-    pos = np.flatnonzero(idx >= 0)
-    ch, weight = idx[pos], freq[np.searchsorted(ends, pos)]
-    uni = np.bincount(ch, weights=weight, minlength=size)
-    head = idx[starts] >= 0
-    init = np.bincount(idx[starts][head], weights=freq[head], minlength=size)
-    pair = pos[1:] == pos[:-1] + 1
-    keys, inverse = np.unique(ch[:-1][pair].astype(np.int32) * size + ch[1:][pair], return_inverse=True)
-    return uni, init, keys, np.bincount(inverse, weights=weight[:-1][pair])
-
-
-@lru_cache(maxsize=1)
-def _zh_model() -> _ZhModel:
-    """Character model of Chinese prose built from jieba's dictionary.
-
-    Every word counts with its frequency.  Prose is a chain: after character
-    a the word goes on with probability lam(a) (next character from the
-    within-word pair counts), else a new word starts.  Traditional characters
-    share the statistics of their simplified twin (same list position).
-    """
-    size = len(_WORDS[_ZH_S])
-    path = _jieba_dict_path()
-    try:
-        if not path:
-            raise FileNotFoundError("jieba/dict.txt")
-        uni, init, keys, count = _zh_dict_counts(path, size)
-    except (OSError, ValueError) as exc:
-        _LOGGER.warning("shield: jieba dictionary unusable (%s); dense Chinese judged by rank only", exc)
-        return _zh_rank_model(size)
-    import numpy as np
-
-    uni, init = uni + 1.0, init + 1.0  # add-one: no character has probability zero
-    ka, kb = keys // size, keys % size
-    cont = np.bincount(ka, weights=count, minlength=size)
-    lam = np.minimum(cont / uni, _ZH_MAX_IN_WORD)
-    p_uni = uni / uni.sum()
-    # A new word starts with a word-initial character; mixed half and half
-    # with overall frequencies because chat is not segmented like a corpus.
-    p_new = 0.5 * p_uni + 0.5 * init / init.sum()
-    gain = np.log1p(lam[ka] * count / cont[ka] / ((1 - lam[ka]) * p_new[kb]))
-    table = np.zeros(size * size, dtype=np.uint8)
-    table[keys] = np.clip(np.rint(gain * _ZH_GAIN_STEPS), 1, 255)
-    first, after, stop = np.log(size * p_uni), np.log(size * p_new), np.log1p(-lam)
-    _LOGGER.debug("shield: Chinese prose model with %d within-word pairs", keys.size)
-    return _ZhModel(first.tolist(), after.tolist(), stop.tolist(), table.tobytes())
-
-
-def warm_up() -> None:
-    """Load lazily built tables now (call at service start to keep the first scan fast)."""
-    _zh_model()
-
-
-def _zh_prose_llr(ranks: list[int]) -> float:
-    """log P(window | prose) - log P(window | random phrase), in nats."""
-    model = _zh_model()
-    first, after, stop, gain = model.first, model.after, model.stop, model.gain
-    size = len(first)
-    llr = first[ranks[0]]
-    for a, b in zip(ranks, ranks[1:]):
-        llr += after[b] + stop[a]
-    if gain:
-        llr += sum(gain[a * size + b] for a, b in zip(ranks, ranks[1:])) / _ZH_GAIN_STEPS
-    return llr
-
-
-class _Tok:
-    __slots__ = ("start", "end", "text", "cjk", "gap")
-
-    def __init__(self, start: int, end: int, text: str, cjk: bool, gap: str) -> None:
-        self.start, self.end, self.text, self.cjk, self.gap = start, end, text, cjk, gap
 
 
 def _exact_windows(idx: list[int], lo: int, hi: int):
@@ -620,17 +254,6 @@ def _eval_zh(toks: list[_Tok], run: list[int], idx: list[int]) -> list[tuple[int
     return out
 
 
-def _tokenize(text: str) -> list[_Tok]:
-    toks: list[_Tok] = []
-    prev = 0
-    for m in _TOKEN_RE.finditer(text):
-        s = m.start()
-        word = m.group()
-        toks.append(_Tok(s, m.end(), word, len(word) == 1 and word >= "\u3400", text[prev:s]))
-        prev = m.end()
-    return toks
-
-
 def _runs(toks: list[_Tok], lang: str) -> list[tuple[list[int], list[int]]]:
     """Maximal runs of list tokens (with typo candidates marked -1)."""
     words = _WORDS[lang]
@@ -703,6 +326,27 @@ def _scan_phrases(text: str) -> list[ShieldFinding]:
 # --------------------------------------------------------------------------
 # Entry point
 # --------------------------------------------------------------------------
+
+_CJK_RE = re.compile(rf"[{_CJK}]")
+_LONG_ALNUM_RE = re.compile(r"[0-9A-Za-z]{50,}")
+
+
+def decode_cli_line(line: str) -> str:
+    """Decode one stdin line of ``walletdesk shield scan``.
+
+    The line terminator is dropped and each two-character sequence backslash-n
+    becomes a real newline.
+    """
+    if line.endswith("\n"):
+        line = line[:-1]
+        if line.endswith("\r"):
+            line = line[:-1]
+    return line.replace("\\n", "\n")
+
+
+def warm_up() -> None:
+    """Load lazily built tables now (call at service start to keep the first scan fast)."""
+    _zh_model()
 
 
 def _merge(findings: list[ShieldFinding]) -> list[ShieldFinding]:

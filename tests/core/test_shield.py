@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from mnemonic import Mnemonic
 
-from core.shield.phrases import _EN_STOP  # noqa: PLC2701 - the policy's own word list
-from core.shield.phrases import (
+from core.shield import (
     KIND_PRIVATE_KEY_HEX,
     KIND_SEED_PHRASE,
     KIND_WIF,
@@ -23,6 +22,7 @@ from core.shield.phrases import (
     decode_cli_line,
     scan,
 )
+from core.shield.words import _EN_STOP  # noqa: PLC2701 - the policy's own word list
 
 LANGS = ("english", "chinese_simplified", "chinese_traditional")
 STRENGTHS = (128, 160, 192, 224, 256)
