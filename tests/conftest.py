@@ -4,14 +4,18 @@ movable clock, and one FAQ engine per session (building it is the slow part)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
+import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import configuration as hypothesis_configuration
 from hypothesis import settings as hypothesis_settings
 
 from core.config import Settings, load_settings
@@ -24,10 +28,91 @@ from core.storage.sqlite import AiosqliteStore, SQLiteStore
 
 # Property tests explore a fixed sequence of examples: the shield's documented policy
 # edges (about 1 random phrase in 3,000 reads as chat) must not turn CI red at random.
-hypothesis_settings.register_profile("walletdesk", derandomize=True)
+# No example database either: a run writes nothing into the tree (no .hypothesis/).
+hypothesis_settings.register_profile("walletdesk", derandomize=True, database=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "walletdesk"))
+# Its other caches (unicode tables, constants found in the code) go outside the tree as well.
+_HYPOTHESIS_HOME = Path(tempfile.gettempdir()) / "walletdesk-test-hypothesis"
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(_HYPOTHESIS_HOME))
+hypothesis_configuration.set_hypothesis_home_dir(os.environ["HYPOTHESIS_STORAGE_DIRECTORY"])
 
 PG_DSN = os.environ.get("WALLETDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+# Every variable Settings reads. Tests say what they configure; a developer's shell, CI or
+# a `.env` must not change what they see (WALLETDESK_FAQ_EMBEDDER=none would even change
+# the shared FAQ engine). WALLETDESK_TEST_* and WALLETDESK_REQUIRE_* are the suite's own.
+_SETTINGS_VARIABLES = frozenset((field.alias or name).upper() for name, field in Settings.model_fields.items())
+
+
+def _index_fingerprint() -> str:
+    """What a built FAQ index depends on: the core's code and the libraries it pickles.
+    The cache outside the tree outlives a session; a changed featurizer or a new
+    scikit-learn must get a fresh index even when nobody bumped the index version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256()
+    core_dir = Path(__file__).resolve().parents[1] / "core"
+    for path in sorted(core_dir.rglob("*.py")):
+        digest.update(path.relative_to(core_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for package in ("numpy", "scipy", "scikit-learn", "wordllama", "tokenizers", "jieba", "opencc-purepy"):
+        try:
+            digest.update(f"{package}={version(package)}\0".encode())
+        except PackageNotFoundError:
+            digest.update(f"{package}=-\0".encode())
+    return digest.hexdigest()[:16]
+
+
+# The one FAQ index cache of the session: the shared engine is built into it at session start,
+# every test's data dir and every child ``walletdesk`` process points its cache there
+# (``share_faq_cache``), so no test trains the bundled FAQ again. Outside the tree.
+FAQ_CACHE = Path(tempfile.gettempdir()) / f"walletdesk-test-faq-index-{_index_fingerprint()}"
+
+
+def share_faq_cache(data_dir: Path) -> Path:
+    """Make ``data_dir``'s FAQ index cache the session's. The app keeps its index in
+    ``<data dir>/cache`` (core.faq.library.build_engine), keyed by the entries' hash, so a
+    link is all it takes: an engine for the bundled FAQ loads in milliseconds instead of
+    training for half a minute on a busy machine; one for other entries is built and kept."""
+    link = data_dir / "cache"
+    if not link.exists() and not link.is_symlink():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        FAQ_CACHE.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(FAQ_CACHE, target_is_directory=True)
+    return data_dir
+
+
+def _prune_old_faq_caches(keep_seconds: float = 24 * 3600) -> None:
+    """Caches of other code versions, untouched for a day, go (12 MB an index)."""
+    for path in FAQ_CACHE.parent.glob("walletdesk-test-faq-index-*"):
+        try:
+            if path != FAQ_CACHE and path.is_dir() and time.time() - path.stat().st_mtime > keep_seconds:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in list(os.environ):
+        if name.upper() in _SETTINGS_VARIABLES:
+            del os.environ[name]
+    _prune_old_faq_caches()
+
+
+@pytest.fixture(autouse=True)
+def _cwd_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs in its own temp dir: settings loaded the app's way read ``.env``
+    from the working directory, and whatever a test writes relative lands here, never in
+    the repository."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _cli_subprocess_shares_faq_cache(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """tests/test_cli.py runs ``walletdesk`` with WALLETDESK_DATA_DIR=<tmp_path>/data; link
+    that cache too, or each of its subprocesses trains the bundled FAQ again (up to 95 s
+    under load against a 120 s timeout). Its ``run()`` could call share_faq_cache itself."""
+    if request.node.path.name == "test_cli.py":
+        share_faq_cache(tmp_path / "data")
 
 
 class Clock:
@@ -73,7 +158,7 @@ class OpsCli:
 @pytest.fixture
 def ops_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> OpsCli:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("WALLETDESK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WALLETDESK_DATA_DIR", str(share_faq_cache(tmp_path)))
     monkeypatch.delenv("WALLETDESK_DATABASE_URL", raising=False)
     return OpsCli(tmp_path)
 
@@ -101,6 +186,7 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
     base = {"WALLETDESK_DATA_DIR": str(tmp_path), "WALLETDESK_SECRET_KEY": "test-secret",
             "WALLETDESK_SUPPORT_HOURS": "mon-sun 00:00-23:59"}
     base.update(env)
+    share_faq_cache(Path(base["WALLETDESK_DATA_DIR"]))
     return load_settings(base)
 
 
@@ -147,8 +233,7 @@ _FAQ_ENGINE = pytest.StashKey[FaqEngine]()
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Build the shared FAQ engine before any test runs, so no test's timeout pays for
     the build (about 30 s on a busy machine). The index is cached outside the tree."""
-    cache = Path(tempfile.gettempdir()) / "walletdesk-test-faq-index"
-    session.config.stash[_FAQ_ENGINE] = FaqEngine(load_faq(None), cache_dir=cache)
+    session.config.stash[_FAQ_ENGINE] = FaqEngine(load_faq(None), cache_dir=FAQ_CACHE)
 
 
 @pytest.fixture(scope="session")

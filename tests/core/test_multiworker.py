@@ -28,6 +28,7 @@ from core.storage import Store
 from core.storage.postgres import PostgresStore
 from core.storage.sqlite import SQLiteStore
 from tests.conftest import PG_DSN, Clock, RecordingCodeSender
+from tests.waiting import wait_until
 
 StoreFactory = Callable[[], Awaitable[Store]]
 
@@ -106,15 +107,17 @@ async def test_three_workers_deliver_each_row_once_in_order_per_chat(open_stores
         for i, s in enumerate(stores)
     ]
     tasks = [asyncio.create_task(w.run()) for w in workers]
+
+    async def all_sent() -> bool:
+        async with stores[1].transaction() as tx:
+            return (await tx.outbox_stats(0.0))["pending"] == 0
+
     try:
-        async with asyncio.timeout(4.0):
-            while len(sender.delivered) < 300:
-                await asyncio.sleep(0.01)
-        await asyncio.sleep(0.1)  # room for a duplicate to show up
+        await wait_until(all_sent, what="every row sent")
     finally:
         for w in workers:
             w.stop()
-        await asyncio.gather(*tasks)
+        await asyncio.gather(*tasks)  # each finished the batch it had: nothing can come after this
 
     assert len(sender.delivered) == 300
     by_chat: dict[str, list[int]] = defaultdict(list)
@@ -158,9 +161,7 @@ async def test_rows_of_a_dead_worker_are_delivered_by_another_after_the_lease(
     hang = RecordingSender(block=True)
     dying = OutboxWorker(dying_store, {"telegram": hang}, clock=clock, lease_seconds=30.0)
     task = asyncio.create_task(dying.run_once())
-    async with asyncio.timeout(2.0):
-        while len(hang.entered) < 2:  # it claimed the heads of X and Y and is "sending"
-            await asyncio.sleep(0.005)
+    await wait_until(lambda: len(hang.entered) >= 2, what="the heads of X and Y claimed")  # and "sending"
     task.cancel()  # ... and dies without marking anything
     with pytest.raises(asyncio.CancelledError):
         await task

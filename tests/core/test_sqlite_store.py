@@ -15,33 +15,39 @@ import core.storage.sqlite as sqlite_module
 from core.errors import StoreError
 from core.storage import store_for_url
 from core.storage.sqlite import AiosqliteStore, SQLiteStore
+from tests.waiting import DEADLINE, wait_until
 
 
-async def test_waits_for_another_writer_without_blocking_the_loop(tmp_path: Path) -> None:
+async def test_waits_for_another_writer_without_blocking_the_loop(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_module, "_BUSY_RETRY_SECONDS", 10 * DEADLINE)  # it waits, however slow we are
     store = SQLiteStore(tmp_path / "w.db")
     await store.open()
     other = sqlite3.connect(tmp_path / "w.db", isolation_level=None)  # another process, as far as SQLite knows
     other.execute("BEGIN IMMEDIATE")
-    ticks = 0
+    writer_tried = asyncio.Event()
+    real_begin = store._begin
 
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.005)
+    async def begin() -> None:
+        writer_tried.set()
+        await real_begin()
+
+    monkeypatch.setattr(store, "_begin", begin)
 
     async def write() -> bool:
         async with store.transaction() as tx:
             return await tx.claim_event("e1", 1.0)
 
-    beat = asyncio.create_task(ticker())
     writer = asyncio.create_task(write())
-    await asyncio.sleep(0.3)
-    assert not writer.done()  # waiting for the lock...
-    assert ticks >= 20  # ...while the loop kept running
+    await asyncio.wait_for(writer_tried.wait(), DEADLINE)
+    assert store._db is not None and tuple(store._db.execute("PRAGMA busy_timeout").fetchone()) == (0,)  # no sleeping in SQLite
+    # the loop keeps turning while the writer waits for the lock: 50 more turns of ours
+    # (a writer blocking the loop would hold them all up until it gave up, done)
+    for _ in range(50):
+        await asyncio.sleep(0)
+        assert not writer.done()
     other.execute("COMMIT")
-    assert await asyncio.wait_for(writer, 2) is True
-    beat.cancel()
+    assert await asyncio.wait_for(writer, DEADLINE) is True
     other.close()
     await store.close()
 
@@ -63,6 +69,22 @@ async def test_gives_up_with_a_store_error_when_the_lock_never_comes(tmp_path: P
     await store.close()
 
 
+class _CountingLooks(SQLiteStore):
+    """Counts how often the commit count is read: once per checkpointer round when
+    nothing commits (the checkpointer has no other trace when it finds nothing to do)."""
+
+    commit_looks = 0
+
+    @property  # type: ignore[override]
+    def _commits(self) -> int:
+        self.commit_looks += 1
+        return self.__dict__.get("_commit_count", 0)
+
+    @_commits.setter
+    def _commits(self, value: int) -> None:
+        self.__dict__["_commit_count"] = value
+
+
 async def test_wal_is_checkpointed_off_the_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sqlite_module, "_CHECKPOINT_SECONDS", 0.05)
     calls: list[tuple[str, bool]] = []
@@ -74,19 +96,18 @@ async def test_wal_is_checkpointed_off_the_loop(tmp_path: Path, monkeypatch: pyt
 
     monkeypatch.setattr(sqlite_module, "_checkpoint", recording)
     path = tmp_path / "c.db"
-    store = SQLiteStore(path)
+    store = _CountingLooks(path)
     await store.open()
     for i in range(200):
         async with store.transaction() as tx:
             await tx.claim_event(f"k{i}", 1.0)
     wal = Path(str(path) + "-wal")
     assert wal.stat().st_size > 0  # no checkpoint on the loop thread's commits
-    for _ in range(100):
-        if calls:
-            break
-        await asyncio.sleep(0.02)
-    assert calls and calls[0] == ("PASSIVE", False)
-    await asyncio.sleep(0.2)
+    await wait_until(lambda: calls, what="a checkpoint")
+    assert calls[0] == ("PASSIVE", False)
+    # the checkpointer looks at the commit count once per round: let it do five more rounds
+    looked = store.commit_looks
+    await wait_until(lambda: store.commit_looks >= looked + 5, what="five more checkpointer rounds")
     assert len(calls) == 1  # nothing committed since: no more checkpoints
     await store.close()
     assert calls[-1] == ("TRUNCATE", False) and (not wal.exists() or wal.stat().st_size == 0)
@@ -99,10 +120,12 @@ async def test_close_waits_for_a_running_checkpoint(tmp_path: Path, monkeypatch:
     errors: list[BaseException] = []
     real = sqlite_module._checkpoint
 
+    closing = threading.Event()
+
     def slow(conn: sqlite3.Connection, mode: str) -> None:
         if mode == "PASSIVE":
             inside.set()
-            threading.Event().wait(0.3)  # close() is called meanwhile
+            closing.wait(DEADLINE)  # until close() is called
             try:
                 conn.execute("SELECT 1").fetchall()
             except sqlite3.Error as exc:
@@ -115,7 +138,8 @@ async def test_close_waits_for_a_running_checkpoint(tmp_path: Path, monkeypatch:
     await store.open()
     async with store.transaction() as tx:
         await tx.claim_event("e1", 1.0)
-    assert await asyncio.to_thread(inside.wait, 5)
+    assert await asyncio.to_thread(inside.wait, DEADLINE)
+    closing.set()  # the checkpoint goes on while close() runs
     await store.close()
     assert done.is_set()  # close() returned only after the checkpoint finished
     assert errors == []

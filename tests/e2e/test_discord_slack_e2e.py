@@ -11,6 +11,7 @@ from mnemonic import Mnemonic
 from tests.e2e.harness import CodeReceiver, WalletdeskProcess
 from tests.simulators.discord_sim import DiscordSim
 from tests.simulators.slack_sim import SlackSim
+from tests.waiting import DEADLINE
 
 STAFF = "C0STAFF"
 AGENT = "U0AGENT"
@@ -38,7 +39,7 @@ def slack_env(slack: SlackSim, codes: CodeReceiver) -> dict[str, str]:
 
 async def test_discord_user_escalated_and_answered_by_staff(desk, tmp_path: Path) -> None:
     slack, codes = desk
-    async with DiscordSim() as dc:
+    async with DiscordSim(interaction_timeout=DEADLINE) as dc:  # Discord's 3 s is no test of a busy CI
         user = dc.add_user(username="dave")
         user_id = int(user["id"])
         mod = dc.add_user(username="mod", roles=(dc.moderator_role_id,))
@@ -50,41 +51,40 @@ async def test_discord_user_escalated_and_answered_by_staff(desk, tmp_path: Path
         try:
             await dc.user_message(dc.channel_id, "how do I back up my recovery phrase?", author_id=user_id,
                                   mentions_bot=True)
-            answer = await dc.wait_for_message(dc.channel_id, timeout=15)
+            answer = await dc.wait_for_message(dc.channel_id)
             assert answer["allowed_mentions"] == {"parse": []}
 
             problem = await dc.user_message(dc.channel_id, "someone drained my wallet @everyone help",
                                             author_id=user_id)
             await dc.message_context_command("Escalate to staff", problem, user_id=int(mod["id"]),
                                              member_roles=(dc.moderator_role_id,))
-            root = await slack.wait_for_post(STAFF, lambda m: bool(m.blocks) and m.thread_ts is None, timeout=20)
-            await slack.wait_for_post(STAFF, lambda m: "drained" in m.text, thread_ts=root.ts, timeout=20)
+            root = await slack.wait_for_post(STAFF, lambda m: bool(m.blocks) and m.thread_ts is None)
+            await slack.wait_for_post(STAFF, lambda m: "drained" in m.text, thread_ts=root.ts)
             assert "urgent" in str(root.blocks).lower()  # unauthorized transactions start urgent
 
             reply = slack.user_message_event(STAFF, AGENT, "Move what is left to a new wallet now", thread_ts=root.ts)
             await slack.send_event(proc.base_url + "/slack/events", reply)
             await dc.wait_for(lambda: (ch := dc.dm_channel_for(user_id)) is not None and any(
-                "new wallet" in m["content"] for m in dc.messages_in(ch)), timeout=20)
+                "new wallet" in m["content"] for m in dc.messages_in(ch)))
 
             events = proc.base_url + "/slack/events"
             dm = dc.dm_channel_for(user_id)
             await slack.slash_command(events, "/note", "#1 INTERNAL-ONLY checked the drainer", user=AGENT, channel=STAFF)
-            await slack.wait_for_post(STAFF, lambda m: "INTERNAL-ONLY" in m.text, thread_ts=root.ts, timeout=15)
+            await slack.wait_for_post(STAFF, lambda m: "INTERNAL-ONLY" in m.text, thread_ts=root.ts)
             await slack.block_action(events, "wd_request_verification", "1", user=AGENT, channel=STAFF,
                                      message_ts=root.ts)
-            code = await codes.wait_code(timeout=15)
-            await dc.wait_for(lambda: any("one-time code" in m["content"] for m in dc.messages_in(dm)), timeout=15)
+            code = await codes.wait_code()
+            await dc.wait_for(lambda: any("one-time code" in m["content"] for m in dc.messages_in(dm)))
             await dc.user_message(dm, code, author_id=user_id)
             await slack.wait_for(lambda: any(u.ts == root.ts and "verified at" in str(u.blocks)
-                                             for u in slack.updated), timeout=15)
+                                             for u in slack.updated))
             await slack.block_action(events, "wd_resolve", "1", user=AGENT, channel=STAFF, message_ts=root.ts)
-            await dc.wait_for(lambda: any("1 (bad) to 5 (great)" in m["content"] for m in dc.messages_in(dm)),
-                              timeout=15)
+            await dc.wait_for(lambda: any("1 (bad) to 5 (great)" in m["content"] for m in dc.messages_in(dm)))
             assert not any("INTERNAL-ONLY" in m["content"] for m in dc.messages_in(dm))
 
             phrase = Mnemonic("english").generate(128)
             leaked = await dc.user_message(dc.channel_id, phrase, author_id=user_id)
-            await dc.wait_for(lambda: any(d["message_id"] == int(leaked["id"]) for d in dc.deleted), timeout=20)
+            await dc.wait_for(lambda: any(d["message_id"] == int(leaked["id"]) for d in dc.deleted))
             assert all(m["allowed_mentions"] == {"parse": []} for m in dc.messages_in(dc.channel_id))
             assert phrase not in proc.db_dump() and code not in proc.db_dump()
         finally:
@@ -99,20 +99,19 @@ async def test_slack_community_user_in_chinese(desk, tmp_path: Path) -> None:
     try:
         said = slack.app_mention_event(COMMUNITY, MEMBER, f"<@{slack.bot_user_id}> 转账两个小时了还没到账")
         await slack.send_event(events, said)
-        await slack.wait_for_post(COMMUNITY, lambda m: "区块浏览器" in m.text, timeout=15)
+        await slack.wait_for_post(COMMUNITY, lambda m: "区块浏览器" in m.text)
 
         await slack.send_event(events, slack.user_message_event(f"D{MEMBER}", MEMBER, "人工", channel_type="im"))
         try:
-            root = await slack.wait_for_post(STAFF, lambda m: bool(m.blocks) and m.thread_ts is None, timeout=15)
+            root = await slack.wait_for_post(STAFF, lambda m: bool(m.blocks) and m.thread_ts is None)
         except TimeoutError:
             raise AssertionError(f"{[(m.channel, m.text[:60]) for m in slack.posted]}\n{proc.output()[-2000:]}")
         # the thread's first line means the desk knows the root (its ts is stored as the ticket's desk ref)
-        await slack.wait_for_post(STAFF, lambda m: "人工" in m.text, thread_ts=root.ts, timeout=15)
+        await slack.wait_for_post(STAFF, lambda m: "人工" in m.text, thread_ts=root.ts)
         reply = slack.user_message_event(STAFF, AGENT, "我们正在处理", thread_ts=root.ts)
         await slack.send_event(events, reply)
         try:
-            await slack.wait_for(lambda: any("我们正在处理" in m.text and m.channel != STAFF for m in slack.posted),
-                                 timeout=15)
+            await slack.wait_for(lambda: any("我们正在处理" in m.text and m.channel != STAFF for m in slack.posted))
         except TimeoutError:
             raise AssertionError(f"{[(m.channel, m.thread_ts, m.text[:60]) for m in slack.posted]}\n{proc.output()[-1500:]}")
     finally:

@@ -92,6 +92,8 @@ from typing import Any, Awaitable, Callable, Iterable, Mapping, TypeVar
 
 from aiohttp import WSMsgType, web
 
+from tests.waiting import DEADLINE, wait_until
+
 try:  # zstd-stream transport compression, only if discord.py could ask for it
     import zstandard as _zstd  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - depends on the environment
@@ -633,25 +635,18 @@ class DiscordSim:
         """Recorded calls whose "METHOD /path" contains ``route_substring``."""
         return [c for c in self.calls if route_substring in f"{c.method} {c.path}"]
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = DEADLINE) -> T:
         """Poll ``predicate`` until it returns a truthy value (returned) or raise TimeoutError."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"condition not met within {timeout}s")
-            await asyncio.sleep(0.01)
+        return await wait_until(predicate, timeout=timeout)
 
     async def wait_for_message(self, channel_id: int | str, predicate: Callable[[JSON], bool] | None = None,
-                               *, timeout: float = 5.0) -> JSON:
+                               *, timeout: float = DEADLINE) -> JSON:
         """The oldest bot message in the channel matching ``predicate`` (waits for it)."""
         def find() -> JSON | None:
             return next((m for m in self.messages_in(channel_id) if predicate is None or predicate(m)), None)
         return await self.wait_for(find, timeout)
 
-    async def wait_until_ready(self, timeout: float = 5.0, *, sessions: int = 1) -> None:
+    async def wait_until_ready(self, timeout: float = DEADLINE, *, sessions: int = 1) -> None:
         """Wait until ``sessions`` gateway sessions (e.g. one per shard) have been sent
         READY and their GUILD_CREATEs."""
         await self.wait_for(lambda: sum(1 for s in self._sessions.values() if s.ready and s.conn) >= sessions,

@@ -45,6 +45,7 @@ from urllib.parse import urlencode
 from aiohttp import ClientSession, ClientTimeout, web
 
 from tests.simulators.faults import Fault, FaultPlan
+from tests.waiting import DEADLINE
 
 __all__ = ["Fault", "SlackApiFailure", "SlackDelivery", "SlackMessage", "SlackSim", "validate_blocks"]
 
@@ -802,7 +803,7 @@ class SlackSim:
         """The current state of any message (bot or user) in the workspace."""
         return self._find(channel, ts)
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 3.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = DEADLINE) -> Any:
         """Wait until ``predicate()`` is truthy (re-checked after every API call) and return it."""
         assert self._cond is not None, "simulator not started"
         async with self._cond:
@@ -815,7 +816,7 @@ class SlackSim:
         *,
         thread_ts: str | None = None,
         since: int = 0,
-        timeout: float = 3.0,
+        timeout: float = DEADLINE,
     ) -> SlackMessage:
         """Wait for a bot message (index ``>= since`` in ``sim.posted``) matching the filters."""
 

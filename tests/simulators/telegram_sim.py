@@ -37,6 +37,7 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, web
 
 from tests.simulators.faults import Fault, FaultPlan
+from tests.waiting import DEADLINE
 
 __all__ = ["BotMessage", "Fault", "TelegramApiError", "TelegramSim"]
 
@@ -690,7 +691,7 @@ class TelegramSim:
         """Parameters of every call of ``method`` (case-insensitive)."""
         return [params for name, params in self.calls if name.lower() == method.lower()]
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 3.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = DEADLINE) -> Any:
         """Wait until ``predicate()`` is truthy (re-checked on every call) and return it."""
         assert self._cond is not None, "simulator not started"
         async with self._cond:
@@ -702,7 +703,7 @@ class TelegramSim:
         predicate: Callable[[BotMessage], bool] | None = None,
         *,
         since: int = 0,
-        timeout: float = 3.0,
+        timeout: float = DEADLINE,
     ) -> BotMessage:
         """Wait for a bot message to ``chat_id`` (index ``>= since`` among them) matching ``predicate``."""
 
@@ -716,7 +717,7 @@ class TelegramSim:
 
     async def wait_for_call(
         self, method: str, predicate: Callable[[JSONDict], bool] | None = None,
-        *, since: int = 0, timeout: float = 3.0,
+        *, since: int = 0, timeout: float = DEADLINE,
     ) -> JSONDict:
         """Wait for a call of ``method`` (index ``>= since`` among them) matching ``predicate``."""
 
@@ -728,7 +729,7 @@ class TelegramSim:
 
         return await self.wait_for(find, timeout)
 
-    async def drain(self, timeout: float = 3.0) -> None:
+    async def drain(self, timeout: float = DEADLINE) -> None:
         """Wait until every queued update was confirmed (polling) or delivered (webhook)."""
         await self.wait_for(lambda: not (self._pending or self._redeliver), timeout)
 

@@ -20,10 +20,11 @@ import pytest
 import yarl
 from discord import app_commands
 
+from tests.waiting import DEADLINE
+
 from .discord_sim import DiscordSim, Perm
 
 TOKEN = "sim-token-123"
-pytestmark = pytest.mark.timeout(15)
 
 
 @contextlib.contextmanager
@@ -81,7 +82,7 @@ async def running(client: SimClient, token: str = TOKEN) -> AsyncIterator[SimCli
     """Start ``client`` in the background, wait for on_ready, close it cleanly afterwards."""
     task = asyncio.create_task(client.start(token))
     waiter = asyncio.create_task(client.ready_event.wait())
-    await asyncio.wait({task, waiter}, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait({task, waiter}, timeout=DEADLINE, return_when=asyncio.FIRST_COMPLETED)
     if not client.ready_event.is_set():
         waiter.cancel()
         await client.close()
@@ -92,7 +93,7 @@ async def running(client: SimClient, token: str = TOKEN) -> AsyncIterator[SimCli
         yield client
     finally:
         await client.close()
-        await asyncio.wait_for(task, timeout=3)
+        await asyncio.wait_for(task, timeout=DEADLINE)
         assert client.is_closed()
 
 
@@ -268,7 +269,7 @@ async def test_gateway_resume_after_disconnect(sim: DiscordSim) -> None:
     async with running(client):
         await sim.disconnect_gateway()
         await sim.user_message(sim.channel_id, "sent while away", author_id=3)  # replayed on RESUME
-        await sim.wait_for(lambda: client.events["resumed"], timeout=4)
+        await sim.wait_for(lambda: client.events["resumed"])
         assert sim.resumes and len(sim.identifies) == 1
         await sim.user_message(sim.channel_id, "still there?", author_id=3)
         await sim.wait_for(lambda: len(client.events["message"]) == 2)
@@ -303,14 +304,13 @@ async def test_direct_messages_both_ways(sim: DiscordSim) -> None:
 
 
 async def test_late_interaction_response_is_rejected(sim: DiscordSim) -> None:
-    sim.interaction_timeout = 0.2
     client = new_client()
     tree = app_commands.CommandTree(client)
     failures: list[BaseException] = []
 
     @tree.command(name="ticket", description="Open a ticket")
     async def ticket(interaction: discord.Interaction) -> None:
-        await asyncio.sleep(0.3)
+        sim.interaction_timeout = -1.0  # Discord's window has passed by now (no waiting it out)
         try:
             await interaction.response.send_message("too late")
         except discord.NotFound as exc:
@@ -333,7 +333,7 @@ async def test_auto_sharded_client_uses_gateway_bot(sim: DiscordSim) -> None:
         await sim.wait_for(lambda: client.get_guild(sim.guild_id))
     finally:
         await client.close()
-        await asyncio.wait_for(task, timeout=3)
+        await asyncio.wait_for(task, timeout=DEADLINE)
 
 
 async def test_restarted_bot_identifies_fresh(sim: DiscordSim) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from core.use_cases import UseCases
 from core.storage.sqlite import SQLiteStore
 from tests.conftest import RecordingCodeSender, make_settings
 from tests.simulators.discord_sim import DiscordSim
+from tests.waiting import DEADLINE, wait_quiet, wait_until
 
 TOKEN = "sim-token-walletdesk"
 STAFF_ID = 712345678901234567  # on the staff roster as "Alice Support"
@@ -44,7 +46,8 @@ async def sim() -> AsyncIterator[DiscordSim]:
     old_base = discord.http.Route.BASE
     old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     try:
-        async with DiscordSim(token=TOKEN) as simulator:
+        # Discord's 3 s to answer an interaction is real, but no test of how busy CI is
+        async with DiscordSim(token=TOKEN, interaction_timeout=DEADLINE) as simulator:
             yield simulator
     finally:  # the adapter sets both process-wide
         discord.http.Route.BASE = old_base
@@ -60,16 +63,34 @@ class Rig:
     desk: io.StringIO
     data_dir: Path
 
-    async def ticket_of(self, user_id: int, timeout: float = 5.0) -> Ticket:
+    async def ticket_of(self, user_id: int, timeout: float = DEADLINE) -> Ticket:
         async def find() -> Ticket | None:
             async with self.store.transaction() as tx:
                 return await tx.active_ticket_for([f"discord:{user_id}"])
-        deadline = asyncio.get_running_loop().time() + timeout
-        while (ticket := await find()) is None:
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"no ticket for discord:{user_id}")
-            await asyncio.sleep(0.02)
-        return ticket
+        return await wait_until(find, timeout=timeout, what=f"a ticket for discord:{user_id}")
+
+    async def settle(self) -> None:
+        """Wait until every event handler discord.py scheduled has finished and the outbox
+        has nothing left to send, on two looks in a row: after this, nothing more happens
+        for what the simulator has delivered so far."""
+        async def busy() -> list[str]:
+            handlers = [t.get_name() for t in asyncio.all_tasks() if not t.done()
+                        and t.get_name().startswith(("discord.py: ", "CommandTree-invoker"))]
+            async with self.store.transaction() as tx:
+                pending = int((await tx.outbox_stats(time.time()))["pending"])
+            return handlers + ["outbox row"] * pending
+        await wait_quiet(busy)
+
+    async def barrier(self, channel_id: int | None = None) -> None:
+        """Wait until the bot has read everything the simulator sent it so far on the
+        connection (shard) that serves ``channel_id``, then :meth:`settle`. The gateway delivers in
+        order, so once a /faq sent now is answered, every earlier event has its handler
+        scheduled (the answer is ephemeral: it adds no message to any channel)."""
+        payload = await self.sim.slash_command("faq", {"question": "what are your support hours?"},
+                                               user_id=999_000_000_000_000_001, channel_id=channel_id)
+        iid = int(payload["id"])
+        await self.sim.wait_for(lambda: self.sim.interaction_responses.get(iid))
+        await self.settle()
 
     async def no_ticket(self, user_id: int) -> bool:
         async with self.store.transaction() as tx:
@@ -98,7 +119,7 @@ async def running_rig(sim: DiscordSim, tmp_path: Path, store: SQLiteStore, faq_e
         yield Rig(sim, core, adapter, store, desk_out, tmp_path)
     finally:
         worker.stop()
-        await asyncio.wait_for(task, timeout=5)
+        await asyncio.wait_for(task, timeout=DEADLINE)
         await adapter.stop()
 
 

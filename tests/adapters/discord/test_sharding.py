@@ -3,7 +3,6 @@ shard-aware simulator (guild events only on the guild's shard, DMs on shard 0)."
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,8 +20,6 @@ from tests.conftest import RecordingCodeSender, make_settings
 from tests.simulators.discord_sim import DiscordSim
 
 from .conftest import Rig, running_rig
-
-pytestmark = pytest.mark.timeout(20)
 
 USER = 401234567890123456
 QUESTION = "how much are gas fees?"
@@ -83,7 +80,7 @@ async def _answered_once(rig: Rig, channel_id: int, sent: dict) -> dict:
     """The bot's one reply to ``sent`` in ``channel_id``."""
     sim = rig.sim
     reply = await sim.wait_for_message(channel_id)
-    await asyncio.sleep(0.2)  # a second answer would come as quickly as the first
+    await rig.barrier(channel_id)  # everything sent on that shard so far is handled
     replies = sim.messages_in(channel_id)
     assert len(replies) == 1 and replies[0]["message_reference"]["message_id"] == sent["id"]
     return reply

@@ -19,6 +19,8 @@ from core.faq_engine import FaqEngine
 from core.i18n import t
 from core.models import Delivery
 
+from tests.waiting import DEADLINE
+
 from .conftest import ALICE, ALICE_DM, BOB, CAROL, COMMUNITY, STAFF, Desk
 
 SEED = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
@@ -252,28 +254,47 @@ async def test_failed_relay_gets_a_warning_mark(desk: Desk) -> None:
     assert not any("Here is what to do" in text for text in sim.texts_in(ALICE_DM))
 
 
-async def test_reply_to_a_root_whose_ts_is_not_stored_yet_still_reaches_the_user(desk: Desk) -> None:
+async def test_reply_to_a_root_whose_ts_is_not_stored_yet_still_reaches_the_user(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # the race: Slack has the root (and staff reply to it) a moment before the outbox stores its ts
+    import adapters.slack.inbound as inbound
+
+    monkeypatch.setattr(inbound, "_YOUNG_THREAD_SECONDS", DEADLINE)  # however long getting here took
     sim = desk.sim
     root, ticket = await _open_ticket(desk)
     await desk.settle()
     async with desk.store.transaction() as tx:
         await tx.update_ticket(ticket.id, desk_ref=None)
 
-    async def store_ts_later() -> None:
-        await asyncio.sleep(0.25)
-        async with desk.store.transaction() as tx:
+    lookups: list[str] = []
+    missed = asyncio.Event()
+    real_lookup = desk.core.ticket_for_desk_ref
+
+    async def lookup(desk_ref: str) -> Any:
+        found = await real_lookup(desk_ref)
+        lookups.append(desk_ref)
+        if found is None and desk_ref == root.ts:
+            missed.set()
+        return found
+
+    async def store_ts_after_a_miss() -> None:
+        await asyncio.wait_for(missed.wait(), DEADLINE)  # the reply found no ticket yet...
+        async with desk.store.transaction() as tx:  # ...and the outbox stores the root's ts only now
             await tx.update_ticket(ticket.id, desk_ref=root.ts)
 
-    later = asyncio.create_task(store_ts_later())
+    monkeypatch.setattr(desk.core, "ticket_for_desk_ref", lookup)
+    later = asyncio.create_task(store_ts_after_a_miss())
     reply = sim.user_message_event(STAFF, BOB, "Looking into it now", thread_ts=root.ts)
     assert (await sim.send_event(desk.url, reply)).status == 200
     await later
     await desk.settle()
     assert "Looking into it now" in sim.texts_in(ALICE_DM)[-1]
+    assert lookups.count(root.ts) >= 2  # looked again
 
-    # an old thread that is not a ticket is given up at once
-    started = time.monotonic()
+    # an old thread that is not a ticket is given up at once: one look, no retries
+    lookups.clear()
     stale = sim.user_message_event(STAFF, BOB, "chatter in an old thread", thread_ts="1600000000.000100")
     assert (await sim.send_event(desk.url, stale)).status == 200
-    assert time.monotonic() - started < 0.5
+    await desk.settle()
+    assert lookups == ["1600000000.000100"]

@@ -40,7 +40,7 @@ async def test_staff_answer_becomes_an_faq_phrasing(desk: Desk) -> None:
 
     # Bob teaches the FAQ that this was a transfer-not-arrived question
     await sim.slash_command(desk.url, "/faq", f"add transfer-not-arrived #{ticket.id}", user=BOB, channel=STAFF)
-    await desk.settle(timeout=120)  # a /faq add rebuilds the FAQ: ~30 s when busy
+    await desk.settle()
     (added,) = _lines_to(desk, BOB)
     assert added == t("faqadmin.added", "en", entry="transfer-not-arrived", lang="en", text=ODD_QUESTION,
                       examples=added.split("It now has ")[1].split(" ")[0])
@@ -83,7 +83,7 @@ async def test_faq_preview_ids_and_reload(desk: Desk) -> None:
     await sim.slash_command(desk.url, "/faq", "转账两个小时了还没到账", user=CAROL, channel=COMMUNITY)
     await sim.slash_command(desk.url, "/faq", "ids", user=CAROL, channel=COMMUNITY)
     await sim.slash_command(desk.url, "/faq", "reload", user=BOB, channel=STAFF)
-    await desk.settle(timeout=120)  # a /faq add rebuilds the FAQ: ~30 s when busy
+    await desk.settle()
     preview, ids = _lines_to(desk, CAROL)
     assert preview.startswith("transfer-not-arrived（置信度 ") and "区块浏览器" in preview
     assert "transfer-not-arrived" in ids and "backup-seed-phrase" in ids
@@ -97,7 +97,7 @@ async def test_added_phrasings_are_listed_and_can_be_removed(desk: Desk) -> None
     await sim.slash_command(desk.url, "/faq", "added", user=BOB, channel=STAFF)
     await desk.settle()
     await sim.slash_command(desk.url, "/faq", f"add transfer-not-arrived {ODD_QUESTION}", user=BOB, channel=STAFF)
-    await desk.settle(timeout=120)  # a /faq add rebuilds the FAQ: ~30 s when busy
+    await desk.settle()
     await sim.slash_command(desk.url, "/faq", "added", user=BOB, channel=STAFF)
     await desk.settle()
     assert desk.core.answers.engine.ask(ODD_QUESTION).id == "transfer-not-arrived"
@@ -105,7 +105,7 @@ async def test_added_phrasings_are_listed_and_can_be_removed(desk: Desk) -> None
     await sim.slash_command(desk.url, "/faq", "remove #1", user=BOB, channel=STAFF)
     await sim.slash_command(desk.url, "/faq", "remove 77", user=BOB, channel=STAFF)
     await sim.slash_command(desk.url, "/faq", "remove #1", user=CAROL, channel=COMMUNITY)
-    await desk.settle(timeout=120)  # a /faq add rebuilds the FAQ: ~30 s when busy
+    await desk.settle()
     none, _added, listed, *rest = _lines_to(desk, BOB)
     assert none == t("faqadmin.added_none", "en")
     assert listed == t("faqadmin.added_list", "en", items=f"#1 transfer-not-arrived: “{ODD_QUESTION}”")
