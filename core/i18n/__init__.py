@@ -7,7 +7,31 @@ placeholders.
 
 from __future__ import annotations
 
-from core.i18n.catalog import CATALOG
+import importlib
+import pkgutil
+
+from core.i18n import catalog as _base
+
+
+def _merged_catalog() -> dict[str, dict[str, str]]:
+    """The base catalogue plus every ``core/i18n/<area>.py`` module's ``CATALOG``.
+
+    One module per area keeps the catalogue one home without one huge file; a key
+    defined twice is a bug, so it fails at import.
+    """
+    merged = dict(_base.CATALOG)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name == "catalog":
+            continue
+        part = importlib.import_module(f"{__name__}.{info.name}").CATALOG
+        clash = merged.keys() & part.keys()
+        if clash:
+            raise RuntimeError(f"i18n keys defined twice: {sorted(clash)}")
+        merged.update(part)
+    return merged
+
+
+CATALOG: dict[str, dict[str, str]] = _merged_catalog()
 
 __all__ = ["CATALOG", "t", "pick_lang"]
 
