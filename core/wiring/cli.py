@@ -32,6 +32,24 @@ app.add_typer(shield_app, name="shield")
 from core.wiring.cli_ops import mount_ops  # noqa: E402
 mount_ops(app, faq_app)
 
+
+def _mount_command_groups() -> None:
+    """Every other ``core/wiring/cli_<group>.py`` with a ``mount(app)`` adds its commands."""
+    import importlib
+    import pkgutil
+
+    import core.wiring as wiring
+
+    for info in sorted(pkgutil.iter_modules(wiring.__path__), key=lambda m: m.name):
+        if not info.name.startswith("cli_") or info.name == "cli_ops":
+            continue
+        mount = getattr(importlib.import_module(f"core.wiring.{info.name}"), "mount", None)
+        if mount is not None:
+            mount(app)
+
+
+_mount_command_groups()
+
 _err = Console(stderr=True, soft_wrap=True)
 
 
