@@ -81,7 +81,7 @@ FLOORS = [
     {"wiring", "use_cases"},
     {"conversation"},
     {"support"},
-    {"faq_engine", "faq", "ops", "identity", "config"},  # config checks the embedder name against core.faq
+    {"faq_engine", "faq", "ops", "identity", "chain", "config"},  # config checks the embedder name against core.faq
     {"storage", "shield", "models", "errors", "i18n", "lang", "text"},
 ]
 
