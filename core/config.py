@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     otp_webhook_url: str | None = Field(None, alias="WALLETDESK_OTP_WEBHOOK_URL")
     otp_webhook_secret: SecretStr | None = Field(None, alias="WALLETDESK_OTP_WEBHOOK_SECRET")
 
+    # on-chain lookups (core/chain): the endpoints see the hashes looked up, nothing else
+    evm_rpc: str = Field("", alias="WALLETDESK_EVM_RPC")  # name=url,name=url (JSON-RPC)
+    tron_api: str | None = Field(None, alias="WALLETDESK_TRON_API")  # TronGrid-compatible base URL
+    bitcoin_api: str | None = Field(None, alias="WALLETDESK_BITCOIN_API")  # Esplora-compatible base URL
+
     # HTTP (Procfile web)
     http_host: str = Field("0.0.0.0", alias="WALLETDESK_HTTP_HOST")
     http_port: int = Field(8080, alias="PORT", ge=0, le=65535)
@@ -147,6 +152,21 @@ class Settings(BaseSettings):
             return str(int(value))
         raise ValueError(f"expected 'auto' or a shard count of at least 1, got {value!r}")
 
+    @field_validator("evm_rpc")
+    @classmethod
+    def _evm_rpc(cls, value: str) -> str:
+        _parse_endpoints(value)
+        return value
+
+    @field_validator("tron_api", "bitcoin_api")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not re.match(r"^https?://[^\s/]+", value.strip()):
+            raise ValueError("expected an http(s) URL")
+        return value.strip()
+
     @field_validator("sla_first_response_minutes", "sla_resolution_hours")
     @classmethod
     def _sla(cls, value: str) -> str:
@@ -167,6 +187,11 @@ class Settings(BaseSettings):
     @property
     def sla_resolution(self) -> dict[str, float]:
         return {k: v * 3600 for k, v in _parse_sla(self.sla_resolution_hours).items()}
+
+    @property
+    def evm_rpc_urls(self) -> dict[str, str]:
+        """``WALLETDESK_EVM_RPC`` as name -> URL, in the order given."""
+        return _parse_endpoints(self.evm_rpc)
 
     @property
     def resolved_database_url(self) -> str:
@@ -200,6 +225,21 @@ def _parse_sla(spec: str) -> dict[str, float]:
     missing = {"urgent", "high", "normal", "low"} - out.keys()
     if missing:
         raise ValueError(f"missing {', '.join(sorted(missing))} in {spec!r}")
+    return out
+
+
+def _parse_endpoints(spec: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        name, sep, url = part.partition("=")
+        name, url = name.strip().lower(), url.strip()
+        if not sep or not re.fullmatch(r"[a-z][a-z0-9_-]*", name) or not re.match(r"^https?://[^\s/]+", url):
+            raise ValueError(f"expected name=http(s)://url pairs separated by commas, got {part.split('=')[0]!r}=...")
+        if name in out or name in ("tron", "bitcoin"):
+            raise ValueError(f"chain name {name!r} given twice or reserved (tron, bitcoin have their own variables)")
+        out[name] = url
     return out
 
 
