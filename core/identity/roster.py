@@ -2,30 +2,52 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Iterable
 
 from core.i18n import t
+from core.shield.normalize import normalise
 
 __all__ = ["StaffRoster", "skeleton"]
 
-_CONFUSABLES = str.maketrans({
+# Leetspeak and ASCII look-alikes (not Unicode confusables: those come from
+# the Unicode table, through core.shield.normalize).
+_ASCII_LOOKALIKES = str.maketrans({
     "0": "o", "1": "l", "|": "l", "!": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "$": "s", "@": "a",
-    "i": "l", "ı": "l", "í": "l", "ì": "l", "ɩ": "l",
-    # Cyrillic and Greek look-alikes
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "к": "k", "м": "m", "т": "t", "н": "h",
-    "в": "b", "і": "l", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "α": "a", "ο": "o", "ρ": "p", "ν": "v", "κ": "k",
-    "τ": "t", "ε": "e", "ι": "l", "υ": "u",
+    "i": "l",
 })
+# Words an impostor puts beside a staff member's name ("Bo Support", "客服 Bo").
+_ROLE_WORDS = frozenset(
+    "support supp0rt admin admins administrator team official staff mod mods moderator helpdesk help desk service"
+    " care agent customerservice 客服 官方 管理员 管理員 客服中心 人工客服".split()
+)
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def _fold(name: str) -> str:
+    """Normalise first (NFKC, format characters, Unicode confusables, small
+    capitals), then casefold: casefolding first turns a mathematical-bold ``𝐢``
+    into nothing a look-alike table knows."""
+    return normalise(name).text.casefold()
 
 
 def skeleton(name: str) -> str:
     """A comparison key in the spirit of Unicode TR39: fold width, case, accents,
     look-alike letters and decoration, so ``Support_Alice✅`` ~ ``supp0rt alice``."""
-    text = unicodedata.normalize("NFKD", name.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.translate(_CONFUSABLES).replace("rn", "m").replace("vv", "w")
+    text = _fold(name).translate(_ASCII_LOOKALIKES).replace("rn", "m").replace("vv", "w")
     return "".join(c for c in text if c.isalnum())
+
+
+def _role_dressed(name: str, staff_sk: str) -> bool:
+    """``name`` is the staff name plus role words only (``Bo Support``, ``Official-Bo``)."""
+    words = _WORD_RE.findall(_fold(name))
+    skeletons = [skeleton(w) for w in words]
+    for i in range(len(words)):
+        for j in range(i + 1, len(words) + 1):
+            if "".join(skeletons[i:j]) == staff_sk:
+                rest = words[:i] + words[j:]
+                return bool(rest) and all(w in _ROLE_WORDS or skeleton(w) in _ROLE_SKELETONS for w in rest)
+    return False
 
 
 class StaffRoster:
@@ -68,6 +90,8 @@ class StaffRoster:
         for staff_sk in self.names:
             if len(staff_sk) >= 4 and (staff_sk in sk or _close(sk, staff_sk)):
                 return "impostor"
+            if _role_dressed(name.lstrip("@"), staff_sk):
+                return "impostor"  # a short name with "support" beside it
         return "unknown"
 
     def describe(self, name: str, lang: str, user_key: str | None = None) -> str:
@@ -76,6 +100,9 @@ class StaffRoster:
         if not name and not user_key:
             return t("staffcheck.usage", lang)
         return t(f"staffcheck.{self.check(name, user_key)}", lang, name=name[:80] or user_key)
+
+
+_ROLE_SKELETONS = frozenset(skeleton(w) for w in _ROLE_WORDS)
 
 
 def _close(a: str, b: str) -> bool:

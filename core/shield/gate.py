@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from core.models import InboundMessage
 
+from core.shield.normalize import safe_text
 from core.shield.phrases import scan
 
 __all__ = ["Guarded", "TextSource", "guard", "guard_sender"]
@@ -36,12 +37,19 @@ class Guarded:
     source: TextSource
 
 
-def guard(text: str, source: TextSource) -> Guarded:
-    """Scan ``text`` and redact whatever secret it holds."""
-    text = text.strip()
+def guard(text: str, source: TextSource, *, expect_tx_hash: bool = False) -> Guarded:
+    """Scan ``text`` and redact whatever secret it holds.
+
+    Lone surrogates become U+FFFD first (they cannot be encoded: the FAQ
+    engine, a JSON encoder or a platform library would raise on them), so
+    what comes out is also safe to hand on.  ``expect_tx_hash``: the bot or
+    staff have just asked this user for a transaction hash, so a 0x-prefixed
+    64-hex string is one unless the message names a key (see
+    :mod:`core.shield.keys`)."""
+    text = safe_text(text).strip()
     if not text:
         return Guarded("", False, (), source)
-    found = scan(text)
+    found = scan(text, expect_tx_hash=expect_tx_hash)
     return Guarded(found.redacted if found.leak else text, found.leak, tuple(found.kinds), source)
 
 

@@ -103,6 +103,7 @@ from core.shield.findings import (
     ShieldResult,
 )
 from core.shield.keys import _scan_keys
+from core.shield.normalize import normalise
 from core.shield.words import (
     _CJK,
     _EN,
@@ -329,6 +330,9 @@ def _scan_phrases(text: str) -> list[ShieldFinding]:
 
 _CJK_RE = re.compile(rf"[{_CJK}]")
 _LONG_ALNUM_RE = re.compile(r"[0-9A-Za-z]{50,}")
+_HEX_PIECE_RE = re.compile(r"[0-9a-fA-F]{8}")
+_MIN_CHARS = 11  # eleven dense Chinese characters are the shortest thing flagged
+_MIN_LATIN_CHARS = 3 * 11 + 10  # eleven three-letter words and their gaps
 
 
 def decode_cli_line(line: str) -> str:
@@ -361,25 +365,33 @@ def _merge(findings: list[ShieldFinding]) -> list[ShieldFinding]:
     return merged
 
 
-def scan(text: str) -> ShieldResult:
-    """Detect secrets in ``text`` and return a redacted copy (see module docstring)."""
-    if not text or len(text) < _MIN_WORDS:
+def scan(text: str, *, expect_tx_hash: bool = False) -> ShieldResult:
+    """Detect secrets in ``text`` and return a redacted copy (see module docstring).
+
+    The text is first folded (:mod:`core.shield.normalize`: NFKC, format
+    characters dropped, confusable letters folded); findings are mapped back
+    so ``redacted`` is the original text with each secret replaced.
+    ``expect_tx_hash``: the caller (the bot or staff) has just asked for a
+    transaction hash (see :mod:`core.shield.keys` for what it changes).
+    """
+    if not text or len(text) < _MIN_CHARS:
         return ShieldResult(False, (), text or "", ())
+    norm = normalise(text)
+    work = norm.text
     findings: list[ShieldFinding] = []
-    work = text
-    if _LONG_ALNUM_RE.search(text):
-        findings = _scan_keys(text)
+    if _LONG_ALNUM_RE.search(work) or _HEX_PIECE_RE.search(work):
+        findings = _scan_keys(work, expect_tx_hash=expect_tx_hash)
         if findings:
             # Mask keys so their letters cannot form phrase tokens.
-            chars = list(text)
+            chars = list(work)
             for f in findings:
                 chars[f.start : f.end] = "\x00" * (f.end - f.start)
             work = "".join(chars)
-    if len(work) >= 4 * _MIN_WORDS - 1 or _CJK_RE.search(work):
+    if len(work) >= _MIN_LATIN_CHARS or _CJK_RE.search(work):
         findings.extend(_scan_phrases(work))
     if not findings:
         return ShieldResult(False, (), text, ())
-    merged = _merge(findings)
+    merged = [ShieldFinding(f.kind, *norm.span(f.start, f.end)) for f in _merge(findings)]
     parts: list[str] = []
     pos = 0
     for f in merged:

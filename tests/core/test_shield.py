@@ -284,7 +284,6 @@ TX_CONTEXTS = (
     "我的转账没到，交易哈希是 0x{} 帮忙查一下",
     "0x{} is the tx hash",
     '{{"txHash": "0x{}"}}',
-    "my private key is safe, but here is the tx: 0x{}",
 )
 
 
@@ -292,6 +291,12 @@ TX_CONTEXTS = (
 def test_tx_hashes_with_context_not_flagged(ctx: str) -> None:
     for _ in range(20):
         assert_clean(ctx.format(secrets.token_hex(32)))
+
+
+def test_key_named_anywhere_in_the_message_wins() -> None:
+    # issue 14 item 7: a word naming a key in the same message makes it a key, tx words or not
+    text = "my private key is safe, but here is the tx: 0x" + secrets.token_hex(32)
+    assert scan(text).kinds == (KIND_PRIVATE_KEY_HEX,)
 
 
 def test_key_word_nearer_than_tx_word_wins() -> None:

@@ -1,0 +1,199 @@
+"""Issue 15 (shield side) and issue 14 item 7: what careless users and attackers actually send.
+
+Each test names the item it pins; each failed on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+
+import pytest
+from mnemonic import Mnemonic
+
+from core.identity.roster import StaffRoster, skeleton
+from core.shield import KIND_PRIVATE_KEY_HEX, KIND_SEED_PHRASE, MARKERS, scan
+from core.shield.gate import TextSource, guard
+
+EN = Mnemonic("english")
+ZH = Mnemonic("chinese_simplified")
+CYRILLIC = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і"}
+ACCENTS = {"a": "á", "e": "é", "o": "ö", "u": "ü", "i": "í", "n": "ñ"}
+
+
+def _phrase(strength: int = 128, mnemo: Mnemonic = EN) -> list[str]:
+    return mnemo.generate(strength).split()
+
+
+def _one_per_word(words: list[str], table: dict[str, str]) -> str:
+    out = []
+    for w in words:
+        i = next((i for i, c in enumerate(w) if c in table), None)
+        out.append(w if i is None else w[:i] + table[w[i]] + w[i + 1:])
+    return " ".join(out)
+
+
+def _leaks(text: str, kind: str = KIND_SEED_PHRASE) -> None:
+    res = scan(text)
+    assert res.leak and kind in res.kinds, (text, res)
+    assert MARKERS[kind] in res.redacted
+
+
+def _clean(text: str) -> None:
+    res = scan(text)
+    assert not res.leak, (text, res)
+
+
+# ------------------------------------------------------- 3: Unicode normalisation
+
+
+@pytest.mark.parametrize("dress", [
+    pytest.param(lambda ws: " ".join("".join(chr(ord(c) + 0xFEE0) for c in w) for w in ws), id="full-width"),
+    pytest.param(lambda ws: " ".join(w[:2] + "\u00ad" + w[2:] for w in ws), id="soft-hyphen"),
+    pytest.param(lambda ws: " ".join(w[:1] + "\u200d" + w[1:] for w in ws), id="zwj"),
+    pytest.param(lambda ws: " ".join(w[:1] + "\u200c" + w[1:] for w in ws), id="zwnj"),
+    pytest.param(lambda ws: " ".join(w[:1] + "\u200b" + w[1:] for w in ws), id="zero-width-space"),
+    pytest.param(lambda ws: _one_per_word(ws, CYRILLIC), id="cyrillic-letter"),
+    pytest.param(lambda ws: _one_per_word(ws, ACCENTS), id="accented-letter"),
+    pytest.param(lambda ws: "\n".join(f"{i}．{w}" for i, w in enumerate(ws, 1)), id="full-width-numbering"),
+])
+def test_unicode_dressed_phrases_are_found(dress) -> None:
+    for _ in range(10):
+        words = _phrase()
+        text = "my backup: " + dress(words) + " thanks"
+        res = scan(text)
+        assert res.leak and res.kinds == (KIND_SEED_PHRASE,), text
+        # the original characters of the phrase are gone, the chat around it stays
+        assert res.redacted.startswith("my backup: ") and res.redacted.endswith(" thanks")
+        assert dress(words)[:12] not in res.redacted
+
+
+def test_unicode_dressed_hex_key_is_found() -> None:
+    key = secrets.token_hex(32)
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in "0x" + key)
+    _leaks("私钥 " + full_width, KIND_PRIVATE_KEY_HEX)
+    _leaks("0x" + key[:20] + "\u200b" + key[20:], KIND_PRIVATE_KEY_HEX)
+
+
+def test_lone_surrogate_leaves_the_gate_encodable() -> None:
+    guarded = guard("how do I \ud800 reset my password", TextSource.MESSAGE)
+    guarded.text.encode("utf-8")  # raised UnicodeEncodeError before: the FAQ engine raised TypeError
+    assert "\ufffd" in guarded.text
+
+
+def test_lone_surrogate_does_not_break_the_faq_engine(faq_engine) -> None:
+    text = guard("how do I reset my password \udc00", TextSource.MESSAGE).text
+    faq_engine.ask(text)  # TypeError from the tokenizer before
+
+
+# ------------------------------------------------------- 9: impersonation skeleton
+
+
+ROSTER = StaffRoster(["slack:U1=Alice Chen", "slack:U2=Bo"])
+
+
+@pytest.mark.parametrize("name", ["𝐀𝐥𝐢𝐜𝐞 𝐂𝐡𝐞𝐧", "ᴀʟɪᴄᴇ ᴄʜᴇɴ", "Ａｌｉｃｅ Ｃｈｅｎ", "Аlісе Chen", "Ali\u200dce Chen"])
+def test_lookalike_staff_names_are_impostors(name: str) -> None:
+    assert skeleton(name) == skeleton("Alice Chen")
+    assert ROSTER.check(name, "telegram:999") == "impostor"
+
+
+@pytest.mark.parametrize("name", ["Bo Support", "Support_Bo", "Official Bo", "客服 Bo", "Bo | Admin"])
+def test_short_staff_name_dressed_with_a_role_is_an_impostor(name: str) -> None:
+    assert ROSTER.check(name, "telegram:999") == "impostor"
+
+
+@pytest.mark.parametrize("name", ["Bo Chen", "Bob", "Bonnie", "Robo"])
+def test_other_names_with_a_short_staff_name_inside_are_not(name: str) -> None:
+    assert ROSTER.check(name, "telegram:999") == "unknown"
+
+
+# ------------------------------------------------------- 11: key evasions
+
+
+@pytest.mark.parametrize("sep", [" ", "\n", "  ", " \n", "\r\n"])
+def test_hex_key_split_by_whitespace_is_a_key(sep: str) -> None:
+    for cut in (8, 20, 32, 45, 56):
+        key = secrets.token_hex(32)
+        _leaks(f"here {key[:cut]}{sep}{key[cut:]} ok", KIND_PRIVATE_KEY_HEX)
+        res = scan(f"0x{key[:cut]}{sep}{key[cut:]}")
+        assert key[:cut] not in res.redacted and key[cut:] not in res.redacted
+
+
+def test_hex_key_in_four_pieces_is_a_key() -> None:
+    key = secrets.token_hex(32)
+    _leaks(" ".join(key[i:i + 16] for i in range(0, 64, 16)), KIND_PRIVATE_KEY_HEX)
+
+
+@pytest.mark.parametrize("url", [
+    "https://metamask-restore.example/?pk={}",
+    "https://metamask-restore.example/restore?chain=1&key=0x{}",
+    "https://wallet-sync.example/0x{}",
+    "metamask-restore.example/import/{}",
+    "https://etherscan.io.evil.example/tx/0x{}",
+    "https://evil.example/etherscan.io/tx/0x{}",
+])
+def test_key_in_a_url_that_is_not_an_explorer_tx_link(url: str) -> None:
+    key = secrets.token_hex(32)
+    res = scan(url.format(key))
+    assert res.kinds == (KIND_PRIVATE_KEY_HEX,) and key not in res.redacted, url
+
+
+def test_explorer_link_keeps_its_hash_but_not_a_key_in_its_query() -> None:
+    tx, key = secrets.token_hex(32), secrets.token_hex(32)
+    res = scan(f"https://etherscan.io/tx/0x{tx}?pk={key}")
+    assert res.kinds == (KIND_PRIVATE_KEY_HEX,) and tx in res.redacted and key not in res.redacted
+
+
+def test_key_in_a_query_parameter_is_always_redacted() -> None:
+    key = secrets.token_hex(32)
+    res = scan(f"please visit https://metamask-restore.example/?pk={key} to sync, my tx is stuck")
+    assert res.kinds == (KIND_PRIVATE_KEY_HEX,) and key not in res.redacted
+
+
+@pytest.mark.parametrize("text", [
+    "my key (not a hash) 0x{}",
+    "my key (not a hash) {}",
+    "private key, hash: 0x{}",
+    "tx hash 0x{} and that is my privkey",
+    "这是我的私钥，交易哈希 0x{}",
+    "secret 0x{} pending",
+])
+def test_key_words_in_the_message_win(text: str) -> None:
+    _leaks(text.format(secrets.token_hex(32)), KIND_PRIVATE_KEY_HEX)
+
+
+# ------------------------------------------------------- 14.7: the tx-hash rule
+
+
+@pytest.mark.parametrize("text", [
+    "0x{} is stuck pending",
+    "0x{}\nstill pending after an hour",
+    "why does 0x{} have 0 confirmations",
+    "block {}",
+    "block 0x{}",
+    "stuck: 0x{}",
+    "我的交易 0x{} 一直没到",
+    "哈希是 0x{}",
+    "https://etherscan.io/tx/0x{}",
+    "https://sepolia.etherscan.io/tx/0x{}",
+    "https://tronscan.org/#/transaction/{}",
+])
+def test_tx_hash_with_context_is_not_a_leak(text: str) -> None:
+    for _ in range(5):
+        _clean(text.format(secrets.token_hex(32)))
+
+
+def test_bare_0x_hash_is_a_tx_hash_when_one_was_asked_for() -> None:
+    text = "0x" + secrets.token_hex(32)
+    assert guard(text, TextSource.MESSAGE).leak  # nothing says it is a hash: a key
+    assert not guard(text, TextSource.MESSAGE, expect_tx_hash=True).leak
+    # ... unless the message names a key
+    assert guard("my private key " + text, TextSource.MESSAGE, expect_tx_hash=True).leak
+    # a bare non-0x 64-hex is how wallets export keys: the expectation does not cover it
+    assert guard(secrets.token_hex(32), TextSource.MESSAGE, expect_tx_hash=True).leak
+
+
+def test_bitcoin_block_hash_is_not_a_key() -> None:
+    _clean("00000000000000000002a7c4c1e48d76c5a37902165a270156b7a8d72728a054")
