@@ -8,7 +8,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from datetime import time
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -25,22 +25,38 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class SupportHours:
-    """Staffed hours such as ``mon-fri 09:00-18:00`` (in ``WALLETDESK_TIMEZONE``)."""
+    """Staffed hours as a weekly calendar (in ``WALLETDESK_TIMEZONE``): comma-separated
+    windows such as ``mon-fri 09:00-18:00, sat 10:00-14:00, fri 22:00-06:00`` (a window
+    whose end is not after its start runs overnight and belongs to the day it starts;
+    ``24:00`` is the end of the day), or ``24/7``. ``windows`` holds (weekday, start
+    minute, end minute) with the end past 1440 for overnight windows."""
 
-    __slots__ = ("days", "start", "end", "spec")
+    __slots__ = ("windows", "spec", "always")
 
-    _PATTERN = re.compile(r"^\s*(\w{3})(?:-(\w{3}))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})\s*$")
+    _PATTERN = re.compile(r"^(\w{3})(?:-(\w{3}))?\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 
     def __init__(self, spec: str) -> None:
-        m = self._PATTERN.match(spec.lower())
-        if not m or m.group(1) not in _DAYS or (m.group(2) and m.group(2) not in _DAYS):
-            raise ValueError(f"expected e.g. 'mon-fri 09:00-18:00', got {spec!r}")
-        first = _DAYS.index(m.group(1))
-        last = _DAYS.index(m.group(2)) if m.group(2) else first
-        self.days = frozenset(range(first, last + 1)) if first <= last else frozenset([*range(first, 7), *range(0, last + 1)])
-        self.start = time(int(m.group(3)), int(m.group(4)))
-        self.end = time(int(m.group(5)), int(m.group(6)))
-        self.spec = spec
+        self.spec = spec.strip()
+        self.always = self.spec.lower() in ("24/7", "always")
+        windows: list[tuple[int, int, int]] = []
+        for part in ([] if self.always else self.spec.lower().split(",")):
+            m = self._PATTERN.match(part.strip())
+            if not m or m.group(1) not in _DAYS or (m.group(2) and m.group(2) not in _DAYS):
+                raise ValueError(f"expected windows such as 'mon-fri 09:00-18:00, sat 10:00-14:00' or '24/7', "
+                                 f"got {part.strip()!r}")
+            start_h, start_m, end_h, end_m = (int(m.group(i)) for i in (3, 4, 5, 6))
+            if start_h > 23 or end_h > 24 or start_m > 59 or end_m > 59 or (end_h == 24 and end_m):
+                raise ValueError(f"no such time of day in {part.strip()!r}")
+            start, end = start_h * 60 + start_m, end_h * 60 + end_m
+            if end <= start:
+                end += 1440  # overnight: belongs to the day it starts
+            first = _DAYS.index(m.group(1))
+            last = _DAYS.index(m.group(2)) if m.group(2) else first
+            days = range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)]
+            windows.extend((day, start, end) for day in days)
+        if not self.always and not windows:
+            raise ValueError("expected at least one window, or '24/7'")
+        self.windows = tuple(sorted(windows))
 
     def __repr__(self) -> str:
         return f"SupportHours({self.spec!r})"
@@ -79,6 +95,9 @@ class Settings(BaseSettings):
     # support desk behaviour
     support_hours: str = Field("mon-fri 09:00-18:00", alias="WALLETDESK_SUPPORT_HOURS")
     timezone: str = Field("UTC", alias="WALLETDESK_TIMEZONE")
+    holidays: CsvList = Field(default_factory=list, alias="WALLETDESK_HOLIDAYS")  # YYYY-MM-DD, nobody staffed
+    # staffed minutes without a staff reply before a user writing to an open ticket is acknowledged again
+    ticket_ack_minutes: float = Field(60.0, alias="WALLETDESK_TICKET_ACK_MINUTES", ge=0)
     reopen_window_hours: float = Field(72.0, alias="WALLETDESK_REOPEN_WINDOW_HOURS", gt=0)
     sla_first_response_minutes: str = Field("urgent=15,high=60,normal=240,low=1440", alias="WALLETDESK_SLA_FIRST_RESPONSE")
     sla_resolution_hours: str = Field("urgent=4,high=24,normal=72,low=168", alias="WALLETDESK_SLA_RESOLUTION")
@@ -124,10 +143,21 @@ class Settings(BaseSettings):
     # who may change the FAQ with /faq add (empty: anyone who may act as staff)
     slack_faq_admins: CsvList = Field(default_factory=list, alias="SLACK_FAQ_ADMINS")
 
-    @field_validator("staff_names", "telegram_moderators", "slack_staff_users", "slack_faq_admins", mode="before")
+    @field_validator("staff_names", "telegram_moderators", "slack_staff_users", "slack_faq_admins", "holidays",
+                     mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         return _csv_list(value)
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: list[str]) -> list[str]:
+        for day in value:
+            try:
+                date.fromisoformat(day)
+            except ValueError:
+                raise ValueError(f"expected dates such as 2026-12-25, got {day!r}") from None
+        return value
 
     @field_validator("faq_embedder")
     @classmethod
