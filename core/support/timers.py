@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 
 from core.config import Settings
 from core.i18n import t
-from core.models import Delivery
 from core.storage import Store
+from core.models import Delivery, Priority, Ticket
 from core.support.desk import TicketDesk
+from core.support.hours import SupportHours
 from core.support.outbox import Effects
-from core.support.tickets import sla_due
 
 __all__ = ["Timers"]
 
@@ -25,6 +25,15 @@ class Timers:
         self.desk = desk
         self.clock = clock
         self.wake = wake
+        self.hours = SupportHours(settings)
+
+    def sla_due(self, ticket: Ticket, share: float = 1.0) -> float:
+        """When ``share`` of the first-response target has passed: staffed time only,
+        except for urgent tickets (wall clock)."""
+        window = self.settings.sla_first_response[ticket.priority.value] * share
+        if ticket.priority is Priority.URGENT:
+            return ticket.created_at + window
+        return self.hours.due(ticket.created_at, window)
 
     async def delivery_finished(self, delivery: Delivery, ok: bool, error: str | None, external_id: str | None) -> None:
         """Outbox callback: mark the staff message delivered, or warn the desk."""
@@ -48,21 +57,19 @@ class Timers:
         """SLA reminders and auto-close; each fires once across workers."""
         now = self.clock()
         fired = 0
-        targets = self.settings.sla_first_response
         async with self.store.transaction() as tx:
             live = await tx.tickets(states=["open", "claimed", "waiting_on_user"])
             resolved = await tx.tickets(states=["resolved"])
             for ticket in live:
                 if ticket.first_response_at is not None:
                     continue
-                due = sla_due(ticket, targets)
-                window = targets[ticket.priority.value]
+                due = self.sla_due(ticket)
                 if now >= due and await tx.mark_sla_warned(ticket.id, 2):
                     effects = Effects(f"sla:{ticket.id}:2")
                     self.desk.post(effects, ticket.id, "system", t(
                         "desk.sla_breach", "en", ticket_id=ticket.id, priority=ticket.priority.value))
                     await self.desk.refresh(tx, effects, ticket)
-                elif due - 0.2 * window <= now < due and await tx.mark_sla_warned(ticket.id, 1):
+                elif self.sla_due(ticket, 0.8) <= now < due and await tx.mark_sla_warned(ticket.id, 1):
                     effects = Effects(f"sla:{ticket.id}:1")
                     self.desk.post(effects, ticket.id, "system", t(
                         "desk.sla_warning", "en", ticket_id=ticket.id, priority=ticket.priority.value,
