@@ -80,6 +80,7 @@ class ConversationState(enum.StrEnum):
     OFFER_HUMAN = "offer_human"  # the bot offered a human; a yes opens a ticket
     AWAITING_CODE = "awaiting_code"  # staff asked for a one-time code
     AWAITING_CSAT = "awaiting_csat"  # a ticket was resolved; a 1-5 rates it
+    CONFIRM_REOPEN = "confirm_reopen"  # after resolve: reopen ticket #N, or a new question?
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ class Conversation:
     question: str | None = None  # the question a human was offered for
     category: str | None = None  # the FAQ entry that question matched
     ticket_id: int | None = None  # the ticket a code or a rating is for
+    memo: dict[str, object] = field(default_factory=dict)  # what the conversation layer remembers (JSON values)
 
     @classmethod
     def from_row(cls, state: str, data: dict[str, object]) -> "Conversation":
@@ -98,11 +100,14 @@ class Conversation:
         except ValueError:  # a state an older version wrote: start over
             return cls()
         ticket_id = data.get("ticket_id")
+        memo = data.get("memo")
         return cls(parsed, _str_or_none(data.get("question")), _str_or_none(data.get("category")),
-                   int(ticket_id) if isinstance(ticket_id, (int, str)) and str(ticket_id).isdigit() else None)
+                   int(ticket_id) if isinstance(ticket_id, (int, str)) and str(ticket_id).isdigit() else None,
+                   dict(memo) if isinstance(memo, dict) else {})
 
     def data(self) -> dict[str, object]:
-        fields = {"question": self.question, "category": self.category, "ticket_id": self.ticket_id}
+        fields = {"question": self.question, "category": self.category, "ticket_id": self.ticket_id,
+                  "memo": self.memo or None}
         return {k: v for k, v in fields.items() if v is not None}
 
 

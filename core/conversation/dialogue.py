@@ -7,6 +7,8 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 
+from core.conversation.acts import Act, classify
+from core.conversation.context import prepare, remember_exchange
 from core.conversation.handlers import Handler, default_handlers
 from core.conversation.services import Services
 from core.conversation.turn import Turn, parse_command, words
@@ -56,6 +58,8 @@ class Dialogue:
         command = parse_command(text)
         probe = command[1] if command else text
         lang_guess = detect_lang(probe) if _LETTERS_RE.search(probe) else None
+        if lang_guess == "en" and classify(probe) is not Act.OTHER:
+            lang_guess = None  # "ok", "human" after Chinese: keep the conversation's language
         limit = self.services.settings.max_message_chars
         if len(text) > limit:
             async with self.store.transaction() as tx:
@@ -85,7 +89,10 @@ class Dialogue:
             turn = Turn(msg, guarded.text, lang, tx, effects, outcome, now,
                         await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, parse_command(guarded.text),
                         words(guarded.text))
+            await prepare(turn, self.services.settings.reopen_window_hours)
             await self._run_handlers(turn)
+            remember_exchange(turn)
+            await turn.save()
             await effects.flush(tx, now)
         self.wake()
         return outcome

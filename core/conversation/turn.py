@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from core.models import ChatRef, Conversation, InboundMessage
+from core.conversation.acts import Act, ActContext
+from core.models import ChatRef, Conversation, InboundMessage, Ticket
 from core.storage import SqlTx
 from core.support.outbox import Effects
 from core.support.outcome import Outcome
@@ -42,6 +43,13 @@ class Turn:
     chat: ChatRef  # the conversation's own chat: the private chat's key for DMs
     command: tuple[str, str] | None
     words: str
+    act: Act = Act.OTHER  # judged in ``context``
+    context: ActContext = ActContext.NONE
+    ticket: Ticket | None = None  # the user's open ticket (private chats)
+    resolved: Ticket | None = None  # their ticket resolved inside the reopen window, when none is open
+    memo: dict[str, object] = field(default_factory=dict)  # the conversation's memory, saved after the turn
+    replies: list[str] = field(default_factory=list)
+    written: Conversation | None = None  # the conversation a handler set
 
     @property
     def private(self) -> bool:
@@ -54,6 +62,15 @@ class Turn:
     def reply(self, body: str) -> None:
         """Answer where the message was written (threaded to it in groups)."""
         self.effects.send(self.msg.chat, body, reply_to=None if self.private else self.msg.message_id)
+        self.replies.append(body)
 
     async def set_conversation(self, conversation: Conversation) -> None:
-        await self.tx.set_conversation(self.msg.user.key, self.chat.key, conversation, self.now)
+        """Takes effect when the turn ends (with the memo)."""
+        self.written = conversation
+
+    async def save(self) -> None:
+        """Write the conversation a handler set (or the one found) with the memo."""
+        final = self.written or self.conversation
+        if self.written is None and self.memo == self.conversation.memo:
+            return
+        await self.tx.set_conversation(self.msg.user.key, self.chat.key, replace(final, memo=self.memo), self.now)

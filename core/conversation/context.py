@@ -1,0 +1,48 @@
+"""What a turn knows before the handlers run: the user's open (or just resolved)
+ticket, the context a dialogue act is judged in, the act itself; and what the
+conversation remembers afterwards (the last exchanges, the last FAQ topic)."""
+
+from __future__ import annotations
+
+from core.conversation.acts import ActContext, classify
+from core.conversation.turn import Turn
+from core.identity.codes import looks_like_code
+from core.models import ConversationState
+
+__all__ = ["HISTORY_LINES", "prepare", "remember_exchange"]
+
+HISTORY_LINES = 6  # what the desk sees of the conversation before a handoff
+
+
+async def prepare(turn: Turn, reopen_window_hours: float) -> None:
+    turn.memo = dict(turn.conversation.memo)
+    if turn.private:
+        keys = await turn.tx.linked_user_keys(turn.msg.user.key)
+        turn.ticket = await turn.tx.active_ticket_for(keys)
+        if turn.ticket is None:
+            last = await turn.tx.last_resolved_ticket_for(keys)
+            if last is not None and last.resolved_at is not None and \
+                    turn.now - last.resolved_at <= reopen_window_hours * 3600:
+                turn.resolved = last
+    state = turn.conversation.state
+    if state is ConversationState.OFFER_HUMAN:
+        turn.context = ActContext.OFFER
+    elif turn.ticket is not None:
+        turn.context = ActContext.TICKET
+    elif turn.resolved is not None or state is ConversationState.AWAITING_CSAT:
+        turn.context = ActContext.RESOLVED
+    else:
+        turn.context = ActContext.NONE
+    turn.act = classify(turn.text, turn.context)
+
+
+def remember_exchange(turn: Turn) -> None:
+    """Keep the last few lines between the user and the bot (already shielded)."""
+    if not turn.private or turn.conversation.state is ConversationState.AWAITING_CODE or turn.outcome.code \
+            or looks_like_code(turn.text) is not None or turn.command is not None:
+        return  # one-time codes (and what the bot said about them) are never stored
+    history = [str(x) for x in turn.memo.get("history", []) if isinstance(x, str)]  # type: ignore[union-attr]
+    history.append(f"user: {turn.text[:200]}")
+    history.extend(f"bot: {' '.join(r.split())[:200]}" for r in turn.replies)
+    turn.memo["history"] = history[-HISTORY_LINES:]
+    turn.memo["lang"] = turn.lang
