@@ -1,0 +1,141 @@
+"""A transaction hash in the conversation is looked up on the configured chains
+and answered with its real status, in the user's language.
+
+When: a private chat, or a group message that gives tx context (the shield's own
+rule for a 64-hex that is not a key). Never for a message the shield flagged,
+and never for a command. Only the hash goes to the chain endpoints. With an
+open ticket the lookup also goes to the desk thread and the message is still
+relayed to staff (the handler passes the turn on).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timezone
+
+from core.chain import ChainLookup, Lookup, TxFound, TxStatus, display_name, find_hash
+from core.config import Settings
+from core.conversation.services import Services
+from core.conversation.turn import Turn
+from core.i18n import t
+
+__all__ = ["LookUpTransaction", "describe", "shorten"]
+
+_LOGGER = logging.getLogger(__name__)
+_TX_CONTEXT_RE = re.compile(
+    r"(?<![a-z])(?:tx(?:n|id|s|hash)?|hash(?:es)?|transactions?|transfers?|pending|stuck|confirm(?:ed|ations?)?"
+    r"|explorer|etherscan|bscscan|tronscan)(?![a-z])|交易|哈希|转账|到账|确认|://", re.IGNORECASE)
+_KEEP_HEAD, _KEEP_TAIL = 8, 6  # never fewer than 6 + 4
+
+
+def shorten(value: str) -> str:
+    """An address or hash shortened for a chat line, keeping at least its first 6 and last 4 characters."""
+    if len(value) <= _KEEP_HEAD + _KEEP_TAIL + 2:
+        return value
+    return f"{value[:_KEEP_HEAD]}…{value[-_KEEP_TAIL:]}"
+
+
+def _when(found: TxFound) -> str:
+    if found.time is None:
+        return "?"
+    return datetime.fromtimestamp(found.time, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _money(found: TxFound, lang: str) -> list[str]:
+    lines = []
+    if found.value not in (None, "0") and found.recipient:
+        lines.append(t("chain.sent", lang, value=found.value, asset=found.asset, to=shorten(found.recipient)))
+    elif found.recipient and not found.token_transfers:
+        lines.append(t("chain.to", lang, to=shorten(found.recipient)))
+    if found.token_transfers:
+        items = [t("chain.token_item", lang, amount=m.amount, symbol=m.symbol or shorten(m.token), to=shorten(m.recipient))
+                 for m in found.token_transfers[:5]]
+        lines.append(t("chain.tokens", lang, tokens="; ".join(items)))
+    return lines
+
+
+def describe(result: Lookup, lang: str, configured: tuple[str, ...]) -> str:
+    """The user's answer: status, when, confirmations, recipient, tokens moved, what to do next."""
+    if result.found is None:
+        if result.could_not_check:
+            return t("chain.unavailable", lang)
+        chains = ", ".join(display_name(name) for name in configured) or "-"
+        return t("chain.not_found", lang, hash=shorten(result.hash.written), chains=chains)
+    found = result.found
+    chain = display_name(found.chain)
+    short = shorten(found.hash)
+    lines = []
+    if result.wrong_network:
+        lines.append(t("chain.wrong_network", lang, found=chain, named=display_name(result.named or "")))
+    if found.status is TxStatus.PENDING:
+        lines.append(t("chain.pending", lang, hash=short, chain=chain))
+    elif found.status is TxStatus.FAILED:
+        lines.append(t("chain.failed", lang, hash=short, chain=chain, block=found.block, when=_when(found)))
+        if found.reason:
+            lines.append(t("chain.reason", lang, reason=found.reason))
+    else:
+        lines.append(t("chain.success", lang, hash=short, chain=chain, block=found.block, when=_when(found),
+                       confirmations=found.confirmations))
+    lines.extend(_money(found, lang))
+    if result.wrong_network:
+        lines.append(t("chain.next_wrong_network", lang, found=chain))
+    elif found.status is TxStatus.PENDING:
+        lines.append(t("chain.next_pending", lang))
+    elif found.status is TxStatus.FAILED:
+        lines.append(t("chain.next_failed", lang, fee=found.fee or "?", asset=found.asset))
+    else:
+        lines.append(t("chain.next_success", lang))
+    return "\n".join(lines)
+
+
+def _desk_note(result: Lookup) -> str:
+    found = result.found
+    if found is None:
+        status = "could not check" if result.could_not_check else "not found"
+        return t("chain.desk_note", "en", hash=result.hash.written, status=status, chain=", ".join(result.asked),
+                 details="")
+    details = [f", block {found.block}, {found.confirmations} confirmations" if found.block is not None else ""]
+    if found.recipient:
+        details.append(f", to {found.recipient}")
+    if found.value not in (None, "0"):
+        details.append(f", {found.value} {found.asset}")
+    details.extend(f", {m.amount} {m.symbol or m.token} to {m.recipient}" for m in found.token_transfers[:5])
+    if found.reason:
+        details.append(f", reason: {found.reason}")
+    if result.wrong_network:
+        details.append(f" (user named {result.named}: wrong network)")
+    return t("chain.desk_note", "en", hash=found.hash, status=found.status.value, chain=found.chain,
+             details="".join(details))
+
+
+class LookUpTransaction:
+    """Args:
+        settings: where the chain endpoints come from (none configured: this handler never matches).
+        chain: the lookup service (tests and the use cases may share one).
+    """
+
+    def __init__(self, settings: Settings, chain: ChainLookup | None = None) -> None:
+        self.chain = chain if chain is not None else ChainLookup.from_settings(settings)
+
+    def match(self, turn: Turn) -> bool:
+        if not self.chain.configured or turn.outcome.leak or turn.command is not None:
+            return False
+        if find_hash(turn.text) is None:  # a hash the shield took for a key is redacted here already
+            return False
+        return turn.private or _TX_CONTEXT_RE.search(turn.text) is not None
+
+    async def handle(self, turn: Turn, services: Services) -> bool:
+        result = await self.chain.lookup_text(turn.text)
+        if result is None:
+            return False
+        state = "unavailable" if result.could_not_check else (result.found.status.value if result.found else "not_found")
+        turn.outcome.notes.append(f"chain {state}" + (" wrong network" if result.wrong_network else ""))
+        turn.reply(describe(result, turn.lang, self.chain.names))
+        if not turn.private:
+            return True
+        ticket = await turn.tx.active_ticket_for(await turn.tx.linked_user_keys(turn.msg.user.key))
+        if ticket is None:
+            return True
+        services.desk.post(turn.effects, ticket.id, "system", _desk_note(result))
+        return False  # the ticket relay still takes the message to staff
