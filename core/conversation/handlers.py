@@ -12,6 +12,7 @@ from core.config import Settings
 from core.conversation.commands import COMMANDS
 from core.conversation.services import Services, open_ticket
 from core.conversation.turn import Turn
+from core.conversation.tx_lookup import LookUpTransaction
 from core.i18n import t
 from core.identity.codes import CODE_DIGITS, CodeCheck, looks_like_code
 from core.models import Conversation, ConversationState
@@ -198,5 +199,5 @@ def default_handlers(settings: Settings) -> Sequence[Handler]:
     """In order: what a pending question expects first, then commands and short
     replies, then the ticket, then the FAQ."""
     return (BurnPublicCode(), EnterCode(), RateTicket(), AnswerHumanOffer(), RunCommand(), Greet(), AskForHuman(),
-            RelayToTicket(), AnswerFromFaq(settings.group_auto_answer))
+            LookUpTransaction(settings), RelayToTicket(), AnswerFromFaq(settings.group_auto_answer))
 
