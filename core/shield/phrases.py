@@ -108,8 +108,10 @@ from core.shield.words import (
     _CJK,
     _EN,
     _EN_COMMON,
+    _EN_PREFIX4,
     _EN_STOP,
     _MIN_WORDS,
+    _NEAR_WORDS,
     _VALID_LENGTHS,
     _WORDS,
     _ZH_LANGS,
@@ -146,6 +148,20 @@ _NUM_PREFIX_RE = re.compile(r"(?:[#(（\[]\s*)?\d{1,3}\s*[.)）\]:：、．-]?\s
 # Dense Chinese: flag a checksum-valid window only when it is more likely a
 # random phrase than prose by this many nats (see module docstring).
 _ZH_RANDOM_MARGIN = 0.0
+# Separated characters (no checksum needed): an 11-character window that a
+# random phrase explains better than prose by this many nats.
+_ZH_SEPARATED_MARGIN = 0.0
+# ... or a checksum-valid window (1 in 16 windows of prose pass by chance)
+# that is not clearly prose: random 12-character phrases score at most +3.4.
+_ZH_SEPARATED_CHECKSUM_LLR = 5.0
+# Dense characters with no valid checksum (a phrase missing one character,
+# or with a typo): only a window far more random than any chat is flagged.
+_ZH_DENSE_NEAR_MARGIN = 8.0
+# English: at most 4 everyday words in 11 list words in a row (a phrase missing a word).
+_NEAR_MAX_COMMON = 4
+# Lengths no phrase has, even with one word missing or one neighbour word:
+# a comma or line list of that many list words and no checksum is a list.
+_LIST_LENGTHS = frozenset({13, 16, 19, 22})
 
 
 # --------------------------------------------------------------------------
@@ -182,7 +198,7 @@ def _split_on_typos(run: list[int], idx: list[int]) -> list[tuple[list[int], lis
             run, idx = run[:-1], idx[:-1]
     typos = idx.count(-1)
     if typos * _MIN_WORDS <= len(run):
-        return [(run, idx)] if len(run) >= _MIN_WORDS else []
+        return [(run, idx)] if len(run) >= _NEAR_WORDS else []
     pieces, cur, cur_idx = [], [], []
     for p, v in zip(run, idx):
         if v < 0:
@@ -192,40 +208,111 @@ def _split_on_typos(run: list[int], idx: list[int]) -> list[tuple[list[int], lis
             cur.append(p)
             cur_idx.append(v)
     pieces.append((cur, cur_idx))
-    return [(r, i) for r, i in pieces if len(r) >= _MIN_WORDS]
+    return [(r, i) for r, i in pieces if len(r) >= _NEAR_WORDS]
 
 
 def _eval_en(toks: list[_Tok], run: list[int], idx: list[int]) -> bool:
     n = len(run)
-    if n < _MIN_WORDS:
+    if n < _NEAR_WORDS:
         return False
     gaps = [toks[run[0]].gap] + [toks[p].gap for p in run[1:]]
     if sum(1 for g in gaps if _HAS_DIGIT_RE.search(g)) * 2 >= n:
         return True  # numbered list of list words
     # Typos count as common words (conservative for chat).
     common = [1 if (v < 0 or toks[p].text.lower() in _EN_COMMON) else 0 for p, v in zip(run, idx)]
+    if n < _MIN_WORDS:
+        # A phrase with one word missing (about 128 checksum-valid completions:
+        # recoverable). No checksum to test, so it must read as random.
+        return -1 not in idx and sum(common) <= _NEAR_MAX_COMMON
+    if not _random_window(common):
+        if sum(common) * 2 <= n:
+            return _has_exact_window(idx)
+        return False
+    if n in _LIST_LENGTHS and -1 not in idx and _structured(gaps):
+        # 13 things on a list: no phrase has that length.  A phrase and one
+        # more item is told by its checksum, with an everyday word beside it
+        # ("wallet", "please"); a 13th grocery passes a 12-window checksum 1 time in 8.
+        return any(common[0 if s else n - 1] for lo, hi in _exact_stretches(idx)
+                   for s, w in _exact_windows(idx, lo, hi) if w == n - 1)
+    return True
+
+
+def _random_window(common: list[int]) -> bool:
+    """Some 12-word window holds at most 5 everyday words."""
     win = sum(common[:_MIN_WORDS])
     if win <= 5:
         return True
-    for i in range(_MIN_WORDS, n):
+    for i in range(_MIN_WORDS, len(common)):
         win += common[i] - common[i - _MIN_WORDS]
         if win <= 5:
             return True
-    if sum(common) * 2 <= n:
-        for lo, hi in _exact_stretches(idx):
-            for _ in _exact_windows(idx, lo, hi):
-                return True
     return False
+
+
+def _has_exact_window(idx: list[int]) -> bool:
+    return any(True for lo, hi in _exact_stretches(idx) for _ in _exact_windows(idx, lo, hi))
+
+
+def _structured(gaps: list[str]) -> bool:
+    """Items separated by commas, semicolons, bars or newlines (a list, not a line of words)."""
+    return sum(1 for g in gaps[1:] if _STRUCT_GAP_RE.search(g)) * 2 >= len(gaps) - 1
+
+
+def _plate_runs(toks: list[_Tok]) -> list[tuple[list[int], list[int]]]:
+    """Runs written the way metal backup plates hold a phrase: the first four
+    letters of each word (unique in the list) or the whole word when it is
+    shorter; at least three tokens must be a prefix and not a word."""
+    words = _WORDS[_EN]
+    runs: list[tuple[list[int], list[int]]] = []
+    run: list[int] = []
+    idx: list[int] = []
+    prefixes = 0
+    for p, t in enumerate(toks + [None]):  # type: ignore[list-item]
+        v = -2
+        if t is not None and not t.cjk and not (run and _GAP_BREAK_RE.search(t.gap)):
+            low = t.text.lower()
+            if len(low) <= 4:
+                v = words.get(low, -2)
+                if v < 0:
+                    v = _EN_PREFIX4.get(low, -2)
+                    prefixes += v >= 0 and low not in _EN_STOP
+        if v >= 0:
+            run.append(p)
+            idx.append(v)
+            continue
+        if len(run) >= _NEAR_WORDS and prefixes >= 3:
+            runs.append((run, idx))
+        run, idx, prefixes = [], [], 0
+    return runs
+
+
+def _eval_plate(toks: list[_Tok], run: list[int], idx: list[int]) -> bool:
+    gaps = [toks[run[0]].gap] + [toks[p].gap for p in run[1:]]
+    if sum(1 for g in gaps if _HAS_DIGIT_RE.search(g)) * 2 >= len(run) or _has_exact_window(idx):
+        return True
+    everyday = _EN_COMMON | _EN_STOP
+    common = [1 if toks[p].text.lower() in everyday else 0 for p in run]
+    if len(run) < _MIN_WORDS:
+        return sum(common) <= _NEAR_MAX_COMMON
+    return _random_window(common)
 
 
 def _eval_zh(toks: list[_Tok], run: list[int], idx: list[int]) -> list[tuple[int, int]]:
     """Return flagged (first, last) run positions for a Chinese run."""
     out: list[tuple[int, int]] = []
-    # Separated characters: a run of >= 12 where every gap is non-empty.
+    # Separated characters: a run of >= 11 where every gap is non-empty, and
+    # either listed (commas, newlines, numbering) or, when only spaces separate
+    # them, with a checksum-valid window or one that reads as random rather
+    # than as prose typed with spaces (我 的 钱 包 怎 么 ...).
     seg_lo = 0
     for i in range(1, len(run) + 1):
         if i == len(run) or not toks[run[i]].gap:
-            if i - seg_lo >= _MIN_WORDS and idx[seg_lo:i].count(-1) * _MIN_WORDS <= i - seg_lo:
+            seg = idx[seg_lo:i]
+            # commas, newlines or numbering between single characters: nobody chats like that
+            gaps = [toks[p].gap for p in run[seg_lo:i]]
+            if len(seg) >= _NEAR_WORDS and seg.count(-1) * _MIN_WORDS <= len(seg) and (
+                _structured(gaps) or _zh_separated_phrase(seg, gaps)
+            ):
                 out.append((seg_lo, i - 1))
             seg_lo = i
     # Dense text: checksum-valid windows that also look random.  Punctuation
@@ -235,16 +322,16 @@ def _eval_zh(toks: list[_Tok], run: list[int], idx: list[int]) -> list[tuple[int
     lo: int | None = None
     for i, p in enumerate(run):
         if idx[i] < 0:  # typo candidate: no checksum possible across it
-            if lo is not None and i - lo >= _MIN_WORDS:
+            if lo is not None and i - lo >= _NEAR_WORDS:
                 stretches.append((lo, i))
             lo = None
         elif lo is None:
             lo = i
         elif toks[p].gap and not toks[p].gap.isspace():  # punctuation: new stretch
-            if i - lo >= _MIN_WORDS:
+            if i - lo >= _NEAR_WORDS:
                 stretches.append((lo, i))
             lo = i
-    if lo is not None and len(run) - lo >= _MIN_WORDS:
+    if lo is not None and len(run) - lo >= _NEAR_WORDS:
         stretches.append((lo, len(run)))
     for lo, hi in stretches:
         for s, n in _exact_windows(idx, lo, hi):
@@ -252,7 +339,33 @@ def _eval_zh(toks: list[_Tok], run: list[int], idx: list[int]) -> list[tuple[int
                 continue
             if _zh_prose_llr(idx[s : s + n]) < -_ZH_RANDOM_MARGIN:
                 out.append((s, s + n - 1))
+        # no checksum (a character missing or mistyped): far more random than chat
+        for s in range(lo, hi - _NEAR_WORDS + 1):
+            if any(a <= s and s + _NEAR_WORDS - 1 <= b for a, b in out):
+                continue
+            if _zh_prose_llr(idx[s : s + _NEAR_WORDS]) < -_ZH_DENSE_NEAR_MARGIN:
+                out.append((s, s + _NEAR_WORDS - 1))
     return out
+
+
+def _zh_separated_phrase(seg: list[int], gaps: list[str]) -> bool:
+    """Characters separated by spaces only: a phrase when a window reads as
+    random (the prose model), judged between typos and punctuation (，。？
+    inside means a sentence typed with spaces, not a pasted phrase)."""
+    pieces: list[list[int]] = [[]]
+    for v, gap in zip(seg, gaps):
+        if v < 0 or (pieces[-1] and not gap.isspace()):
+            pieces.append([])
+        if v >= 0:
+            pieces[-1].append(v)
+    for ranks in pieces:
+        if any(_zh_prose_llr(ranks[s : s + n]) < _ZH_SEPARATED_CHECKSUM_LLR
+               for s, n in _exact_windows(ranks, 0, len(ranks))):
+            return True
+        if any(_zh_prose_llr(ranks[s : s + _NEAR_WORDS]) < -_ZH_SEPARATED_MARGIN
+               for s in range(len(ranks) - _NEAR_WORDS + 1)):
+            return True
+    return False
 
 
 def _runs(toks: list[_Tok], lang: str) -> list[tuple[list[int], list[int]]]:
@@ -265,7 +378,7 @@ def _runs(toks: list[_Tok], lang: str) -> list[tuple[list[int], list[int]]]:
     n = len(toks)
     for p, t in enumerate(toks):
         if run and _GAP_BREAK_RE.search(t.gap):
-            if len(run) >= _MIN_WORDS:
+            if len(run) >= _NEAR_WORDS:
                 runs.append((run, idx))
             run, idx = [], []
         v = -2
@@ -286,13 +399,13 @@ def _runs(toks: list[_Tok], lang: str) -> list[tuple[list[int], list[int]]]:
                 elif t.gap and (p + 1 == n or toks[p + 1].gap):
                     v = -1  # a separated non-list character: typo candidate
         if v == -2:
-            if len(run) >= _MIN_WORDS:
+            if len(run) >= _NEAR_WORDS:
                 runs.append((run, idx))
             run, idx = [], []
             continue
         run.append(p)
         idx.append(v)
-    if len(run) >= _MIN_WORDS:
+    if len(run) >= _NEAR_WORDS:
         runs.append((run, idx))
     out = []
     for r, i in runs:
@@ -308,7 +421,7 @@ def _span_start(text: str, start: int) -> int:
 
 def _scan_phrases(text: str) -> list[ShieldFinding]:
     toks = _tokenize(text)
-    if len(toks) < _MIN_WORDS:
+    if len(toks) < _NEAR_WORDS:
         return []
     found: list[ShieldFinding] = []
     has_cjk = any(t.cjk for t in toks)
@@ -321,6 +434,10 @@ def _scan_phrases(text: str) -> list[ShieldFinding]:
             for a, b in spans:
                 start = _span_start(text, toks[run[a]].start)
                 found.append(ShieldFinding(KIND_SEED_PHRASE, start, toks[run[b]].end))
+    for run, idx in _plate_runs(toks):
+        if _eval_plate(toks, run, idx):
+            start = _span_start(text, toks[run[0]].start)
+            found.append(ShieldFinding(KIND_SEED_PHRASE, start, toks[run[-1]].end))
     return found
 
 

@@ -28,6 +28,10 @@ _WORDS: dict[str, dict[str, int]] = {
 }
 _VALID_LENGTHS = (24, 21, 18, 15, 12)
 _MIN_WORDS = 12
+_NEAR_WORDS = 11  # a 12-word phrase with one word missing is still recoverable
+# The first four letters of every word of five or more letters (unique in the
+# English list: what metal backup plates hold) -> the word's position.
+_EN_PREFIX4: dict[str, int] = {w[:4]: i for w, i in _WORDS[_EN].items() if len(w) > 4}
 
 
 def _deletions(word: str) -> set[str]:

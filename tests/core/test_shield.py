@@ -206,9 +206,10 @@ def test_bad_checksum_numbered_or_spaced_still_flagged(data: st.DataObject, lang
     assert scan(text).leak
 
 
-def test_phrase_of_eleven_words_is_not_a_phrase() -> None:
+def test_phrase_of_eleven_words_is_a_phrase() -> None:
+    # issue 15 item 2: 11 of 12 words leave ~128 checksum-valid completions (recoverable)
     words = MNEMO["english"].generate(128).split()[:11]
-    assert_clean("these are " + " ".join(words))
+    assert scan("these are " + " ".join(words)).leak
 
 
 def test_chinese_dense_phrase_embedded() -> None:
@@ -361,7 +362,7 @@ def test_mixed_secrets_all_redacted() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(MNEMO["english"].wordlist), min_size=3, max_size=11))
+@given(st.lists(st.sampled_from(MNEMO["english"].wordlist), min_size=3, max_size=10))
 def test_short_runs_of_list_words_not_flagged(words: list[str]) -> None:
     assert_clean(" ".join(words))
     assert_clean("so is " + " ".join(words) + " it or not?")
@@ -371,7 +372,7 @@ FILLERS = ("the", "a", "to", "is", "my", "and", "I", "of", "in", "it", "on", "fo
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.lists(st.sampled_from(MNEMO["english"].wordlist), min_size=1, max_size=11),
+@given(st.lists(st.tuples(st.lists(st.sampled_from(MNEMO["english"].wordlist), min_size=1, max_size=10),
                           st.sampled_from(FILLERS)), min_size=1, max_size=8))
 def test_list_words_broken_by_function_words_not_flagged(chunks: list[tuple[list[str], str]]) -> None:
     assert_clean(" ".join(" ".join(ws) + " " + f for ws, f in chunks))
