@@ -29,6 +29,7 @@ __all__ = ["Chain", "ChainLookup"]
 
 _LOGGER = logging.getLogger(__name__)
 DEADLINE = 3.0
+_MARGIN = 0.05  # what is left of the deadline to cancel the stragglers and build the answer
 _FAILURES = (ChainUnavailable, RpcError, httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError)
 
 
@@ -106,7 +107,7 @@ class ChainLookup:
         chains = self.chains_for(tx_hash)
         asked = tuple(chain.name for chain in chains)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.deadline
+        deadline = loop.time() + self.deadline - _MARGIN
         client = self._client()
         cached = await self._from_cache(client, tx_hash, chains, deadline)
         if cached is not None:
