@@ -15,8 +15,9 @@ from core.models import InboundMessage
 
 from core.shield.normalize import safe_text
 from core.shield.phrases import scan
+from core.shield.window import PhraseWindow, RecentParts
 
-__all__ = ["Guarded", "TextSource", "guard", "guard_sender"]
+__all__ = ["Guarded", "PhraseWindow", "RecentParts", "TextSource", "guard", "guard_sender"]
 
 
 class TextSource(enum.StrEnum):
@@ -35,9 +36,13 @@ class Guarded:
     leak: bool
     kinds: tuple[str, ...]
     source: TextSource
+    #: ids of earlier messages that held other parts of a phrase split over
+    #: messages (delete them from the chat, scrub them from the store)
+    earlier_parts: tuple[str, ...] = ()
 
 
-def guard(text: str, source: TextSource, *, expect_tx_hash: bool = False) -> Guarded:
+def guard(text: str, source: TextSource, *, expect_tx_hash: bool = False,
+          recent: RecentParts | None = None) -> Guarded:
     """Scan ``text`` and redact whatever secret it holds.
 
     Lone surrogates become U+FFFD first (they cannot be encoded: the FAQ
@@ -45,11 +50,20 @@ def guard(text: str, source: TextSource, *, expect_tx_hash: bool = False) -> Gua
     what comes out is also safe to hand on.  ``expect_tx_hash``: the bot or
     staff have just asked this user for a transaction hash, so a 0x-prefixed
     64-hex string is one unless the message names a key (see
-    :mod:`core.shield.keys`)."""
+    :mod:`core.shield.keys`).  ``recent``: where the message came from, to
+    catch a phrase split over several messages (:class:`PhraseWindow`); on a
+    find ``earlier_parts`` names the earlier messages that held the rest."""
     text = safe_text(text).strip()
     if not text:
         return Guarded("", False, (), source)
     found = scan(text, expect_tx_hash=expect_tx_hash)
+    if recent is not None:
+        if found.leak:
+            recent.window.forget(recent.user_key, recent.chat_key)
+        else:
+            split = recent.window.observe(recent.user_key, recent.chat_key, recent.message_id, text)
+            if split.leak:
+                return Guarded(split.redacted, True, split.kinds, source, split.earlier_ids)
     return Guarded(found.redacted if found.leak else text, found.leak, tuple(found.kinds), source)
 
 

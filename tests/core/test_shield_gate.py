@@ -33,7 +33,7 @@ TEXT_ENTRY_POINTS = {
 }
 NO_OUTSIDE_TEXT = {
     "answers.recent_phrasings", "answers.remove_phrasing", "answers.reload", "answers.ask",
-    "timers.run", "timers.delivery_finished", "ticket_for_desk_ref", "escalation.private_link",
+    "timers.run", "timers.delivery_finished", "timers.sla_due", "ticket_for_desk_ref", "escalation.private_link",
     "dialogue.on_error",  # takes a refusal the core raised, no outside text
 }
 

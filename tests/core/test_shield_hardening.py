@@ -260,3 +260,73 @@ def test_thirteen_item_shopping_list_is_not_a_phrase(text: str) -> None:
 ])
 def test_chinese_typed_with_spaces_is_not_a_phrase(text: str) -> None:
     _clean(text)
+
+
+# ------------------------------------------------------- 2: phrases split over messages
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _send(window, text: str, mid: str, user: str = "telegram:1", chat: str = "telegram:-100"):
+    from core.shield.gate import RecentParts
+
+    return guard(text, TextSource.MESSAGE, recent=RecentParts(window, user, chat, mid))
+
+
+@pytest.mark.parametrize("sizes", [(6, 6), (4, 4, 4), (5, 7), (3, 3, 3, 3), (1,) * 11, (2, 2, 2, 2, 3)])
+def test_phrase_split_over_messages_is_caught_with_its_earlier_parts(sizes: tuple[int, ...]) -> None:
+    # caught as soon as 11 words are in (a phrase with one word missing is a phrase)
+    from core.shield.gate import PhraseWindow
+
+    clock = _Clock()
+    window = PhraseWindow(seconds=120, clock=clock)
+    words = _phrase()
+    pos, verdicts = 0, []
+    for i, size in enumerate(sizes):
+        clock.now += 5
+        verdicts.append(_send(window, "\n".join(words[pos:pos + size]), f"m{i}"))
+        pos += size
+    assert not any(v.leak for v in verdicts[:-1])
+    last = verdicts[-1]
+    assert last.leak and last.kinds == (KIND_SEED_PHRASE,)
+    assert set(last.earlier_parts) <= {f"m{i}" for i in range(len(sizes) - 1)} and last.earlier_parts
+    assert not any(w in last.text.split() for w in words[-sizes[-1]:])
+    assert len(window) == 0  # the parts are handed over, not kept
+
+
+def test_split_window_is_per_user_and_chat_and_expires() -> None:
+    from core.shield.gate import PhraseWindow
+
+    clock = _Clock()
+    window = PhraseWindow(seconds=60, clock=clock)
+    words = _phrase()
+    _send(window, " ".join(words[:6]), "a1", user="telegram:1")
+    assert not _send(window, " ".join(words[6:]), "b1", user="telegram:2").leak  # another user
+    assert not _send(window, " ".join(words[6:]), "c1", chat="telegram:-200").leak  # another chat
+    clock.now += 61
+    assert not _send(window, " ".join(words[6:]), "a2", user="telegram:1").leak  # expired
+
+
+def test_split_window_is_broken_by_ordinary_chat() -> None:
+    from core.shield.gate import PhraseWindow
+
+    window = PhraseWindow(clock=_Clock())
+    words = _phrase()
+    _send(window, " ".join(words[:6]), "m1")
+    _send(window, "ok thanks, what is the fee?", "m2")
+    assert not _send(window, " ".join(words[6:]), "m3").leak
+
+
+def test_short_list_word_messages_in_a_row_are_chat() -> None:
+    from core.shield.gate import PhraseWindow
+
+    window = PhraseWindow(clock=_Clock())
+    for i, text in enumerate(["help", "please help", "wallet", "account", "what about my balance", "help",
+                              "thank you", "later", "yes", "good", "sorry"]):
+        assert not _send(window, text, f"m{i}").leak, text
