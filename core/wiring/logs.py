@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 
@@ -29,17 +30,37 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False)
 
 
+_ESCAPED_BREAK_RE = re.compile(r"\\+[nrt]")  # also the doubled backslashes of a repr of JSON
+_ESCAPED_CHAR_RE = re.compile(r"\\+u([0-9a-fA-F]{4})")
+WITHHELD_RECORD = "<log record withheld: it held a wallet secret>"
+
+
 class RedactSecrets(logging.Filter):
     """Last line of defence: a record that would carry a recovery phrase or key
-    (a library logging a raw payload, say) is rewritten before it is emitted."""
+    (a library logging a raw payload, say) is rewritten before it is emitted.
+
+    A payload logged as ``repr`` or JSON shows a newline as the two characters
+    backslash-n, which glue the words on either side into one (``word\\nword``):
+    those escapes are read as blanks before scanning (same length, so the
+    redaction lands in place), and ``\\uXXXX`` escapes (JSON of Chinese text)
+    are decoded; a secret found only after decoding withholds the whole record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from core.shield.phrases import scan
+        from core.shield.phrases import MARKERS, scan
 
         message = record.getMessage()
-        result = scan(message)
+        blanked = _ESCAPED_BREAK_RE.sub(lambda m: " " * len(m.group()), message)
+        result = scan(blanked)
         if result.leak:
-            record.msg, record.args = result.redacted, None
+            # put back what was blanked outside the redacted spans
+            out, pos = [], 0
+            for f in result.findings:
+                out += [message[pos:f.start], MARKERS[f.kind]]
+                pos = f.end
+            out.append(message[pos:])
+            record.msg, record.args = "".join(out), None
+        elif "\\u" in message and scan(_ESCAPED_CHAR_RE.sub(lambda m: chr(int(m.group(1), 16)), blanked)).leak:
+            record.msg, record.args = WITHHELD_RECORD, None
         return True
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import secrets
 
 import pytest
@@ -330,3 +331,32 @@ def test_short_list_word_messages_in_a_row_are_chat() -> None:
     for i, text in enumerate(["help", "please help", "wallet", "account", "what about my balance", "help",
                               "thank you", "later", "yes", "good", "sorry"]):
         assert not _send(window, text, f"m{i}").leak, text
+
+
+# ------------------------------------------------------- 15: the log filter
+
+
+def _filtered(fmt: str, *args: object) -> str:
+    from core.wiring.logs import RedactSecrets
+
+    record = logging.LogRecord("telegram.ext", logging.ERROR, __file__, 1, fmt, args, None)
+    RedactSecrets().filter(record)
+    return record.getMessage()
+
+
+def test_log_filter_catches_newline_separated_phrases_in_payloads() -> None:
+    import json
+
+    words = _phrase()
+    for payload in ({"message": {"text": "\n".join(words)}}, json.dumps({"text": "\n".join(words)})):
+        out = _filtered("could not process update %r", payload)
+        left = set(re.findall(r"[a-z]+", out.replace("\\n", " "))) - {"could", "not", "process", "update",
+                                                                    "message", "text", "redacted", "secret"}
+        assert not left & set(words), out
+    chinese = json.dumps({"text": "\n".join(_phrase(128, ZH))})  # ensure_ascii: \\uXXXX escapes
+    assert "\\u" not in _filtered("payload %s", chinese)
+
+
+def test_log_filter_leaves_ordinary_payloads_alone() -> None:
+    assert _filtered("payload %r", {"text": "hello\nworld, where is my transfer?"}) == \
+        "payload {'text': 'hello\\nworld, where is my transfer?'}"
