@@ -98,7 +98,7 @@ class EvmChain:
         events = [log for log in logs if len(log.get("topics") or []) == 3  # ERC-721's has 4: not a token amount
                   and log["topics"][0].lower().removeprefix("0x") == TRANSFER_TOPIC]
         tokens = list(dict.fromkeys(log["address"].lower() for log in events))
-        metas = await gather_or_cancel(*(self._token(client, token, deadline) for token in tokens))
+        metas = await gather_or_cancel(*(self.token(client, token, deadline) for token in tokens))
         meta = dict(zip(tokens, metas))
         out = []
         for log in events:
@@ -109,18 +109,18 @@ class EvmChain:
                                      scaled(raw, decimals) if decimals is not None else str(raw)))
         return tuple(out)
 
-    async def _token(self, client: httpx.AsyncClient, token: str, deadline: float) -> tuple[str | None, int | None]:
+    async def token(self, client: httpx.AsyncClient, token: str, deadline: float) -> tuple[str | None, int | None]:
         if token in self._tokens:
             return self._tokens[token]
         symbol_hex, decimals_hex = await gather_or_cancel(
-            self._call(client, {"to": token, "data": "0x" + SYMBOL}, "latest", deadline),
-            self._call(client, {"to": token, "data": "0x" + DECIMALS}, "latest", deadline))
+            self.call(client, {"to": token, "data": "0x" + SYMBOL}, "latest", deadline),
+            self.call(client, {"to": token, "data": "0x" + DECIMALS}, "latest", deadline))
         decimals = word_uint(decimals_hex) if decimals_hex else None
         meta = (word_string(symbol_hex) if symbol_hex else None, decimals if decimals is not None and decimals <= 77 else None)
         self._tokens[token] = meta
         return meta
 
-    async def _call(self, client: httpx.AsyncClient, call: dict[str, Any], block: str,
+    async def call(self, client: httpx.AsyncClient, call: dict[str, Any], block: str,
                     deadline: float) -> str | None:
         try:
             result = await self.rpc(client, "eth_call", [call, block], deadline)

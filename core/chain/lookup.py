@@ -17,6 +17,7 @@ from typing import Protocol
 
 import httpx
 
+from core.chain.balances import BalanceLookup, TokenBalance, evm_balance, find_address, find_token, tron_balance
 from core.chain.bitcoin import BitcoinChain
 from core.chain.endpoint import ChainUnavailable, Endpoint
 from core.chain.evm import EvmChain, RpcError
@@ -119,6 +120,38 @@ class ChainLookup:
         on_named = [r for r in found if named is not None and canonical(r.chain) == named]
         best = (on_named or found or [None])[0]
         return Lookup(tx_hash, best, asked, tuple(unavailable) if best is None else (), named)
+
+    async def balances(self, text: str) -> BalanceLookup | None:
+        """The token balance at the address in ``text`` (a known symbol's contract, or one written
+        after "contract") on the chains it may be on; None without an address or a token."""
+        found = find_address(text)
+        if found is None:
+            return None
+        family, address = found
+        named = named_chain(text)
+        chains: list[Chain] = list(self.chains[TRON] if family == "tron" else self.chains[EVM])
+        chains = [c for c in chains if named is None or canonical(c.name) == named] or chains
+        jobs = [(chain, token) for chain in chains if (token := find_token(text, chain.name))]
+        if not jobs:
+            return None
+        client = self._client()
+        deadline = asyncio.get_running_loop().time() + self.deadline - _MARGIN
+
+        async def one(chain: Chain, token: str) -> TokenBalance | str | None:
+            try:
+                if isinstance(chain, TronChain):
+                    return await tron_balance(chain, client, address, token, deadline)
+                return await evm_balance(chain, client, address, token, deadline)  # type: ignore[arg-type]
+            except _FAILURES:
+                return chain.name
+
+        tasks = [asyncio.ensure_future(one(chain, token)) for chain, token in jobs]
+        done, pending = await asyncio.wait(tasks, timeout=max(deadline - asyncio.get_running_loop().time(), 0))
+        for task in pending:
+            task.cancel()
+        results = [task.result() if task in done else chain.name for task, (chain, _) in zip(tasks, jobs)]
+        return BalanceLookup(address, tuple(r for r in results if isinstance(r, TokenBalance)),
+                             tuple(chain.name for chain, _ in jobs), tuple(r for r in results if isinstance(r, str)))
 
     async def _ask_all(self, client: httpx.AsyncClient, tx_hash: TxHash, chains: list[Chain], named: str | None,
                        deadline: float) -> tuple[list[TxFound], list[str]]:

@@ -14,7 +14,7 @@ from core.chain.abi import TRANSFER_TOPIC, address_from_topic, revert_reason, wo
 from core.chain.endpoint import Endpoint, gather_or_cancel
 from core.chain.models import TokenTransfer, TxFound, TxStatus, scaled
 
-__all__ = ["TronChain", "tron_address"]
+__all__ = ["TronChain", "tron_address", "tron_hex"]
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _SUN = 6  # 1 TRX = 10**6 sun
@@ -37,6 +37,17 @@ def tron_address(hex_address: str) -> str:
         out = _B58[r] + out
     return "1" * (len(raw) - len(raw.lstrip(b"\x00"))) + out
 
+def tron_hex(address: str) -> str:
+    """A base58check Tron address as hex (``41`` + 20 bytes); ValueError when it is not one."""
+    n = 0
+    for ch in address:
+        n = n * 58 + _B58.index(ch)
+    raw = n.to_bytes(25, "big")
+    if hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] != raw[21:]:
+        raise ValueError("bad Tron address checksum")
+    return raw[:21].hex()
+
+
 class TronChain:
     __slots__ = ("name", "endpoint", "asset", "_tokens")
 
@@ -46,19 +57,19 @@ class TronChain:
         self.asset = "TRX"
         self._tokens: dict[str, tuple[str | None, int | None]] = {}
 
-    async def _post(self, client: httpx.AsyncClient, path: str, body: dict[str, Any], deadline: float) -> dict[str, Any]:
+    async def post(self, client: httpx.AsyncClient, path: str, body: dict[str, Any], deadline: float) -> dict[str, Any]:
         answer = await self.endpoint.json(client, "POST", path, deadline, body)
         return answer if isinstance(answer, dict) else {}
 
     async def tip(self, client: httpx.AsyncClient, deadline: float) -> int:
-        block = await self._post(client, "/wallet/getnowblock", {}, deadline)
+        block = await self.post(client, "/wallet/getnowblock", {}, deadline)
         return int(block.get("block_header", {}).get("raw_data", {}).get("number", 0))
 
     async def lookup(self, client: httpx.AsyncClient, tx_hash: str, deadline: float) -> TxFound | None:
         """The transaction with (bare) id ``tx_hash``, or None when Tron does not know it."""
         tx, info, tip = await gather_or_cancel(
-            self._post(client, "/wallet/gettransactionbyid", {"value": tx_hash, "visible": True}, deadline),
-            self._post(client, "/wallet/gettransactioninfobyid", {"value": tx_hash}, deadline),
+            self.post(client, "/wallet/gettransactionbyid", {"value": tx_hash, "visible": True}, deadline),
+            self.post(client, "/wallet/gettransactioninfobyid", {"value": tx_hash}, deadline),
             self.tip(client, deadline))
         if not tx.get("txID"):
             return None
@@ -84,7 +95,7 @@ class TronChain:
                          deadline: float) -> tuple[TokenTransfer, ...]:
         events = [log for log in logs if len(log.get("topics") or []) == 3 and log["topics"][0].lower() == TRANSFER_TOPIC]
         tokens = list(dict.fromkeys(tron_address(log["address"]) for log in events))
-        meta = dict(zip(tokens, await gather_or_cancel(*(self._token(client, t, deadline) for t in tokens))))
+        meta = dict(zip(tokens, await gather_or_cancel(*(self.token(client, t, deadline) for t in tokens))))
         out = []
         for log in events:
             token = tron_address(log["address"])
@@ -95,7 +106,7 @@ class TronChain:
                                      scaled(raw, decimals) if decimals is not None else str(raw)))
         return tuple(out)
 
-    async def _token(self, client: httpx.AsyncClient, token: str, deadline: float) -> tuple[str | None, int | None]:
+    async def token(self, client: httpx.AsyncClient, token: str, deadline: float) -> tuple[str | None, int | None]:
         if token in self._tokens:
             return self._tokens[token]
         symbol_hex, decimals_hex = await gather_or_cancel(
@@ -106,7 +117,7 @@ class TronChain:
         return meta
 
     async def _constant(self, client: httpx.AsyncClient, token: str, selector: str, deadline: float) -> str | None:
-        answer = await self._post(client, "/wallet/triggerconstantcontract",
+        answer = await self.post(client, "/wallet/triggerconstantcontract",
                                   {"owner_address": token, "contract_address": token, "function_selector": selector,
                                    "parameter": "", "visible": True}, deadline)
         results = answer.get("constant_result") or []

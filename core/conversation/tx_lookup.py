@@ -15,17 +15,20 @@ import re
 from datetime import datetime, timezone
 
 from core.chain import ChainLookup, Lookup, TxFound, TxStatus, display_name, find_hash
+from core.chain.balances import BalanceLookup, find_address
 from core.config import Settings
 from core.conversation.services import Services
 from core.conversation.turn import Turn
 from core.i18n import t
 
-__all__ = ["LookUpTransaction", "describe", "shorten"]
+__all__ = ["LookUpTransaction", "describe", "describe_balances", "shorten"]
 
 _LOGGER = logging.getLogger(__name__)
 _TX_CONTEXT_RE = re.compile(
     r"(?<![a-z])(?:tx(?:n|id|s|hash)?|hash(?:es)?|transactions?|transfers?|pending|stuck|confirm(?:ed|ations?)?"
     r"|explorer|etherscan|bscscan|tronscan)(?![a-z])|交易|哈希|转账|到账|确认|://", re.IGNORECASE)
+_TOKEN_TALK_RE = re.compile(r"token|not (?:show|visible|see)|can'?t see|missing|balance|contract|usdt|usdc|dai"
+                            r"|不显示|看不到|没显示|余额|代币|合约", re.IGNORECASE)
 _KEEP_HEAD, _KEEP_TAIL = 8, 6  # never fewer than 6 + 4
 
 
@@ -109,6 +112,24 @@ def _desk_note(result: Lookup) -> str:
              details="".join(details))
 
 
+def describe_balances(result: BalanceLookup, lang: str) -> str:
+    """"Your 120 USDT are there; add the token contract 0x… to see them" (or: none there, or could not check)."""
+    held = [b for b in result.balances if b.raw > 0]
+    if held:
+        lines = []
+        for b in held[:3]:
+            chain = display_name(b.chain)
+            lines.append(t("chain.balance_there", lang, amount=b.amount, symbol=b.symbol or shorten(b.token),
+                           chain=chain, address=shorten(b.address)))
+            lines.append(t("chain.balance_add_token", lang, contract=b.token, chain=chain))
+        return "\n".join(lines)
+    if result.unavailable:
+        return t("chain.unavailable", lang)
+    symbol = next((b.symbol for b in result.balances if b.symbol), None) or "token"
+    return t("chain.balance_none", lang, symbol=symbol, address=shorten(result.address),
+             chains=", ".join(display_name(name) for name in result.asked))
+
+
 class LookUpTransaction:
     """Args:
         settings: where the chain endpoints come from (none configured: this handler never matches).
@@ -122,10 +143,18 @@ class LookUpTransaction:
         if not self.chain.configured or turn.outcome.leak or turn.command is not None:
             return False
         if find_hash(turn.text) is None:  # a hash the shield took for a key is redacted here already
-            return False
+            # "my token is not showing" with an address: its balance (private chats only)
+            return turn.private and find_address(turn.text) is not None and _TOKEN_TALK_RE.search(turn.text) is not None
         return turn.private or _TX_CONTEXT_RE.search(turn.text) is not None
 
     async def handle(self, turn: Turn, services: Services) -> bool:
+        if find_hash(turn.text) is None:
+            held = await self.chain.balances(turn.text)
+            if held is None:  # no token it could name: the FAQ answers
+                return False
+            turn.outcome.notes.append("chain balance")
+            turn.reply(describe_balances(held, turn.lang))
+            return True
         result = await self.chain.lookup_text(turn.text)
         if result is None:
             return False

@@ -60,4 +60,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Chain lookup of {hash}: {status} on {chain}{details}",
         "zh": "链上查询 {hash}：{status}，{chain}{details}",
     },
+    "chain.balance_there": {
+        "en": "Your {amount} {symbol} are there: {chain}, address {address}.",
+        "zh": "您的 {amount} {symbol} 都在：{chain}，地址 {address}。",
+    },
+    "chain.balance_add_token": {
+        "en": "If your wallet does not show them, add the token contract {contract} on {chain} to see them.",
+        "zh": "如果钱包里看不到，请在 {chain} 上添加代币合约 {contract}，就能看到了。",
+    },
+    "chain.balance_none": {
+        "en": "I see no {symbol} at {address} on {chains}. Check the address and the network you used.",
+        "zh": "在 {chains} 上，地址 {address} 没有 {symbol}。请检查地址和您使用的网络。",
+    },
 }

@@ -48,6 +48,7 @@ class TronSim(HttpSim):
         self.txs: dict[str, dict[str, Any]] = {}
         self.infos: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, tuple[str, int]] = {}  # hex41 -> (symbol, decimals)
+        self.holdings: dict[tuple[str, str], int] = {}  # (token hex41, holder hex41) -> base units
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/wallet/{method}", self._handle)
@@ -104,6 +105,8 @@ class TronSim(HttpSim):
         data = "a9059cbb" + encode(["address", "uint256"], ["0x" + to[2:], amount]).hex()
         log = None if fail is not None else [{"address": token[2:], "topics": [
             _TRANSFER_TOPIC, "0" * 24 + sender[2:], "0" * 24 + to[2:]], "data": f"{amount:064x}"}]
+        if fail is None:
+            self.holdings[(token, to)] = self.holdings.get((token, to), 0) + amount
         return self._add("TriggerSmartContract", {"data": data, "owner_address": sender, "contract_address": token},
                          "SUCCESS" if fail is None else result, fee=13_844_850, log=log, message=fail)
 
@@ -155,6 +158,9 @@ class TronSim(HttpSim):
             out = encode(["string"], [symbol]).hex()
         elif selector == "decimals()":
             out = encode(["uint8"], [decimals]).hex()
+        elif selector == "balanceOf(address)":
+            holder = "41" + str(body.get("parameter", ""))[-40:].lower()
+            out = encode(["uint256"], [self.holdings.get((token, holder), 0)]).hex()
         else:
             return {"result": {"code": "OTHER_ERROR", "message": "unknown function"}}
         return {"result": {"result": True}, "energy_used": 345, "constant_result": [out]}
