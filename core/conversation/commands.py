@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 
 from core.conversation.services import Services, open_ticket
+from core.conversation.ticketchat import expected_reply
 from core.conversation.turn import Turn
 from core.errors import CodeRateLimited, InvalidInput
 from core.i18n import t
@@ -35,7 +36,22 @@ async def _ticket(turn: Turn, services: Services, arg: str) -> bool:
     if ticket is None:
         turn.reply(t("ticket.none", turn.lang))
     else:
-        turn.reply(t("ticket.status", turn.lang, ticket_id=ticket.id, state=t(f"state.{ticket.state.value}", turn.lang)))
+        turn.reply(expected_reply(services, ticket, turn.lang, turn.now))
+    return True
+
+
+async def _close(turn: Turn, services: Services, arg: str) -> bool:
+    """The user closes their own ticket (open, or resolved and awaiting a rating)."""
+    keys = await turn.tx.linked_user_keys(turn.msg.user.key)
+    ticket = await turn.tx.active_ticket_for(keys) or turn.resolved
+    if ticket is None or ticket.user.key not in keys:
+        turn.reply(t("ticketchat.nothing_to_close", turn.lang))
+        return True
+    await services.desk.transition(turn.tx, ticket, "close", turn.msg.user.key, "closed by the user", turn.now,
+                                   turn.effects)
+    services.desk.post(turn.effects, ticket.id, "system", t("ticketchat.desk_closed_by_user", "en"))
+    turn.outcome.ticket_id = ticket.id
+    turn.reply(t("ticketchat.closed_by_user", turn.lang, ticket_id=ticket.id))
     return True
 
 
@@ -49,7 +65,8 @@ async def _faq(turn: Turn, services: Services, arg: str) -> bool:
         return False
     match = services.answers.ask(arg, turn.lang)
     turn.outcome.faq = match
-    turn.reply(match.answer if match.answered and match.answer else t("faq.group_offer_human", turn.lang))
+    turn.reply(services.desk.hours.render(match.answer, match.lang, turn.now) if match.answered and match.answer
+               else t("faq.group_offer_human", turn.lang))
     return True
 
 
@@ -98,6 +115,7 @@ async def _link(turn: Turn, services: Services, arg: str) -> bool:
 
 
 COMMANDS: Mapping[str, Command] = {
-    "start": _help, "help": _help, "human": _human, "agent": _human, "ticket": _ticket, "verify": _verify,
+    "start": _help, "help": _help, "human": _human, "agent": _human, "ticket": _ticket, "close": _close,
+    "verify": _verify,
     "faq": _faq, "wallet": _wallet, "signature": _signature, "link": _link,
 }

@@ -4,12 +4,15 @@ conversation remembers afterwards (the last exchanges, the last FAQ topic)."""
 
 from __future__ import annotations
 
+import re
+
 from core.conversation.acts import ActContext, classify
 from core.conversation.turn import Turn
 from core.identity.codes import looks_like_code
-from core.models import ConversationState
+from core.models import ConversationState, InboundMessage
+from core.storage import SqlTx
 
-__all__ = ["HISTORY_LINES", "prepare", "remember_exchange"]
+__all__ = ["HISTORY_LINES", "expects_tx_hash", "prepare", "remember_exchange"]
 
 HISTORY_LINES = 6  # what the desk sees of the conversation before a handoff
 
@@ -46,3 +49,25 @@ def remember_exchange(turn: Turn) -> None:
     history.extend(f"bot: {' '.join(r.split())[:200]}" for r in turn.replies)
     turn.memo["history"] = history[-HISTORY_LINES:]
     turn.memo["lang"] = turn.lang
+
+
+_HASH_SHAPE_RE = re.compile(r"0x[0-9a-fA-F]{64}")
+_ASKED_FOR_HASH_RE = re.compile(r"\btx ?hash|\btxid\b|\btransaction (hash|id)\b|\bhash\b|交易哈希|哈希|交易\s*id", re.I)
+
+
+async def expects_tx_hash(tx: SqlTx, msg: InboundMessage, chat_key: str) -> bool:
+    """True when ``msg`` holds a 0x + 64-hex string and the bot's last reply or the
+    last staff reply on the user's open ticket asked for a transaction hash (the
+    shield then reads it as a hash unless the message names a key)."""
+    if not _HASH_SHAPE_RE.search(msg.text):
+        return False
+    conversation = await tx.get_conversation(msg.user.key, chat_key)
+    history = [x for x in conversation.memo.get("history", []) if isinstance(x, str)]  # type: ignore[union-attr]
+    bot_lines = [x for x in history if x.startswith("bot: ")]
+    if bot_lines and _ASKED_FOR_HASH_RE.search(bot_lines[-1]):
+        return True
+    ticket = await tx.active_ticket_for(await tx.linked_user_keys(msg.user.key))
+    if ticket is None:
+        return False
+    replies = [e for e in await tx.events(ticket.id) if e.kind in ("staff_reply", "canned") and not e.internal]
+    return bool(replies) and _ASKED_FOR_HASH_RE.search(replies[-1].body or "") is not None

@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable, Sequence
 
 from core.conversation.acts import Act, classify
-from core.conversation.context import prepare, remember_exchange
-from core.conversation.handlers import Handler, default_handlers
+from core.conversation.context import expects_tx_hash, prepare, remember_exchange
+from core.conversation.handlers import Handler, default_handlers, open_urgent
 from core.conversation.services import Services
 from core.conversation.turn import Turn, parse_command, words
 from core.errors import InvalidInput
@@ -71,24 +71,36 @@ class Dialogue:
             self.wake()
             return Outcome("rejected", notes=["too long"])
 
-        guarded = guard(text, TextSource.MESSAGE)
+        conv_chat = dm_chat(msg.user) if msg.chat.is_private else msg.chat
+        expect_hash = False
+        if msg.chat.is_private:
+            async with self.store.transaction() as tx:
+                expect_hash = await expects_tx_hash(tx, msg, conv_chat.key)
+        guarded = guard(text, TextSource.MESSAGE, expect_tx_hash=expect_hash)
         outcome = Outcome("handled", leak=guarded.leak, leak_kinds=guarded.kinds)
         async with self.store.transaction() as tx:
             if not await tx.claim_event(msg.event_key, now):
                 return Outcome("duplicate")
             lang = await remember_user(tx, msg, lang_guess, now)
             await self._flag_impostor(tx, msg, effects, now)
+            turn = Turn(msg, guarded.text, lang, tx, effects, outcome, now,
+                        await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, parse_command(guarded.text),
+                        words(guarded.text))
             if guarded.leak:
                 self._warn_leak(msg, lang, guarded.kinds, effects)
+                if msg.chat.is_private and "seed_phrase" in guarded.kinds:
+                    # a phrase the user just leaked: an urgent ticket at once, no second step
+                    await prepare(turn, self.services.settings.reopen_window_hours)
+                    await open_urgent(turn, self.services, "a leaked recovery phrase")
+                    await turn.save()
+                    await effects.flush(tx, now)
+                    self.wake()
+                    return outcome
                 if not _meaningful(guarded.text):
                     await self._tell_desk_secret_removed(tx, msg, guarded, effects)
                     await effects.flush(tx, now)
                     self.wake()
                     return outcome
-            conv_chat = dm_chat(msg.user) if msg.chat.is_private else msg.chat
-            turn = Turn(msg, guarded.text, lang, tx, effects, outcome, now,
-                        await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, parse_command(guarded.text),
-                        words(guarded.text))
             await prepare(turn, self.services.settings.reopen_window_hours)
             await self._run_handlers(turn)
             remember_exchange(turn)

@@ -9,21 +9,22 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from core.config import Settings
+from core.conversation.acts import Act
 from core.conversation.commands import COMMANDS
 from core.conversation.services import Services, open_ticket
+from core.conversation.smalltalk import AskForHuman, SmallTalk
+from core.conversation.ticketchat import AfterResolve, ConfirmReopen, TicketChat
 from core.conversation.turn import Turn
 from core.conversation.tx_lookup import LookUpTransaction
+from core.conversation.urgency import urgent_reason
 from core.i18n import t
 from core.identity.codes import CODE_DIGITS, CodeCheck, looks_like_code
-from core.models import Conversation, ConversationState
+from core.models import Conversation, ConversationState, Priority
 
-__all__ = ["Handler", "default_handlers"]
+__all__ = ["Handler", "default_handlers", "open_urgent"]
 
-_YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "please", "是", "是的", "好", "好的", "要", "需要", "可以", "嗯"}
-_NO = {"no", "n", "nope", "nah", "no thanks", "否", "不", "不用", "不要", "不需要", "算了"}
-_HUMAN_WORDS = {"human", "agent", "person", "staff", "support", "人工", "客服", "人工客服", "真人", "转人工"}
-_GREETINGS = {"hi", "hello", "hey", "hi there", "hello there", "gm", "good morning", "good evening", "yo",
-              "你好", "您好", "在吗", "在不在", "哈喽", "嗨", "早上好", "晚上好"}
+_NO_REOPEN = frozenset({Act.THANKS, Act.ACKNOWLEDGEMENT, Act.GREETING, Act.GOODBYE, Act.YES})
+_INSIST_AFTER = 3  # misses in a row before the bot hands over without being asked
 _RATING_RE = re.compile(r"^\s*([1-5])(?:\s*(?:/\s*5|分|星))?(?:[\s,.:;!，。：；！-]+(.*))?$", re.S)
 _CODE_LIKE_RE = re.compile(r"[\d\s-]+")
 
@@ -87,9 +88,11 @@ class RateTicket:
         return turn.conversation.state is _S.AWAITING_CSAT
 
     async def handle(self, turn: Turn, services: Services) -> bool:
-        await turn.set_conversation(Conversation())
         rating = _RATING_RE.match(turn.text)
         ticket_id = turn.conversation.ticket_id
+        if rating is None and turn.act in _NO_REOPEN:
+            return False  # "thanks" keeps the question open; small talk answers it
+        await turn.set_conversation(Conversation())
         if rating is None or ticket_id is None:
             return False
         await services.desk.rate(turn.tx, ticket_id, int(rating.group(1)), (rating.group(2) or "").strip(),
@@ -106,10 +109,11 @@ class AnswerHumanOffer:
 
     async def handle(self, turn: Turn, services: Services) -> bool:
         await turn.set_conversation(Conversation())
-        if turn.words in _YES:
+        if turn.act in (Act.YES, Act.HUMAN_REQUEST):
             await open_ticket(turn, services, turn.conversation.question or turn.text, turn.conversation.category)
             return True
-        if turn.words in _NO:
+        if turn.act is Act.NO:
+            turn.memo.pop("misses", None)
             turn.reply(t("human.declined", turn.lang))
             return True
         return False
@@ -125,44 +129,32 @@ class RunCommand:
         return await COMMANDS[name](turn, services, arg)
 
 
-class Greet:
+class UrgentCase:
+    """Stolen funds, a drained wallet, transactions the user did not make, a leaked
+    phrase: an urgent ticket at once, with the safety steps."""
+
     def match(self, turn: Turn) -> bool:
-        return turn.words in _GREETINGS and turn.speaks_to_bot
+        return turn.speaks_to_bot and urgent_reason(turn.text) is not None
 
     async def handle(self, turn: Turn, services: Services) -> bool:
-        turn.reply(t("help", turn.lang))
+        await open_urgent(turn, services, urgent_reason(turn.text) or "")
         return True
 
 
-class AskForHuman:
-    def match(self, turn: Turn) -> bool:
-        return turn.words in _HUMAN_WORDS and turn.speaks_to_bot
-
-    async def handle(self, turn: Turn, services: Services) -> bool:
-        await open_ticket(turn, services, turn.conversation.question or turn.text, turn.conversation.category)
-        return True
-
-
-class RelayToTicket:
-    """In private, a user with an open (or recently resolved) ticket talks to staff."""
-
-    def match(self, turn: Turn) -> bool:
-        return turn.private
-
-    async def handle(self, turn: Turn, services: Services) -> bool:
-        tx, desk = turn.tx, services.desk
-        keys = await tx.linked_user_keys(turn.msg.user.key)
-        ticket = await tx.active_ticket_for(keys)
-        if ticket is None:
-            last = await tx.last_resolved_ticket_for(keys)
-            window = services.settings.reopen_window_hours * 3600
-            if last is None or last.resolved_at is None or turn.now - last.resolved_at > window:
-                return False
-            ticket = await desk.transition(tx, last, "reopen", turn.msg.user.key, None, turn.now, turn.effects)
-            turn.reply(t("ticket.reopened", turn.lang, ticket_id=ticket.id))
-        await desk.relay_user_message(tx, ticket, turn.msg, turn.text, turn.now, turn.effects)
+async def open_urgent(turn: Turn, services: Services, reason: str) -> None:
+    desk, ticket = services.desk, turn.ticket
+    if ticket is not None:
+        await desk.relay_user_message(turn.tx, ticket, turn.msg, turn.text, turn.now, turn.effects)
+        if ticket.priority is not Priority.URGENT:
+            await desk.transition(turn.tx, ticket, "set_priority", "system", "urgent", turn.now, turn.effects,
+                                  priority="urgent")
+        desk.post(turn.effects, ticket.id, "system", t("urgent.desk", "en", reason=reason))
         turn.outcome.ticket_id = ticket.id
-        return True
+        turn.reply(t("urgent.raised", turn.lang, ticket_id=ticket.id))
+        return
+    opened = await open_ticket(turn, services, turn.text or reason, "unauthorized-transaction")
+    desk.post(turn.effects, opened.id, "system", t("urgent.desk", "en", reason=reason))
+    turn.reply(t("urgent.opened", turn.lang, ticket_id=opened.id))
 
 
 class AnswerFromFaq:
@@ -181,23 +173,41 @@ class AnswerFromFaq:
         await turn.tx.record_faq_event(platform=turn.msg.chat.platform, lang=match.lang, entry_id=match.id,
                                        confidence=match.confidence, answered=match.answered, now=turn.now)
         if match.answered and match.answer:
-            body = match.answer
+            body = services.desk.hours.render(match.answer, match.lang, turn.now)
             if match.escalate:
                 body += "\n\n" + t("faq.escalate_hint", match.lang)
             turn.reply(body)
+            turn.memo.pop("misses", None)
+            if match.id not in ("contact-human", "support-hours"):
+                turn.memo.update(topic=match.id, question=turn.text)
             if match.escalate and turn.private:
                 await turn.set_conversation(Conversation(question=turn.text, category=match.id))
         elif turn.private:
-            await turn.set_conversation(Conversation(_S.OFFER_HUMAN, question=turn.text))
-            turn.reply(t("faq.offer_human", turn.lang))
+            await self._missed(turn, services)
         elif turn.msg.addressed:
             turn.reply(t("faq.group_offer_human", turn.lang))
         return True
 
+    @staticmethod
+    async def _missed(turn: Turn, services: Services) -> None:
+        """The first miss offers a human, the second rewords the offer, the third hands over."""
+        misses = int(turn.memo.get("misses", 0) or 0) + 1  # type: ignore[call-overload]
+        turn.memo["misses"] = misses
+        if misses >= _INSIST_AFTER:
+            turn.reply(t("dialogue.insist", turn.lang))
+            topic = turn.memo.get("topic")
+            await open_ticket(turn, services, turn.text, topic if isinstance(topic, str) else None)
+            return
+        turn.memo["question"] = turn.text
+        again = turn.conversation.state is _S.OFFER_HUMAN
+        await turn.set_conversation(Conversation(_S.OFFER_HUMAN, question=turn.text))
+        turn.reply(t("dialogue.offer_again" if again else "faq.offer_human", turn.lang))
+
 
 def default_handlers(settings: Settings) -> Sequence[Handler]:
-    """In order: what a pending question expects first, then commands and short
-    replies, then the ticket, then the FAQ."""
-    return (BurnPublicCode(), EnterCode(), RateTicket(), AnswerHumanOffer(), RunCommand(), Greet(), AskForHuman(),
-            LookUpTransaction(settings), RelayToTicket(), AnswerFromFaq(settings.group_auto_answer))
+    """In order: what a pending question expects first, urgent cases, commands,
+    dialogue acts, then the open ticket, the reopen question, then the FAQ."""
+    return (BurnPublicCode(), EnterCode(), UrgentCase(), RateTicket(), ConfirmReopen(), AnswerHumanOffer(),
+            RunCommand(), AskForHuman(), SmallTalk(), LookUpTransaction(settings), TicketChat(), AfterResolve(),
+            AnswerFromFaq(settings.group_auto_answer))
 

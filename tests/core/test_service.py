@@ -180,12 +180,20 @@ async def test_resolve_asks_for_rating_and_records_it(core: UseCases) -> None:
     assert ticket.state is TicketState.RESOLVED
 
 
-async def test_writing_after_resolve_reopens_within_window(core: UseCases, clock: Clock) -> None:
+async def test_writing_after_resolve_asks_before_reopening(core: UseCases, clock: Clock) -> None:
     tid = await _open_ticket(core)
     await core.staff.act(Actor.at_desk("slack:U1"), tid, "resolve", event_key="w1")
+    for small_talk in ("5", "thanks!", "👍", "ok"):
+        await core.dialogue.handle_message(msg(small_talk))
     await core.dialogue.handle_message(msg("actually it happened again"))
     async with core.store.transaction() as tx:
+        assert (await tx.get_ticket(tid)).state is TicketState.RESOLVED
+    assert f"reopen ticket #{tid}" in texts_to(await outbox(core), "100")[-1]
+    await core.dialogue.handle_message(msg("yes"))
+    async with core.store.transaction() as tx:
         assert (await tx.get_ticket(tid)).state is TicketState.OPEN
+        events = await tx.events(tid)
+    assert events[-1].body == "actually it happened again"
 
 
 async def test_seed_phrase_is_removed_before_anything_is_stored(core: UseCases) -> None:
@@ -202,7 +210,9 @@ async def test_seed_phrase_is_removed_before_anything_is_stored(core: UseCases) 
     assert phrase not in dump and phrase.split()[3] + " " + phrase.split()[4] not in dump
     async with core.store.transaction() as tx:
         events = await tx.events(tid)
-    assert events[-1].body.startswith("here is my [redacted")
+        ticket = await tx.get_ticket(tid)
+    assert [e.body for e in events if e.kind == "user_message"][-1].startswith("here is my [redacted")
+    assert ticket.priority.value == "urgent"  # a phrase the user just leaked is urgent at once
 
 
 async def test_seed_phrase_in_group_warns_privately(core: UseCases) -> None:
