@@ -52,8 +52,8 @@ def _money(found: TxFound, lang: str) -> list[str]:
     elif found.recipient and not found.token_transfers:
         lines.append(t("chain.to", lang, to=shorten(found.recipient)))
     if found.token_transfers:
-        items = [t("chain.token_item", lang, amount=m.amount, symbol=m.symbol or shorten(m.token), to=shorten(m.recipient))
-                 for m in found.token_transfers[:5]]
+        items = [t("chain.token_item", lang, amount=m.amount, symbol=m.symbol or shorten(m.token),
+                   to=shorten(m.recipient)) for m in found.token_transfers[:5]]
         lines.append(t("chain.tokens", lang, tokens="; ".join(items)))
     return lines
 
@@ -144,7 +144,8 @@ class LookUpTransaction:
             return False
         if find_hash(turn.text) is None:  # a hash the shield took for a key is redacted here already
             # "my token is not showing" with an address: its balance (private chats only)
-            return turn.private and find_address(turn.text) is not None and _TOKEN_TALK_RE.search(turn.text) is not None
+            return (turn.private and find_address(turn.text) is not None
+                    and _TOKEN_TALK_RE.search(turn.text) is not None)
         return turn.private or _TX_CONTEXT_RE.search(turn.text) is not None
 
     async def handle(self, turn: Turn, services: Services) -> bool:
@@ -154,17 +155,24 @@ class LookUpTransaction:
                 return False
             turn.outcome.notes.append("chain balance")
             turn.reply(describe_balances(held, turn.lang))
-            return True
+            return await self._ticket_open(turn) is None  # with a ticket open, relayed to staff as well
         result = await self.chain.lookup_text(turn.text)
         if result is None:
             return False
-        state = "unavailable" if result.could_not_check else (result.found.status.value if result.found else "not_found")
+        found = result.found
+        state = "unavailable" if result.could_not_check else (found.status.value if found else "not_found")
         turn.outcome.notes.append(f"chain {state}" + (" wrong network" if result.wrong_network else ""))
         turn.reply(describe(result, turn.lang, self.chain.names))
-        if not turn.private:
+        ticket_id = await self._ticket_open(turn)
+        if ticket_id is None:
             return True
-        ticket = await turn.tx.active_ticket_for(await turn.tx.linked_user_keys(turn.msg.user.key))
-        if ticket is None:
-            return True
-        services.desk.post(turn.effects, ticket.id, "system", _desk_note(result))
+        services.desk.post(turn.effects, ticket_id, "system", _desk_note(result))
         return False  # the ticket relay still takes the message to staff
+
+    @staticmethod
+    async def _ticket_open(turn: Turn) -> int | None:
+        """The user's open ticket in a private chat (the message must still reach staff)."""
+        if not turn.private:
+            return None
+        ticket = await turn.tx.active_ticket_for(await turn.tx.linked_user_keys(turn.msg.user.key))
+        return ticket.id if ticket is not None else None

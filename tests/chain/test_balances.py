@@ -58,3 +58,12 @@ async def test_in_a_private_chat(tmp_path: Path, store: SQLiteStore, faq_engine:
     assert "chain balance" in out.notes
     (reply,) = await sent(core)
     assert "Your 120 USDT are there" in reply and usdt.lower() in reply
+
+
+async def test_with_a_ticket_open_the_balance_message_still_reaches_staff(
+        tmp_path: Path, store: SQLiteStore, faq_engine: FaqEngine, node: EvmNode) -> None:  # noqa: F811
+    usdt = node.deploy_erc20("USDT", 6, 10**12)
+    core = make_core(tmp_path, store, faq_engine, WALLETDESK_EVM_RPC=f"ethereum={node.url}")
+    opened = await core.dialogue.handle_message(msg("human"))
+    out = await core.dialogue.handle_message(msg(f"USDT not showing, address {node.accounts[4]}, contract {usdt}"))
+    assert "chain balance" in out.notes and out.ticket_id == opened.ticket_id
