@@ -37,6 +37,7 @@ async def prepare(turn: Turn, reopen_window_hours: float) -> None:
     else:
         turn.context = ActContext.NONE
     turn.act = classify(turn.text, turn.context)
+    turn.outcome.act = turn.act.value
 
 
 def remember_exchange(turn: Turn) -> None:

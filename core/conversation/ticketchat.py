@@ -10,14 +10,21 @@ waiting?" the state and when a reply is expected.
 
 from __future__ import annotations
 
+import re
+
 from core.conversation.acts import Act
 from core.conversation.services import Services, raise_priority
 from core.conversation.turn import Turn
 from core.conversation.urgency import mood
+from core.faq.models import FaqMatch
 from core.i18n import t
 from core.models import Conversation, ConversationState, Priority, Ticket, TicketState
 
 __all__ = ["AfterResolve", "ConfirmReopen", "TicketChat", "expected_reply"]
+
+_QUESTION_RE = re.compile(r"[?？]\s*$|^(how|what|why|where|when|which|who|is|are|can|could|do|does|should|will)\b|"
+                          r"吗|怎么|如何|什么|为什么|为啥|能不能|可以.*吗|是否", re.I)
+_AUTO_CONFIDENCE = 0.9  # an automatic answer beside a ticket needs more than the usual threshold
 
 
 def expected_reply(services: Services, ticket: Ticket, lang: str, now: float) -> str:
@@ -55,8 +62,10 @@ class TicketChat:
             self._acked(turn, ticket)
             return True
         match = services.answers.ask(turn.text, turn.lang)
-        if match.answered and match.answer and not match.escalate:
+        if self._auto_answers(turn, ticket, match):
             turn.outcome.faq = match
+            turn.memo["auto"] = [*self._auto_given(turn, ticket), match.id]
+            turn.memo["auto_ticket"] = ticket.id
             answer = desk.hours.render(match.answer, match.lang, turn.now)
             turn.reply(t("ticketchat.auto_answer", turn.lang, ticket_id=ticket.id, answer=answer))
             desk.post(turn.effects, ticket.id, "system",
@@ -70,6 +79,17 @@ class TicketChat:
             turn.reply(body)
             self._acked(turn, ticket)
         return True
+
+    @staticmethod
+    def _auto_given(turn: Turn, ticket: Ticket) -> list[str]:
+        given = turn.memo.get("auto") if turn.memo.get("auto_ticket") == ticket.id else None
+        return [str(x) for x in given] if isinstance(given, list) else []
+
+    def _auto_answers(self, turn: Turn, ticket: Ticket, match: FaqMatch) -> bool:
+        """A confident answer to a real question, on another topic than the ticket's, once per ticket."""
+        return (match.answered and bool(match.answer) and not match.escalate and match.confidence >= _AUTO_CONFIDENCE
+                and match.id != ticket.category and _QUESTION_RE.search(turn.text.strip()) is not None
+                and match.id not in self._auto_given(turn, ticket))
 
     @staticmethod
     def _acked(turn: Turn, ticket: Ticket) -> None:

@@ -20,6 +20,7 @@ class Outcome:
     leak_kinds: tuple[str, ...] = ()
     opened: bool = False  # this event opened a new ticket
     code: str | None = None  # one-time code check: ok | wrong | locked | expired | malformed
+    act: str | None = None  # the dialogue act the message was read as (core.conversation.acts.Act)
 
 
 def observe(metrics: Metrics, platform: str, outcome: Outcome) -> None:
