@@ -381,7 +381,10 @@ def _parse_csv(text: str, path: Path) -> tuple[list[_Draft], bool]:
 def _csv_cells(header: list[str], row: list[str], line: int, path: Path) -> dict[str, str]:
     if len(row) != len(header):
         raise FaqFileError(path, f"line {line}: {len(row)} fields, expected {len(header)} ({','.join(header)})")
-    return {name: cell.strip() for name, cell in zip(header, row)}
+    cells = (cell.strip() for cell in row)
+    # an exported cell that would have been a formula carries an apostrophe (see _csv_safe)
+    return {name: cell[1:] if cell[:1] == "'" and cell[1:].startswith(_FORMULA_START) else cell
+            for name, cell in zip(header, cells)}
 
 
 def _csv_full(header: list[str], body: Sequence[tuple[int, list[str]]], path: Path) -> list[_Draft]:
@@ -528,9 +531,28 @@ def _to_yaml(entries: Sequence[FaqEntry]) -> str:
     )
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+``, ``-``,
+    ``@``) gets a leading apostrophe (OWASP's advice); :func:`_csv_cells` takes it off again."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+class _SafeWriter:
+    """``csv.writer`` whose rows have every cell through :func:`_csv_safe`."""
+
+    def __init__(self, buffer: io.StringIO) -> None:
+        self._writer = csv.writer(buffer, lineterminator="\n")
+
+    def writerow(self, row: Sequence[str]) -> None:
+        self._writer.writerow([_csv_safe(cell) for cell in row])
+
+
 def _to_csv(entries: Sequence[FaqEntry]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = _SafeWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
         for lang in LANGS:

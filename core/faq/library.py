@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.shield.gate import TextSource, guard
+from core.shield.findings import holds_marker
 from core.config import Settings
 from core.errors import InvalidInput, NotFound
 from core.faq_engine import FaqEngine
@@ -215,7 +216,7 @@ class FaqLibrary:
         if len(phrasing) > MAX_PHRASING_CHARS:
             raise InvalidInput(f"phrasing too long ({len(phrasing)} > {MAX_PHRASING_CHARS})",
                                key="faqadmin.too_long", limit=MAX_PHRASING_CHARS)
-        if guard(phrasing, TextSource.PHRASING).leak or "[removed]" in phrasing:
+        if guard(phrasing, TextSource.PHRASING).leak or holds_marker(phrasing):
             # a ticket subject is stored redacted; neither belongs in the FAQ
             raise InvalidInput("the phrasing contains a secret", key="faqadmin.secret")
         lang = detect_lang(phrasing)

@@ -14,19 +14,23 @@ the link with a one-time code), so export and forget cover all of them.
 * :func:`purge_closed_transcripts` empties the text of tickets closed longer
   than the retention period ago (``SqlTx.purge_transcripts`` for the event
   bodies, then subjects and outbox payloads); the tickets keep their owner.
+  The question kept in their owners' conversations (``conversations.data``)
+  goes too when the conversation was last touched before the cutoff.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from core.errors import NotFound
-from core.models import Ticket, UserRef
+from core.models import Conversation, Ticket, UserRef
 from core.storage import SqlTx, Store
 
 __all__ = ["FORGOTTEN_SUBJECT", "PURGED_SUBJECT", "ForgetResult", "PurgeResult", "export_user", "forget_user",
@@ -121,18 +125,61 @@ async def forget_user(store: Store, user_key: str) -> ForgetResult:
         refs = [UserRef.parse(key) for key in keys]
         chats = {f"{r.platform}:dm:{r.user_id}" for r in refs}
         chats |= {f"{t.origin.platform}:{t.origin.chat_id}" for t in tickets if t.origin.is_private}
-        names = {row["display_name"] for row in accounts.values() if len(row["display_name"] or "") >= 3}
+        names = {row["display_name"] for row in accounts.values() if row["display_name"]}
         events = await tx.scrub_tickets([t.id for t in tickets], subject=FORGOTTEN_SUBJECT, user_key=alias)
         # staff may have taught the FAQ with this person's own words
         await tx.delete_faq_phrasings_of_tickets([t.id for t in tickets])
         deliveries = await tx.scrub_outbox_chats(sorted(chats))
-        deliveries += await tx.scrub_outbox_mentions(sorted(names | set(keys)))
+        needles = await _mention_needles(tx, names)
+        deliveries += await tx.scrub_outbox_mentions(sorted(needles | set(keys)))
         for key in keys:
             await tx.rename_event_actor(key, alias)
             await tx.forget_event_keys(f"impostor:{key}:")
             await tx.delete_user(key)
     _LOGGER.info("forgot %d account(s) and %d ticket(s) as %s", len(keys), len(tickets), alias)
     return ForgetResult(keys, len(tickets), events, deliveries)
+
+
+_SHORT_NAME = 3
+_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af\u3040-\u30ff]")
+
+
+async def _mention_needles(tx: SqlTx, names: set[str]) -> set[str]:
+    """What to look for in outbox payloads to find the rows that mention these names.
+
+    A name of three or more characters is its own needle.  A shorter one
+    (``Bo``, a two-character Chinese name such as ``李明``) would match inside
+    other words of other people's messages (``Bob``, ``About``) and kill their
+    pending deliveries, so: a Chinese, Japanese or Korean short name is matched
+    as it is (a two-character name is a whole name there), a Latin one only where
+    it stands alone, by taking each such occurrence with the character on either
+    side (`` Bo:``) as the needle."""
+    needles = {n for n in names if len(n) >= _SHORT_NAME or _CJK_RE.search(n)}
+    short = sorted(n for n in names - needles if n.strip())
+    if not short:
+        return needles
+    bounded = [re.compile(rf"(?<![^\W_]){re.escape(n)}(?![^\W_])") for n in short]
+    for row in await tx.deliveries():
+        payload = row["payload"] or ""
+        for pattern in bounded:
+            for m in pattern.finditer(payload):
+                needles.add(payload[max(0, m.start() - 1) : m.end() + 1])
+    return needles
+
+
+async def _forget_old_questions(tx: SqlTx, user_keys: set[str], cutoff: float) -> int:
+    """Drop the question kept in conversations not touched since ``cutoff``."""
+    n = 0
+    for key in sorted(user_keys):
+        for row in await tx.conversations_of(key):
+            data = json.loads(row["data"] or "{}")
+            if row["updated_at"] >= cutoff or not data.get("question"):
+                continue
+            conversation = Conversation.from_row(row["state"], data)
+            await tx.set_conversation(key, row["chat_key"], dataclasses.replace(conversation, question=None),
+                                      row["updated_at"])
+            n += 1
+    return n
 
 
 async def purge_closed_transcripts(store: Store, older_than_days: float, *, now: float | None = None) -> PurgeResult:
@@ -149,5 +196,9 @@ async def purge_closed_transcripts(store: Store, older_than_days: float, *, now:
         old = [t.id for t in await tx.tickets(states=["closed"])
                if t.closed_at is not None and t.closed_at < cutoff and t.subject != PURGED_SUBJECT]
         await tx.scrub_tickets(old, subject=PURGED_SUBJECT)
+        # the question the owners of those tickets were offered a human for
+        owners = {t.user.key for t in await tx.tickets(states=["closed"])
+                  if t.closed_at is not None and t.closed_at < cutoff}
+        await _forget_old_questions(tx, owners, cutoff)
     _LOGGER.info("purged the transcripts of %d closed ticket(s) (%d messages)", len(old), events)
     return PurgeResult(cutoff, len(old), events)

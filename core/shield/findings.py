@@ -14,6 +14,7 @@ __all__ = [
     "REDACTION",
     "ShieldFinding",
     "ShieldResult",
+    "holds_marker",
 ]
 
 KIND_SEED_PHRASE = "seed_phrase"
@@ -30,6 +31,12 @@ MARKERS: dict[str, str] = {
     KIND_WIF: "[redacted: WIF private key]",
     KIND_XPRV: "[redacted: extended private key]",
 }
+
+
+def holds_marker(text: str) -> bool:
+    """``text`` holds a redaction marker: it was redacted (a stored ticket
+    subject, say), so it is no one's own words any more."""
+    return REDACTION in text or any(marker in text for marker in MARKERS.values())
 
 
 @dataclass(frozen=True, slots=True)

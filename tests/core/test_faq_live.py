@@ -163,7 +163,7 @@ async def test_phrasing_from_a_ticket_uses_the_question_staff_answered(
     ("gas-fees", "x" * 301, "faqadmin.too_long"),
     ("gas-fees", "why are gas fees so high", "faqadmin.duplicate"),  # already in the file
     ("fake-staff", "support asked me for " + Mnemonic("english").generate(128), "faqadmin.secret"),
-    ("fake-staff", "support asked me for [removed]", "faqadmin.secret"),
+    ("fake-staff", "support asked me for [redacted: recovery phrase]", "faqadmin.secret"),
 ])
 async def test_bad_phrasings_change_nothing(
     tmp_path: Path, store: Store, faq_file: Path, entry_id: str, text: str, key: str,

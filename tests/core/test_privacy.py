@@ -184,3 +184,84 @@ def test_cli_export_forget_purge(ops_cli: OpsCli) -> None:
     assert out.exit_code == 0, out.output
     assert isinstance(run(["user", "export", ALICE.key]).exception, NotFound)
     assert isinstance(run(["user", "forget", "nonsense", "--yes"]).exception, ValueError)
+
+
+# ----------------------------------------------------------- issue 15 items 13 and 14
+
+
+@pytest.mark.parametrize("name", ["李明", "Bo"])
+async def test_forget_scrubs_mentions_of_a_short_display_name(store: Store, name: str) -> None:
+    user = UserRef("telegram", "31")
+    async with store.transaction() as tx:
+        await tx.upsert_user(user, name, "zh", 1.0)
+        await tx.enqueue(platform="slack", action="send", chat_id="C1", thread_id=None,
+                         payload={"text": f"new ticket from {name}: hello"}, idempotency_key="k-mention", now=1.0)
+        await tx.enqueue(platform="slack", action="send", chat_id="C1", thread_id=None,
+                         payload={"text": "Bob asked About fees"}, idempotency_key="k-other", now=1.0)
+    result = await forget_user(store, user.key)
+    assert result.deliveries_scrubbed >= 1
+    after = await _dump(store)
+    assert name not in after.replace("Bob", "").replace("About", "")  # before: names under 3 chars survived
+    assert "Bob asked About fees" in after  # other people's words stay
+
+
+async def test_purge_clears_the_question_kept_in_conversations(store: Store) -> None:
+    from core.models import Conversation, ConversationState
+
+    now, day = 1_800_000_000.0, 86400.0
+    user = UserRef("telegram", "32")
+    chat = ChatRef("telegram", "32", is_private=True)
+    async with store.transaction() as tx:
+        t = await tx.create_ticket(user=user, origin=chat, origin_message_id=None, priority=Priority.NORMAL,
+                                   category=None, lang="en", subject="s", now=now - 300 * day)
+        await tx.update_ticket(t.id, state="closed", closed_at=now - 100 * day)
+        await tx.set_conversation(user.key, chat.key, Conversation(
+            ConversationState.IDLE, question="xyzzy-question my card was charged twice", category="refund-dispute"),
+            now - 100 * day)
+    await purge_closed_transcripts(store, 90, now=now)
+    assert "xyzzy-question" not in await _dump(store)
+    async with store.transaction() as tx:
+        assert (await tx.get_conversation(user.key, chat.key)).category == "refund-dispute"
+
+
+def test_faq_csv_export_neutralises_formulas_and_reads_back(tmp_path) -> None:
+    from core.faq.files import export_faq, load_faq
+
+    entries = load_faq(None)
+    first = entries[0]
+    evil = ['=HYPERLINK("https://evil.example","click")', "+1+2", "-2+3", "@SUM(A1:A2)"]
+    questions = dict(first.questions)
+    questions["en"] = list(questions.get("en", ())) + evil
+    import dataclasses
+
+    entries[0] = dataclasses.replace(first, questions=questions)
+    path = export_faq(entries, tmp_path / "faq.csv")
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        cells = [cell for row in csv.reader(fh) for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    back = {q for e in load_faq(path) if e.id == first.id for q in e.questions["en"]}
+    assert set(evil) <= back  # the apostrophe comes off on the way in
+
+
+async def test_a_redacted_ticket_subject_is_not_taught_to_the_faq(tmp_path, store: Store) -> None:
+    from mnemonic import Mnemonic
+
+    from core.errors import InvalidInput
+    from core.shield.gate import TextSource, guard
+    from tests.core.test_faq_live import FAQ_YAML, _library
+
+    faq_file = tmp_path / "faq.yaml"
+    faq_file.write_text(FAQ_YAML, encoding="utf-8")
+    library = await _library(tmp_path, store, faq_file)
+    subject = guard("restore fails " + Mnemonic("english").generate(128), TextSource.MESSAGE).text  # as stored
+    async with store.transaction() as tx:
+        ticket = await tx.create_ticket(user=ALICE, origin=ChatRef("telegram", "4242", is_private=True),
+                                        origin_message_id=None, priority=Priority.NORMAL, category=None, lang="en",
+                                        subject=subject, now=1.0)
+    with pytest.raises(InvalidInput) as refused:  # before: only "[removed]", which the shield never writes
+        await library.add_phrasing("transfer-not-arrived", "", actor="slack:U1", ticket_id=ticket.id, now=2.0)
+    assert refused.value.key == "faqadmin.secret"
+    async with store.transaction() as tx:
+        assert await tx.faq_phrasings() == []
