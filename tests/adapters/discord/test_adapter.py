@@ -212,11 +212,11 @@ async def test_server_error_window_maps_to_retry_later(rig: Rig) -> None:
 async def test_outbox_retries_through_an_outage(rig: Rig) -> None:
     sim = rig.sim
     sim.fail_for(3600, 503, route="POST /channels")  # until the answer ran into it
-    await sim.user_message(sim.channel_id, "what are your support hours?", author_id=USER, mentions_bot=True)
+    await sim.user_message(sim.channel_id, "what are gas fees?", author_id=USER, mentions_bot=True)
     await sim.wait_for(lambda: 503 in [c.status for c in sim.calls_to("POST /channels")])
     sim.clear_failures()
     reply = await sim.wait_for_message(sim.channel_id)
-    assert reply["content"] == (rig.core.answers.ask("what are your support hours?", "en")).answer
+    assert reply["content"] == (rig.core.answers.ask("what are gas fees?", "en")).answer
     assert 503 in [c.status for c in sim.calls_to("POST /channels")]
 
 
