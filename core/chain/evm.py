@@ -20,6 +20,7 @@ __all__ = ["EvmChain", "RpcError"]
 
 _LOGGER = logging.getLogger(__name__)
 _IDS = itertools.count(1)
+_TOKENS_KEPT = 4096  # token symbols and decimals remembered per chain
 
 
 class RpcError(Exception):
@@ -117,6 +118,8 @@ class EvmChain:
             self.call(client, {"to": token, "data": "0x" + DECIMALS}, "latest", deadline))
         decimals = word_uint(decimals_hex) if decimals_hex else None
         meta = (word_string(symbol_hex) if symbol_hex else None, decimals if decimals is not None and decimals <= 77 else None)
+        if len(self._tokens) >= _TOKENS_KEPT:
+            self._tokens.clear()
         self._tokens[token] = meta
         return meta
 

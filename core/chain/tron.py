@@ -18,6 +18,7 @@ __all__ = ["TronChain", "tron_address", "tron_hex"]
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _SUN = 6  # 1 TRX = 10**6 sun
+_TOKENS_KEPT = 4096  # token symbols and decimals remembered
 _FAILURES = {"REVERT": "reverted", "OUT_OF_ENERGY": "out of energy", "OUT_OF_TIME": "out of time",
              "BAD_JUMP_DESTINATION": "bad jump destination", "ILLEGAL_OPERATION": "illegal operation",
              "STACK_TOO_SMALL": "stack too small", "STACK_TOO_LARGE": "stack too large",
@@ -113,6 +114,8 @@ class TronChain:
             self._constant(client, token, "symbol()", deadline), self._constant(client, token, "decimals()", deadline))
         decimals = word_uint(decimals_hex) if decimals_hex else None
         meta = (word_string(symbol_hex) if symbol_hex else None, decimals if decimals is not None and decimals <= 77 else None)
+        if len(self._tokens) >= _TOKENS_KEPT:
+            self._tokens.clear()
         self._tokens[token] = meta
         return meta
 
