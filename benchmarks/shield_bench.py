@@ -5,6 +5,12 @@ Prints one JSON line per benchmark:
 * ``shield_recall``           generated secrets of every kind / language / format
 * ``shield_false_positives``  generated non-secrets (tx hashes with context, addresses,
                               English made of BIP-39 words, Chinese chat, numbers, emoji)
+* ``shield_hardened_recall``  issue 15's classes: Unicode tricks, plate prefixes, near-phrases
+                              (11 of 12, 23 of 24, Chinese with a character missing), split hex
+                              keys, keys in URLs, key words beside tx words, phrases split over messages
+* ``shield_hardened_false_positives``  tx hashes with context (and bare 0x hashes when one was
+                              asked for), Chinese typed with spaces, 13-item shopping lists, short
+                              everyday messages through the split-message window
 * ``shield_real_chat_fp``     real customer-service questions from ../shared/data
                               (BANKING77 English, CIC Chinese) when that folder exists
 * ``shield_latency``          per-message scan time for typical chat messages (µs)
@@ -28,7 +34,8 @@ from mnemonic import Mnemonic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.shield import scan, warm_up  # noqa: E402
+from core.shield import PhraseWindow, RecentParts, scan, warm_up  # noqa: E402
+from core.shield.gate import TextSource, guard  # noqa: E402
 
 LANGS = ("english", "chinese_simplified", "chinese_traditional")
 STRENGTHS = (128, 160, 192, 224, 256)
@@ -167,13 +174,13 @@ def gen_non_secrets(rng: random.Random, n: int) -> list[tuple[str, str]]:
         tron = "T" + "".join(rng.choice(B58) for _ in range(33))
         out.append(("btc_tron_address", f"send to {bech} or {tron} please"))
     for _ in range(n // 4):
-        k = rng.randint(3, 11)
-        out.append(("en_bip39_words_3_11", " ".join(rng.choice(EN_WORDS) for _ in range(k))))
+        k = rng.randint(3, 10)  # 11 random list words are a phrase with one word missing
+        out.append(("en_bip39_words_3_10", " ".join(rng.choice(EN_WORDS) for _ in range(k))))
     fillers = ("the", "a", "to", "is", "my", "and", "I", "of", "in", "it", "on", "for")
     for _ in range(n // 8):
         parts = []
         for _ in range(rng.randint(2, 6)):
-            parts += [rng.choice(EN_WORDS) for _ in range(rng.randint(1, 11))] + [rng.choice(fillers)]
+            parts += [rng.choice(EN_WORDS) for _ in range(rng.randint(1, 10))] + [rng.choice(fillers)]
         out.append(("en_bip39_with_function_words", " ".join(parts)))
     for _ in range(n // 8):
         out.append(("en_sentences", rng.choice(EN_SENTENCES).format(n=rng.randint(1, 5000))))
@@ -183,6 +190,128 @@ def gen_non_secrets(rng: random.Random, n: int) -> list[tuple[str, str]]:
     for _ in range(n // 16):
         out.append(("numbers_emoji", f"{rng.randint(0, 10**30)} {'🚀' * rng.randint(0, 20)} {rng.random()}"))
     out.append(("empty", ""))
+    return out
+
+
+CYRILLIC = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і"}
+ACCENTS = {"a": "á", "e": "é", "o": "ö", "u": "ü", "i": "í", "n": "ñ"}
+GROCERIES = ("milk bread butter cheese apple banana rice tomato onion garlic chicken sugar salt coffee orange lemon"
+             " potato bacon salad cereal soap juice honey pepper olive beef fish shrimp cabbage corn bean grape cherry"
+             " pear mango kiwi avocado broccoli mushroom tissue water wine soda cake napkin razor").split()
+
+
+def _one_per_word(words: list[str], table: dict[str, str]) -> str:
+    out = []
+    for w in words:
+        i = next((i for i, c in enumerate(w) if c in table), None)
+        out.append(w if i is None else w[:i] + table[w[i]] + w[i + 1:])
+    return " ".join(out)
+
+
+def _bold(word: str) -> str:
+    return "".join(chr(0x1D41A + ord(c) - 97) if "a" <= c <= "z" else c for c in word)
+
+
+UNICODE_DRESS = {
+    "full_width": lambda ws: " ".join("".join(chr(ord(c) + 0xFEE0) for c in w) for w in ws),
+    "soft_hyphen": lambda ws: " ".join(w[:2] + "\u00ad" + w[2:] for w in ws),
+    "zwj": lambda ws: " ".join(w[:1] + "\u200d" + w[1:] for w in ws),
+    "zwnj_zwsp": lambda ws: " ".join(w[:1] + "\u200c" + w[1:2] + "\u200b" + w[2:] for w in ws),
+    "cyrillic_letter": lambda ws: _one_per_word(ws, CYRILLIC),
+    "accented_letter": lambda ws: _one_per_word(ws, ACCENTS),
+    "math_bold": lambda ws: " ".join(_bold(w) for w in ws),
+}
+
+
+def gen_hardened_secrets(rng: random.Random, n: int) -> list[tuple[str, str, str]]:
+    """Issue 15 classes: Unicode tricks, plate prefixes, near-phrases, key evasions."""
+    mn = {lang: Mnemonic(lang) for lang in LANGS}
+    out: list[tuple[str, str, str]] = []
+
+    def phrase(lang: str = "english", strength: int | None = None) -> list[str]:
+        return mn[lang].to_mnemonic(rng.randbytes((strength or rng.choice(STRENGTHS)) // 8)).split()
+
+    for name, dress in UNICODE_DRESS.items():
+        for _ in range(n // 8):
+            out.append((f"unicode/{name}", rng.choice(WRAPS[:3]).format(dress(phrase())), "seed_phrase"))
+    for _ in range(n // 8):
+        key = "0x" + rng.randbytes(32).hex()
+        out.append(("unicode/full_width_key", "".join(chr(ord(c) + 0xFEE0) for c in key), "private_key_hex"))
+    for _ in range(n // 4):
+        words = phrase(strength=rng.choice((128, 256)))
+        if rng.random() < 0.3:
+            del words[rng.randrange(len(words))]
+        sep = rng.choice((" ", "\n", ", ", "  "))
+        text = sep.join(w[:4].upper() if rng.random() < 0.3 else w[:4] for w in words)
+        out.append(("prefixes/plate_4_letters", text, "seed_phrase"))
+    for strength, name in ((128, "near/en_11_of_12"), (256, "near/en_23_of_24")):
+        for _ in range(n // 4):
+            words = phrase(strength=strength)
+            del words[rng.randrange(len(words))]
+            out.append((name, rng.choice(WRAPS[:3]).format(fmt(words, rng.choice(STYLES[:-1]), "english")),
+                        "seed_phrase"))
+    for lang in LANGS[1:]:
+        for _ in range(n // 4):
+            chars = phrase(lang, 128)
+            del chars[rng.randrange(len(chars))]
+            sep = rng.choice(("、", "\n", ",", " ", "  "))
+            out.append((f"near/zh_11_of_12_separated/{lang[8:]}", sep.join(chars), "seed_phrase"))
+    for _ in range(n // 4):
+        key = rng.randbytes(32).hex()
+        cut = rng.randrange(8, 57)
+        sep = rng.choice((" ", "\n", "  ", "\r\n"))
+        wrap = rng.choice(("{}", "here: {}", "my key {}", "imported {} and funds gone"))
+        out.append(("keys/split_hex", wrap.format(rng.choice(("", "0x")) + key[:cut] + sep + key[cut:]),
+                    "private_key_hex"))
+    url_wraps = ("https://metamask-restore.example/?pk={}", "https://wallet-sync.example/restore?chain=1&key=0x{}",
+                 "https://wallet-sync.example/0x{}", "metamask-restore.example/import/{}",
+                 "https://etherscan.io.evil.example/tx/0x{}", "please open https://dapp.example/#/claim?secret={}",
+                 "https://etherscan.io/tx/0x{}?pk=0x{}")
+    for _ in range(n // 4):
+        out.append(("keys/in_url", rng.choice(url_wraps).format(rng.randbytes(32).hex(), rng.randbytes(32).hex()),
+                    "private_key_hex"))
+    key_word_wraps = ("my key (not a hash) 0x{}", "my key (not a hash) {}", "private key, hash: 0x{}",
+                      "tx hash 0x{} and that is my privkey", "这是我的私钥，交易哈希 0x{}", "secret 0x{} pending")
+    for _ in range(n // 4):
+        out.append(("keys/key_words_win", rng.choice(key_word_wraps).format(rng.randbytes(32).hex()),
+                    "private_key_hex"))
+    return out
+
+
+def gen_split_messages(rng: random.Random, n: int) -> list[list[str]]:
+    """A 12- or 24-word phrase sent as 2-12 messages, each clean on its own."""
+    mn = Mnemonic("english")
+    out: list[list[str]] = []
+    for _ in range(n):
+        words = mn.to_mnemonic(rng.randbytes(rng.choice((16, 32)))).split()
+        cuts = sorted(rng.sample(range(1, len(words)), rng.randint(1, min(11, len(words) - 1))))
+        parts = [words[a:b] for a, b in zip([0, *cuts], [*cuts, len(words)])]
+        sep = rng.choice((" ", "\n", ", "))
+        out.append([sep.join(p) for p in parts])
+    return out
+
+
+HARD_TX = ("0x{} is stuck pending", "0x{}\nstill pending after an hour", "why does 0x{} have 0 confirmations",
+           "block {}", "block 0x{}", "stuck: 0x{}", "我的交易 0x{} 一直没到", "哈希是 0x{}",
+           "https://sepolia.etherscan.io/tx/0x{}", "https://basescan.org/tx/0x{}", "0x{} unconfirmed since noon")
+
+
+def gen_hardened_non_secrets(rng: random.Random, n: int) -> list[tuple[str, str, bool]]:
+    """(category, text, expect_tx_hash) of ordinary chat that the former rules deleted."""
+    out: list[tuple[str, str, bool]] = []
+    for _ in range(n // 4):
+        out.append(("tx_hash_with_context", rng.choice(HARD_TX).format(rng.randbytes(32).hex()), False))
+        out.append(("bare_0x_tx_hash_when_asked", "0x" + rng.randbytes(32).hex(), True))
+    for _ in range(n // 8):
+        sentence = rng.choice(ZH_SENTENCES).format(n=rng.randint(1, 5000))
+        out.append(("zh_typed_with_spaces", " ".join(sentence), False))
+    for _ in range(n // 8):
+        items = rng.sample(GROCERIES, 13)
+        out.append(("shopping_list_13", rng.choice((", ", "\n", "; ")).join(items), False))
+    for _ in range(n // 8):
+        k = rng.randint(3, 10)
+        out.append(("en_list_words_unicode_3_10",
+                    " ".join("".join(chr(ord(c) + 0xFEE0) for c in rng.choice(EN_WORDS)) for _ in range(k)), False))
     return out
 
 
@@ -237,12 +366,65 @@ def main() -> None:
         "by_category": {k: v[0] for k, v in sorted(fp_cat.items())},
     }, ensure_ascii=False))
 
+    hard = gen_hardened_secrets(rng, args.n // 4)
+    hard_cat: dict[str, list[int]] = {}
+    for cat, text, kind in hard:
+        res = scan(text)
+        hard_cat.setdefault(cat, [0, 0])
+        hard_cat[cat][0] += res.leak and kind in res.kinds
+        hard_cat[cat][1] += 1
+    window = PhraseWindow(seconds=180)
+    split = gen_split_messages(rng, args.n // 4)
+    caught = named = 0
+    for i, parts in enumerate(split):
+        verdicts = [guard(p, TextSource.MESSAGE, recent=RecentParts(window, f"u{i}", "chat", f"m{j}"))
+                    for j, p in enumerate(parts)]
+        hit = next((j for j, v in enumerate(verdicts) if v.leak), None)
+        caught += hit is not None
+        # every earlier part is named for deletion (the part that leaked on its own needs nothing)
+        named += hit is not None and (hit == 0 and not verdicts[0].earlier_parts
+                                      or set(verdicts[hit].earlier_parts) == {f"m{j}" for j in range(hit)})
+    hard_cat["split_messages"] = [caught, len(split)]
+    hard_cat["split_messages_earlier_parts_named"] = [named, len(split)]
+    hits = sum(v[0] for v in hard_cat.values())
+    total = sum(v[1] for v in hard_cat.values())
+    print(json.dumps({
+        "benchmark": "shield_hardened_recall", "seed": args.seed, "n": total, "recall": round(hits / total, 6),
+        "missed": total - hits, "by_category": {k: round(v[0] / v[1], 6) for k, v in sorted(hard_cat.items())},
+    }, ensure_ascii=False))
+
+    hard_non = gen_hardened_non_secrets(rng, args.n // 2)
+    hfp: dict[str, list[int]] = {}
+    for cat, text, expect in hard_non:
+        hfp.setdefault(cat, [0, 0])
+        hfp[cat][0] += guard(text, TextSource.MESSAGE, expect_tx_hash=expect).leak
+        hfp[cat][1] += 1
+    # short chat messages of everyday list words, one user, one chat, within the window
+    window = PhraseWindow(seconds=180)
+    everyday = sorted(w for w in EN_WORDS if w in {"help", "please", "account", "wallet", "balance", "sorry",
+                                                    "thank", "today", "again", "still", "never", "again", "about",
+                                                    "money", "send", "good", "great", "sure", "open", "later"})
+    chats = 0
+    for i in range(args.n // 8):
+        chats += any(guard(" ".join(rng.sample(everyday, rng.randint(1, 3))), TextSource.MESSAGE,
+                           recent=RecentParts(window, f"u{i}", "chat", f"m{j}")).leak for j in range(8))
+    hfp["split_window_everyday_chat"] = [chats, args.n // 8]
+    print(json.dumps({
+        "benchmark": "shield_hardened_false_positives", "seed": args.seed, "n": sum(v[1] for v in hfp.values()),
+        "false_positives": sum(v[0] for v in hfp.values()), "by_category": {k: v[0] for k, v in sorted(hfp.items())},
+    }, ensure_ascii=False))
+
     real = real_chat()
     if real:
         out = {"benchmark": "shield_real_chat_fp"}
         for name, rows in real.items():
             flagged = sum(scan(t).leak for t in rows)
             out[name] = {"n": len(rows), "false_positives": flagged, "rate": round(flagged / len(rows), 6)}
+        if "cic_zh" in real:  # the same questions typed with a space between characters (harder than chat)
+            spaced = [" ".join(t) for t in real["cic_zh"]]
+            flagged = sum(scan(t).leak for t in spaced)
+            out["cic_zh_spaced"] = {"n": len(spaced), "false_positives": flagged,
+                                    "rate": round(flagged / len(spaced), 6)}
         print(json.dumps(out, ensure_ascii=False))
 
     # Typical chat: realistic sentences (+ real data when present), no secrets.

@@ -59,7 +59,8 @@ def guard(text: str, source: TextSource, *, expect_tx_hash: bool = False,
     found = scan(text, expect_tx_hash=expect_tx_hash)
     if recent is not None:
         if found.leak:
-            recent.window.forget(recent.user_key, recent.chat_key)
+            earlier = recent.window.close(recent.user_key, recent.chat_key, recent.message_id, text)
+            return Guarded(found.redacted, True, tuple(found.kinds), source, earlier)
         else:
             split = recent.window.observe(recent.user_key, recent.chat_key, recent.message_id, text)
             if split.leak:

@@ -228,7 +228,12 @@ def _eval_en(toks: list[_Tok], run: list[int], idx: list[int]) -> bool:
         if sum(common) * 2 <= n:
             return _has_exact_window(idx)
         return False
-    if n in _LIST_LENGTHS and -1 not in idx and _structured(gaps):
+    lo, hi = 0, n  # everyday words at the edges are the chat around a phrase ("... wild what happened")
+    while lo < hi and common[lo]:
+        lo += 1
+    while hi > lo and common[hi - 1]:
+        hi -= 1
+    if n in _LIST_LENGTHS and hi - lo in _LIST_LENGTHS and -1 not in idx and _structured(gaps):
         # 13 things on a list: no phrase has that length.  A phrase and one
         # more item is told by its checksum, with an everyday word beside it
         # ("wallet", "please"); a 13th grocery passes a 12-window checksum 1 time in 8.

@@ -119,6 +119,19 @@ class PhraseWindow:
             self._parts.popitem(last=False)
         return SplitVerdict(False, redacted=text)
 
+    def close(self, user_key: str, chat_key: str, message_id: str, text: str) -> tuple[str, ...]:
+        """A message that leaked on its own: the ids of the earlier parts that
+        belong to the same phrase (a 24-word phrase sent as 3 + 21 words), and
+        the conversation's parts are dropped."""
+        now = self._clock()
+        parts = [p for p in self._parts.pop((user_key, chat_key), []) if now - p.at <= self._seconds]
+        if not parts:
+            return ()
+        verdict = self._scan([*parts, _Part(message_id, text, now)])
+        # Joined, the scan may judge differently (13 list words on lines read as a
+        # list); word-list-only messages just before a leak are taken as its parts.
+        return verdict.earlier_ids if verdict.leak else tuple(p.message_id for p in parts)
+
     def forget(self, user_key: str, chat_key: str) -> None:
         """Drop what is kept for this conversation (its message leaked on its own, say)."""
         self._parts.pop((user_key, chat_key), None)
