@@ -11,6 +11,8 @@ YAML (``.yaml`` / ``.yml``)::
         title: {en: ..., zh: ...}                # optional
         tags: [fees]                              # optional
         escalate: false                           # optional (default false)
+        intake:                                   # optional: asked when a ticket opens on it
+          - {name: network, type: network, ask: {en: ..., zh: ...}}   # ask optional
         questions: {en: [...], zh: [...]}         # lists of example questions
         answers: {en: ..., zh: ...}               # both required in a complete FAQ
 
@@ -32,6 +34,9 @@ CSV (``.csv``, UTF-8, a BOM is fine), one of two layouts chosen by the header:
   true/false/yes/no/1/0). An entry's rows need not be adjacent; entries keep
   the order of their first row. Blank rows and rows whose id starts with ``#``
   are skipped. At most one answer and one title per id and language.
+  ``kind`` ``intake`` declares an intake field: ``text`` is ``name:type`` with
+  ``lang`` empty, or ``name:type:question`` with ``lang`` the question's language.
+  Types: tx_hash, address, network, amount, datetime, text.
 
 * ``text,label`` -- question rows only (the ``faq eval`` format); ``label`` is
   the entry id and the language of each text is detected. Such a file carries
@@ -50,6 +55,7 @@ import contextlib
 import csv
 import io
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -59,7 +65,7 @@ from typing import Any, Literal
 import yaml
 
 from core.errors import ConfigError
-from core.faq.models import LANGS, FaqEntry
+from core.faq.models import INTAKE_TYPES, LANGS, FaqEntry, IntakeField
 from core.lang import detect_lang
 
 __all__ = [
@@ -82,9 +88,9 @@ LABELLED_CSV_COLUMNS: tuple[str, ...] = ("text", "label")
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 _CSV_SUFFIXES = (".csv",)
-_ENTRY_KEYS = ("id", "title", "tags", "escalate", "questions", "answers")
+_ENTRY_KEYS = ("id", "title", "tags", "escalate", "questions", "answers", "intake")
 _TOP_KEYS = ("version", "description", "entries")
-_CSV_KINDS = ("question", "answer", "title", "tag", "escalate")
+_CSV_KINDS = ("question", "answer", "title", "tag", "escalate", "intake")
 _TRUE = {"true", "yes", "1", "y"}
 _FALSE = {"false", "no", "0", "n"}
 
@@ -139,6 +145,18 @@ class _Draft:
     title: dict[str, str] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     escalate: bool | None = None
+    intake: dict[str, IntakeField] = field(default_factory=dict)
+
+    def add_intake(self, name: str, kind: str, ask: Mapping[str, str], where: str, path: Path | str) -> None:
+        name = name.strip()
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+            raise FaqFileError(path, f"{where}: intake field name {name!r} must be lower_case_words")
+        if kind not in INTAKE_TYPES:
+            raise FaqFileError(path, f"{where}: intake type {kind!r} is not one of {', '.join(INTAKE_TYPES)}")
+        old = self.intake.get(name)
+        if old is not None and old.type != kind:
+            raise FaqFileError(path, f"{where}: intake field {name!r} declared twice with different types")
+        self.intake[name] = IntakeField(name, kind, {**(old.ask if old else {}), **dict(ask)})
 
     def add_question(self, lang: str, text: str) -> None:
         # Case-insensitive de-duplication: repeated phrasings only skew the engine.
@@ -158,6 +176,7 @@ class _Draft:
             tags=tuple(self.tags),
             escalate=bool(self.escalate),
             title={lang: self.title[lang] for lang in LANGS if self.title.get(lang)},
+            intake=tuple(self.intake.values()),
         )
 
 
@@ -333,6 +352,16 @@ def _yaml_entry(raw: Mapping[Any, Any], path: Path, where: str) -> _Draft:
         if not isinstance(escalate, bool):
             raise FaqFileError(path, f"{where}: escalate must be true or false")
         draft.escalate = escalate
+    intake = raw.get("intake")
+    if intake is not None:
+        if not isinstance(intake, list):
+            raise FaqFileError(path, f"{where}: intake must be a list of {{name, type, ask}}")
+        for item in intake:
+            if not isinstance(item, Mapping) or not isinstance(item.get("name"), str) \
+                    or not isinstance(item.get("type"), str):
+                raise FaqFileError(path, f"{where}: every intake field needs a name and a type")
+            ask = _lang_map(item.get("ask") or {}, "intake ask", path, where)
+            draft.add_intake(item["name"], item["type"], {k: str(v) for k, v in ask.items()}, where, path)
     return draft
 
 
@@ -417,6 +446,13 @@ def _csv_full(header: list[str], body: Sequence[tuple[int, list[str]]], path: Pa
             target[lang] = text
         elif kind == "tag":
             draft.add_tag(text)
+        elif kind == "intake":
+            name, _, rest = text.partition(":")
+            field_type, _, ask = rest.partition(":")
+            if ask.strip() and not lang:
+                raise FaqFileError(path, f"line {line}: an intake question needs its lang")
+            draft.add_intake(name, field_type.strip(), {lang: ask.strip()} if ask.strip() else {},
+                             f"line {line}", path)
         else:
             value = text.lower()
             if value not in _TRUE | _FALSE:
@@ -479,6 +515,7 @@ def _extend(old: FaqEntry, new: FaqEntry) -> FaqEntry:
         answers={**old.answers, **{k: v for k, v in new.answers.items() if v}},
         title={**old.title, **{k: v for k, v in new.title.items() if v}},
         escalate=old.escalate or new.escalate,
+        intake={f.name: f for f in (new.intake or old.intake)},
     )
     for source in (old, new):
         for lang in LANGS:
@@ -518,6 +555,9 @@ def _to_yaml(entries: Sequence[FaqEntry]) -> str:
             item["title"] = {lang: entry.title[lang] for lang in LANGS if lang in entry.title}
         item["tags"] = list(entry.tags)
         item["escalate"] = entry.escalate
+        if entry.intake:
+            item["intake"] = [{"name": f.name, "type": f.type, **({"ask": dict(f.ask)} if f.ask else {})}
+                              for f in entry.intake]
         item["questions"] = {lang: list(entry.questions.get(lang, ())) for lang in LANGS}
         if entry.answers:
             item["answers"] = {lang: entry.answers[lang] for lang in LANGS if lang in entry.answers}
@@ -561,6 +601,11 @@ def _to_csv(entries: Sequence[FaqEntry]) -> str:
         for tag in entry.tags:
             writer.writerow([entry.id, "", "tag", tag])
         writer.writerow([entry.id, "", "escalate", "true" if entry.escalate else "false"])
+        for item in entry.intake:
+            writer.writerow([entry.id, "", "intake", f"{item.name}:{item.type}"])
+            for lang in LANGS:
+                if item.ask.get(lang):
+                    writer.writerow([entry.id, lang, "intake", f"{item.name}:{item.type}:{item.ask[lang]}"])
         for lang in LANGS:
             if entry.answers.get(lang):
                 writer.writerow([entry.id, lang, "answer", entry.answers[lang]])

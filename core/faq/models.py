@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["FaqEntry", "FaqMatch", "LANGS"]
+__all__ = ["FaqEntry", "FaqMatch", "INTAKE_TYPES", "IntakeField", "LANGS"]
 
 LANGS: tuple[str, ...] = ("en", "zh")
+INTAKE_TYPES: tuple[str, ...] = ("tx_hash", "address", "network", "amount", "datetime", "text")
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeField:
+    """Something staff need on a ticket of this topic, asked when it opens.
+
+    Args:
+        name: the field's name on the desk (``network``, ``app_version``).
+        type: one of :data:`INTAKE_TYPES`; how a typed value is recognised.
+        ask: the question per language (a default per type when empty).
+    """
+
+    name: str
+    type: str
+    ask: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +35,7 @@ class FaqEntry:
         answers: the answer per language.
         tags: free-form labels for reporting.
         escalate: when true, answering also offers a human (account-specific topics).
+        intake: what the bot asks when a ticket opens on this topic (at most three are asked).
     """
 
     id: str
@@ -27,6 +44,7 @@ class FaqEntry:
     tags: tuple[str, ...] = ()
     escalate: bool = False
     title: dict[str, str] = field(default_factory=dict)
+    intake: tuple[IntakeField, ...] = ()
 
     def answer_in(self, lang: str) -> str:
         """The answer in ``lang``, falling back to English, then any language."""
