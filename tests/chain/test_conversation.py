@@ -159,3 +159,15 @@ def test_shortened_never_below_six_and_four() -> None:
     assert addr.startswith(head) and addr.endswith(tail) and len(head) >= 6 and len(tail) >= 4
     assert shorten("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t").startswith("TR7NHqje")
     assert shorten("bc1qshort") == "bc1qshort"
+
+
+async def test_a_bare_hash_sent_after_the_bot_asked_for_one_is_looked_up(
+        tmp_path: Path, store: SQLiteStore, faq_engine: FaqEngine, node: EvmNode) -> None:
+    tx = node.send(node.accounts[0], node.accounts[1], 10**18)
+    core = make_core(tmp_path, store, faq_engine, WALLETDESK_EVM_RPC=f"ethereum={node.url}")
+    await core.dialogue.handle_message(msg("my tx 0x" + "ab" * 32 + " has not arrived"))  # a mistyped hash
+    (asked,) = await sent(core)
+    assert "send the hash again" in asked
+    out = await core.dialogue.handle_message(msg(tx))  # nothing but the hash: the answer to that question
+    assert not out.leak and "chain success" in out.notes
+    assert "confirmed on Ethereum" in (await sent(core))[-1]
