@@ -360,3 +360,14 @@ def test_log_filter_catches_newline_separated_phrases_in_payloads() -> None:
 def test_log_filter_leaves_ordinary_payloads_alone() -> None:
     assert _filtered("payload %r", {"text": "hello\nworld, where is my transfer?"}) == \
         "payload {'text': 'hello\\nworld, where is my transfer?'}"
+
+
+def test_a_part_that_leaks_on_its_own_names_the_parts_before_it() -> None:
+    from core.shield.gate import PhraseWindow
+
+    window = PhraseWindow(clock=_Clock())
+    words = _phrase(256)
+    assert not _send(window, " ".join(words[:3]), "m1").leak
+    last = _send(window, "\n".join(words[3:]), "m2")  # 21 words: a leak by itself
+    assert last.leak and last.earlier_parts == ("m1",)
+    assert len(window) == 0
