@@ -8,7 +8,9 @@ and kinds).
 :func:`scan` runs the key scan (:mod:`core.shield.keys`: ``private_key_hex``,
 ``wif``, ``xprv``), masks the keys it found, then looks for recovery phrases
 (this module), and returns a copy with every finding replaced by its marker
-(:data:`core.shield.findings.MARKERS`).
+(:data:`core.shield.findings.MARKERS`).  It scans a folded copy of the text
+(:mod:`core.shield.normalize`: NFKC, format characters dropped, Unicode
+confusables folded) and maps every finding back to the original characters.
 
 ``seed_phrase``
     BIP-39 recovery phrases in the English, Chinese simplified and Chinese
@@ -38,16 +40,30 @@ and kinds).
     (it counts as an everyday word, so it never helps chat look random).
     Function words that are not list words ("the", "and", "are", "most") are
     typo candidates only between commas/newlines/numbers, never in prose.
-    Fewer than 12 words is never a phrase.
+
+    Near-phrases (issue 15).  Eleven list words in a row with at most 4
+    everyday words are a phrase with one word missing (about 128
+    checksum-valid completions: recoverable); ten are still chat.  23 of 24
+    words fall under the 12-word rules.  Metal backup plates hold the first
+    four letters of each word (unique in the list): a run of 3-4 letter
+    tokens, at least three of them prefixes and not words, is expanded and
+    judged the same way (checksum, numbering, or random with one word
+    missing).  A comma or line list of 13, 16, 19 or 22 list words (also
+    without the everyday words at its edges) with no checksum-valid window
+    beside an everyday word is a list of things (a 13-item shopping list),
+    not a phrase: no phrase has that length.
 
     Chinese policy.  The Chinese lists are the 2048 most frequent characters,
     so ordinary Chinese chat routinely contains 12+ consecutive list
     characters.  Therefore:
 
-    * characters *separated* from each other (spaces, commas, 、, numbering)
-      in a run of >= 12 are flagged even without a valid checksum (nobody
-      writes chat one spaced character at a time); one non-list character
-      per 12 is tolerated as a typo;
+    * characters *separated* from each other by commas, 、, newlines or
+      numbering in a run of >= 11 are flagged even without a valid checksum
+      (nobody chats one listed character at a time); separated by spaces
+      only (some people type Chinese that way) they are flagged when an
+      11-character stretch between punctuation reads as random (prose model
+      below, llr < 0) or a checksum-valid window is not clearly prose (llr <
+      5); one non-list character per 12 is tolerated as a typo;
     * *dense* text (no separators, e.g. ``典午邵牺层流衰廷贡爹和抚``) is flagged
       only for a 12/15/18/21/24-character window with a valid checksum that
       has no punctuation inside and that a random phrase explains better
@@ -65,8 +81,10 @@ and kinds).
       strings of the ~200 most common characters never read as random (of
       the top 300: 0.7%); random strings of the ~1000-2048 most common
       characters are genuinely indistinguishable from phrases except by the
-      checksum.  A dense phrase with a typo or a broken checksum is not
-      flagged (indistinguishable from chat).  Without jieba's dictionary the
+      checksum.  A dense phrase with a typo, a broken checksum or a missing
+      character is flagged only when an 11-character window scores below
+      -8 nats (far more random than any chat: CIC's lowest is -3.1; about
+      95 % of such phrases).  Without jieba's dictionary the
       former rank-only rule applies (random when mean(log(rank + 10)) > 5).
 
     The whole run is redacted (including a leading "1." numbering marker), so
