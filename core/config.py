@@ -140,6 +140,10 @@ class Settings(BaseSettings):
     slack_api_base_url: str | None = Field(None, alias="SLACK_API_BASE_URL")
     slack_staff_channel: str | None = Field(None, alias="SLACK_STAFF_CHANNEL")
     slack_staff_users: CsvList = Field(default_factory=list, alias="SLACK_STAFF_USERS")
+    # a Slack user group (S... id) whose members are staff (resolved with usergroups.users.list)
+    slack_staff_group: str | None = Field(None, alias="SLACK_STAFF_GROUP")
+    # a user token of a workspace admin (chat:write): lets the shield delete users' messages
+    slack_admin_user_token: SecretStr | None = Field(None, alias="SLACK_ADMIN_USER_TOKEN")
     # who may change the FAQ with /faq add (empty: anyone who may act as staff)
     slack_faq_admins: CsvList = Field(default_factory=list, alias="SLACK_FAQ_ADMINS")
 
