@@ -79,6 +79,7 @@ from core.faq.embedders import configured_embedder
 from core.faq.heap import release_freed_heap
 from core.faq.models import FaqEntry, FaqMatch
 from core.lang import detect_lang, normalize
+from core.shield.normalize import safe_text
 
 __all__ = [
     "FaqEngine",
@@ -187,7 +188,8 @@ class FaqEngine:
 
 
 def _checked(text: str) -> str:
-    norm = normalize(text or "")
+    # a lone surrogate (a broken client, a fuzzer) would make the tokenizer raise TypeError
+    norm = normalize(safe_text(text or ""))
     if not norm.strip():
         raise ValueError("empty question")
     return norm

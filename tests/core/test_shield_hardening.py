@@ -371,3 +371,8 @@ def test_a_part_that_leaks_on_its_own_names_the_parts_before_it() -> None:
     last = _send(window, "\n".join(words[3:]), "m2")  # 21 words: a leak by itself
     assert last.leak and last.earlier_parts == ("m1",)
     assert len(window) == 0
+
+
+def test_a_lone_surrogate_reaching_the_engine_directly_does_not_raise(faq_engine) -> None:
+    # paths that do not pass the gate (Slack's /faq test, `walletdesk faq ask`) end in FaqEngine.ask
+    faq_engine.ask("how do I reset my password \ud800")
