@@ -11,6 +11,7 @@ from typing import Protocol
 from core.config import Settings
 from core.conversation.acts import Act
 from core.conversation.commands import COMMANDS
+from core.conversation.intake import GuidedIntake
 from core.conversation.services import Services, open_ticket
 from core.conversation.smalltalk import AskForHuman, SmallTalk
 from core.conversation.ticketchat import AfterResolve, ConfirmReopen, TicketChat
@@ -208,6 +209,7 @@ def default_handlers(settings: Settings) -> Sequence[Handler]:
     """In order: what a pending question expects first, urgent cases, commands,
     dialogue acts, then the open ticket, the reopen question, then the FAQ."""
     return (BurnPublicCode(), EnterCode(), UrgentCase(), RateTicket(), ConfirmReopen(), AnswerHumanOffer(),
-            RunCommand(), AskForHuman(), SmallTalk(), LookUpTransaction(settings), TicketChat(), AfterResolve(),
+            RunCommand(), AskForHuman(), GuidedIntake(), SmallTalk(), LookUpTransaction(settings), TicketChat(),
+            AfterResolve(),
             AnswerFromFaq(settings.group_auto_answer))
 

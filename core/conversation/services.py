@@ -53,6 +53,10 @@ async def open_ticket(turn: Turn, services: Services, question: str, category: s
         upset = mood(question) or mood(turn.text)
         if upset:
             ticket = await raise_priority(turn, services, ticket, upset)
+        if turn.private:
+            from core.conversation.intake import start_intake  # intake builds on this module
+
+            start_intake(turn, services, ticket, question)
     return ticket
 
 

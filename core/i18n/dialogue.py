@@ -120,4 +120,20 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "no staffed time is scheduled",
         "zh": "暂无安排服务时间",
     },
+    "intake.ask_default": {
+        "en": "Could you tell me the {field}?",
+        "zh": "请告诉我 {field}。",
+    },
+    "intake.skip_hint": {
+        "en": "(or reply skip)",
+        "zh": "（不清楚可回复“跳过”）",
+    },
+    "intake.done": {
+        "en": "Thanks, that's on ticket #{ticket_id} for our team.",
+        "zh": "谢谢，这些信息已添加到工单 #{ticket_id}，客服团队会看到。",
+    },
+    "intake.desk_fields": {
+        "en": "📋 intake: {fields}",
+        "zh": "📋 补充信息：{fields}",
+    },
 }
