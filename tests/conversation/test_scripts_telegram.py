@@ -1,0 +1,53 @@
+"""The conversation scripts that need no clock, settings or staff, through the real
+``walletdesk`` process and python-telegram-bot against the local Telegram
+simulator, each as a private chat of its own user. What the user sees is checked
+(``says``, ``not``, ``lang``); acts, topics and desk effects are the console run's."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conversation.script import parse_script, reply_lang
+from tests.e2e.harness import WalletdeskProcess
+from tests.simulators.telegram_sim import TelegramSim
+from tests.waiting import wait_until
+
+SCRIPTS = sorted((Path(__file__).parent / "scripts").glob("*.conv"))
+PLAIN = [p for p in SCRIPTS if all(s.kind == "user" for s in parse_script(p))]
+
+
+@pytest.fixture
+async def tg() -> TelegramSim:
+    async with TelegramSim() as sim:
+        yield sim
+
+
+async def test_plain_scripts_through_telegram(tg: TelegramSim, tmp_path: Path) -> None:
+    assert len(PLAIN) >= 6
+    proc = WalletdeskProcess(tmp_path, {"TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url})
+    await proc.start()
+    try:
+        for n, script in enumerate(PLAIN):
+            user = 7000 + n
+            tg.add_user(user, first_name=f"U{n}", language_code="en")
+            for step in parse_script(script):
+                before = len(tg.messages_to(user))
+                await tg.user_message(user, step.text, user_id=user, chat_type="private", first_name=f"U{n}")
+                if "silent" in step.expect:
+                    continue  # nothing to wait for; the console run checks silence
+                await wait_until(lambda: len(tg.messages_to(user)) > before, what=f"{script.name}:{step.line}")
+                await proc.drain()
+                # one process serves every script: ticket numbers are its own
+                texts = [re.sub(r"#\d+", "#N", m.plain_text) for m in tg.messages_to(user)[before:]]
+                where = f"{script.name}:{step.line} {step.text!r} -> {texts!r}"
+                if "lang" in step.expect:
+                    assert {reply_lang(x) for x in texts} == {step.expect["lang"]}, where
+                for piece in re.sub(r"#\d+", "#N", step.expect.get("says", "")).split("~"):
+                    assert not piece.strip() or any(piece.strip() in x for x in texts), where
+                if "not" in step.expect:
+                    assert not any(step.expect["not"] in x for x in texts), where
+    finally:
+        await proc.stop()
