@@ -61,7 +61,7 @@ for _act, _phrases in {
            "go ahead|do it|please do|that would be great|是|是的|要|需要|可以|好啊|要的|麻烦了|对|好的谢谢|当然",
     "no": "no|nope|nah|n|no thanks|no thank you|not now|no need|i'm good|im good|im fine|i'm fine|never mind|"
           "nevermind|nvm|not really|it's fine|不|不用|不用了|不要|不需要|算了|没事了|没事|不了|先不用|不用麻烦了|"
-          "没关系|no thx",
+          "没关系|no thx|否|不是|没有|新问题",
     "goodbye": "bye|goodbye|bye bye|see you|see ya|cya|later|good night|gn|take care|that's all|再见|拜拜|回头见|"
                "晚安|先这样|88|bb|see you later",
     "presence": "anyone|anyone here|anyone there|anybody|anybody there",

@@ -28,7 +28,7 @@ async def prepare(turn: Turn, reopen_window_hours: float) -> None:
                     turn.now - last.resolved_at <= reopen_window_hours * 3600:
                 turn.resolved = last
     state = turn.conversation.state
-    if state is ConversationState.OFFER_HUMAN:
+    if state in (ConversationState.OFFER_HUMAN, ConversationState.CONFIRM_REOPEN):  # a yes/no question is pending
         turn.context = ActContext.OFFER
     elif turn.ticket is not None:
         turn.context = ActContext.TICKET

@@ -29,6 +29,7 @@ __all__ = ["Dialogue"]
 
 _LOGGER = logging.getLogger(__name__)
 _LETTERS_RE = re.compile(r"[A-Za-z\u4e00-\u9fff]")
+_WORD_RE = re.compile(r"\b[A-Za-z]{2,}\b")  # words, not the letters inside a hash
 
 
 class Dialogue:
@@ -58,8 +59,8 @@ class Dialogue:
         command = parse_command(text)
         probe = command[1] if command else text
         lang_guess = detect_lang(probe) if _LETTERS_RE.search(probe) else None
-        if lang_guess == "en" and classify(probe) is not Act.OTHER:
-            lang_guess = None  # "ok", "human" after Chinese: keep the conversation's language
+        if lang_guess == "en" and (classify(probe) is not Act.OTHER or len(_WORD_RE.findall(probe)) <= 2):
+            lang_guess = None  # "ok", "human", "TRC20", a hash after Chinese: keep the conversation's language
         limit = self.services.settings.max_message_chars
         if len(text) > limit:
             async with self.store.transaction() as tx:
