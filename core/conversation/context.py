@@ -15,6 +15,7 @@ from core.storage import SqlTx
 __all__ = ["HISTORY_LINES", "expects_tx_hash", "prepare", "remember_exchange"]
 
 HISTORY_LINES = 6  # what the desk sees of the conversation before a handoff
+HISTORY_SECONDS = 3600.0  # older exchanges are not "the conversation before the handoff"
 
 
 async def prepare(turn: Turn, reopen_window_hours: float) -> None:
@@ -45,7 +46,10 @@ def remember_exchange(turn: Turn) -> None:
     if not turn.private or turn.conversation.state is ConversationState.AWAITING_CODE or turn.outcome.code \
             or looks_like_code(turn.text) is not None or turn.command is not None:
         return  # one-time codes (and what the bot said about them) are never stored
-    history = [str(x) for x in turn.memo.get("history", []) if isinstance(x, str)]  # type: ignore[union-attr]
+    at = turn.memo.get("history_at")
+    fresh = isinstance(at, (int, float)) and turn.now - at <= HISTORY_SECONDS
+    history = [str(x) for x in turn.memo.get("history", []) if isinstance(x, str)] if fresh else []  # type: ignore[union-attr]
+    turn.memo["history_at"] = turn.now
     history.append(f"user: {turn.text[:200]}")
     history.extend(f"bot: {' '.join(r.split())[:200]}" for r in turn.replies)
     turn.memo["history"] = history[-HISTORY_LINES:]

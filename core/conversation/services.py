@@ -40,7 +40,9 @@ def topic_before_handoff(turn: Turn) -> tuple[str | None, str | None]:
 async def open_ticket(turn: Turn, services: Services, question: str, category: str | None) -> Ticket:
     """Open the user's ticket (or find the open one) with the conversation's language,
     the last exchanges on the desk, and the priority one step up when the user is upset."""
-    history = [str(x) for x in turn.memo.get("history", []) if isinstance(x, str)]  # type: ignore[union-attr]
+    at = turn.memo.get("history_at")
+    fresh = isinstance(at, (int, float)) and turn.now - at <= 3600
+    history = [str(x) for x in turn.memo.get("history", []) if isinstance(x, str)] if fresh else []  # type: ignore[union-attr]
     ticket, opened = await services.desk.open(turn.tx, turn.msg, question, category, turn.lang, turn.effects, turn.now)
     turn.outcome.ticket_id = ticket.id
     turn.outcome.opened = opened
@@ -48,7 +50,7 @@ async def open_ticket(turn: Turn, services: Services, question: str, category: s
         if history:
             services.desk.post(turn.effects, ticket.id, "system",
                                t("ticketchat.desk_history", "en", lines="\n".join(history)))
-        for key in ("misses", "question", "topic"):
+        for key in ("misses", "question", "topic", "history"):  # the desk has them now; keep no copy
             turn.memo.pop(key, None)
         upset = mood(question) or mood(turn.text)
         if upset:
