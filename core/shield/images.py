@@ -23,6 +23,8 @@ decoding, so a decompression bomb costs nothing).
 
 What OCR does to a phrase, and what is done about it (:func:`candidate_texts`):
 
+* spaces dropped between capitalised words (``TransactionHash:``) are put
+  back, so the scan's context words are seen;
 * words glued together (``tunarawinsect``): a token that is no list word is
   split into BIP-39 words by dynamic programming over the word list (fewest
   words); a token that cannot be split stays as it is;
@@ -112,6 +114,12 @@ _NUMBER_RE = re.compile(r"(?<![A-Za-z0-9])([0-9][0-9lIO|]|[lI|][0-9])(?=\s*[.)�
 # a numbered item inside a line: "5. write", "10)tackle", "#3 典"
 _ITEM_RE = re.compile(r"(?:^|(?<=\s)|(?<=^#))#?(\d{1,2})\s*[.)、:：．]?\s*([^\W\d_][^\d]*?)\s*(?=#?\d{1,2}\s*[.)、:：．]?\s*[^\W\d_]|$)")
 _MIN_SPLIT = 6  # two three-letter words
+# Capitalised words glued together, letters only ("TransactionHash"); never a
+# key (base58 keys hold digits and capitals side by side)
+_CAMEL_RE = re.compile(r"(?<![0-9A-Za-z])[A-Z]?[a-z]+(?:[A-Z][a-z]+)+(?![0-9A-Za-z])")
+_CJK_LINE_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_CJK_NUMBERING_RE = re.compile(r"[\s\d.)、:：．#]+")
+_SHORT_CJK_LINE = 6
 
 
 @lru_cache(maxsize=1)
@@ -147,7 +155,26 @@ def split_glued(token: str) -> str:
 
 def _mend(text: str) -> str:
     text = _NUMBER_RE.sub(lambda m: m.group(1).translate(str.maketrans("lI|O", "1110")), text)
+    # OCR drops the spaces of UI labels ("TransactionHash:"): put them back, so
+    # the context words the text scan reads ("transaction", "hash") are words
+    text = _CAMEL_RE.sub(lambda m: re.sub(r"(?<=[a-z])(?=[A-Z])", " ", m.group()), text)
     return _LATIN_RE.sub(lambda m: split_glued(m.group()), text)
+
+
+def _spaced_cjk(rows: list[list[_Line]]) -> str:
+    """Short lines of CJK characters (a phrase written three or four to a
+    row) read as characters typed apart, one space between each ("" when
+    fewer than 11).  OCR returns such a row dense (``盆社膨``) however far
+    apart the characters were written, and a row may lose a character; read
+    apart, the text scan judges them by its prose model (a sentence reads as
+    prose, a phrase as random) rather than by the checksum alone."""
+    chars: list[str] = []
+    for row in rows:
+        for _, text in row:
+            bare = _CJK_NUMBERING_RE.sub("", text)
+            if 2 <= len(bare) <= _SHORT_CJK_LINE and _CJK_LINE_RE.fullmatch(bare):
+                chars.extend(bare)
+    return " ".join(chars) if len(chars) >= 11 else ""
 
 
 def _rows(lines: list[_Line]) -> list[list[_Line]]:
@@ -191,7 +218,8 @@ def _numbered(texts: list[str]) -> str:
 
 def candidate_texts(lines: list[tuple[Box, str]]) -> list[str]:
     """The readings of an image's OCR lines to scan: row order, column order,
-    number order (each mended: misread numbers, glued words); the first is
+    number order, short CJK rows read apart (each mended: misread numbers,
+    glued words); the first is
     the reading order shown to people."""
     lines = [(box, _mend(text)) for box, text in lines if text.strip()]
     if not lines:
@@ -201,9 +229,8 @@ def candidate_texts(lines: list[tuple[Box, str]]) -> list[str]:
     col_text = "\n".join(t for col in _columns(lines) for _, t in col)
     out = [row_text, col_text]
     numbered = _numbered([t for _, t in lines])
-    if numbered:
-        out.append(numbered)
-    return out
+    spaced = _spaced_cjk(rows)
+    return out + [t for t in (numbered, spaced) if t]
 
 
 def verdict_for(lines: list[tuple[Box, str]]) -> ImageVerdict:

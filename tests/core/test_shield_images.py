@@ -230,6 +230,29 @@ def test_misread_numbers_and_column_order_are_mended() -> None:
         num = "1l" if i == 10 else str(i + 1)
         lines.append(((40.0 + c * 300, 40.0 + r * 90, 200.0 + c * 300, 70.0 + r * 90), f"{num}.{w}"))
     texts = candidate_texts(lines)
-    numbered = texts[-1].splitlines()
+    numbered = texts[2].splitlines()  # row order, column order, number order
     assert numbered[10] == f"11. {_EN_PHRASE[10]}"
     assert [line.split(". ")[1] for line in numbered] == _EN_PHRASE
+
+
+def test_an_explorer_page_read_without_spaces_is_still_a_tx_hash_not_a_key() -> None:
+    """OCR drops the spaces of UI labels; "TransactionHash:" must still read as tx context."""
+    from core.shield.images import verdict_for
+
+    tx = "0xd15a4f4ef27e9589c6948f6d30c01c3f252edc87ff4adfa36d0840164709ab7f"
+    lines = [((30.0, 30.0, 400.0, 60.0), "TransactionDetails"), ((30.0, 90.0, 300.0, 120.0), "TransactionHash:"),
+             ((30.0, 140.0, 1000.0, 170.0), tx), ((30.0, 200.0, 900.0, 230.0), "Status:SuccessBlock:1175968664")]
+    assert not verdict_for(lines).leak
+
+
+def test_chinese_rows_read_dense_with_a_character_lost_are_still_caught() -> None:
+    """A 12-character phrase written three to a row; OCR reads each row dense and loses one character."""
+    from core.shield.images import verdict_for
+
+    rows = ["斗汽", "短松解", "确洗日", "称身才"]  # as OCR read a generated photo (benchmark, seed 7)
+
+    lines = [((40.0, 40.0 + k * 90, 200.0, 80.0 + k * 90), text) for k, text in enumerate(rows)]
+    assert verdict_for(lines).leak
+    settings = ["设置", "语言：简体中文", "通知", "已开启", "安全中心", "备份助记词", "修改密码", "关于我们", "退出登录"]
+    lines = [((40.0, 40.0 + k * 60, 300.0, 80.0 + k * 60), text) for k, text in enumerate(settings)]
+    assert not verdict_for(lines).leak
