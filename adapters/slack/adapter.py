@@ -32,6 +32,7 @@ from adapters.slack.entry import configured
 from adapters.slack.errors import api_error_code
 from adapters.slack.inbound import SlackInbound
 from adapters.slack.sender import SlackSender
+from adapters.slack.staff import refresh_staff_facts
 from core.errors import ConfigError
 from core.models import Delivery, DeliveryResult
 from core.support.ratelimit import ChatRateLimiter
@@ -142,9 +143,16 @@ class SlackAdapter:
         if url and self.bot_user_id:
             # where a user can open a private conversation with the bot
             self.core.link_templates.setdefault("slack", f"{url.rstrip('/')}/team/{self.bot_user_id}")
+        await refresh_staff_facts(self.client, self.core.policy, self.staff_channel)
         self.connected = True
         _LOGGER.info("slack: connected as %s", self.bot_user_id)
         return True
+
+    async def _refresh_staff(self) -> None:
+        try:
+            await refresh_staff_facts(self.client, self.core.policy, self.staff_channel)
+        except ConfigError as exc:  # e.g. the channel was made public: nobody is staff now
+            _LOGGER.error("%s", exc)
 
     async def _authenticate_later(self) -> None:
         while not self.connected:
@@ -222,6 +230,14 @@ class SlackAdapter:
         async def on_faq(ack: Any, command: dict[str, Any], respond: Any) -> None:
             await ack()
             self._spawn(inbound.faq_command(command, respond))
+
+        @app.event("member_joined_channel")
+        @app.event("member_left_channel")
+        @app.event("subteam_members_changed")
+        async def on_staff_change(event: dict[str, Any]) -> None:
+            channel = event.get("channel")
+            if channel is None or channel == self.staff_channel:
+                await self._refresh_staff()
 
         @app.event(re.compile(r".*"))
         async def on_other_event() -> None:

@@ -8,8 +8,8 @@ Three sources, one rule each:
   channel is a staff reply (``core.staff.act(..., "reply")``);
 * buttons, the priority select and ``/note`` / ``/ticket`` are staff actions.
 
-Staff are the members of ``SLACK_STAFF_USERS`` when it is set; otherwise anyone
-acting from the staff channel. Refusals and the core's one-line errors go back
+Who is staff is the core policy's verdict (``core.identity.policy``; it fails
+closed), from facts gathered in ``adapters/slack/staff.py``. Refusals and the core's one-line errors go back
 to the staff member as an ephemeral message; nothing else changes.
 """
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.config import Settings
-from core.errors import InvalidInput
+from core.errors import ConfigError, InvalidInput
 from core.models import UserRef
 
 __all__ = ["Actor", "NotAllowed", "Permission", "StaffPolicy", "Verdict"]
@@ -73,10 +73,13 @@ def _keys(platform: str, values: Iterable[str]) -> frozenset[str]:
 
 
 class StaffPolicy:
-    """Today's rules, in one place:
+    """The rules, in one place; every one fails closed:
 
-    - staff: the console operator; on Slack the ``SLACK_STAFF_USERS``, or, with
-      that list empty, whoever writes from the staff channel;
+    - staff: the console operator; on Slack the ``SLACK_STAFF_USERS``, else the
+      members of ``SLACK_STAFF_GROUP``, else the members of the staff channel once
+      the adapter has shown it to be private (:meth:`record_slack_facts`). Until
+      one of these is known, nobody on Slack is staff, and a Slack desk without
+      any of them refuses to start (:meth:`record_slack_facts` raises);
     - escalate: staff, ``TELEGRAM_MODERATORS``, or a platform moderator;
     - change the FAQ: ``SLACK_FAQ_ADMINS``, or whoever may act as staff.
     """
@@ -84,8 +87,40 @@ class StaffPolicy:
     def __init__(self, settings: Settings) -> None:
         self.console_operator = settings.console_operator
         self.slack_staff = _keys("slack", settings.slack_staff_users)
+        self.slack_group = (settings.slack_staff_group or "").strip() or None
         self.faq_admins = _keys("slack", settings.slack_faq_admins)
         self.moderators = _keys("telegram", settings.telegram_moderators)
+        self._slack_members: frozenset[str] | None = None  # group or private staff channel, once known
+
+    @property
+    def slack_source(self) -> str:
+        """Where Slack staff come from: ``list``, ``group`` or ``channel``."""
+        if self.slack_staff:
+            return "list"
+        return "group" if self.slack_group else "channel"
+
+    def record_slack_facts(self, *, members: Iterable[str] | None, channel_private: bool | None = None) -> None:
+        """What the Slack adapter found at start-up (or on a membership change).
+
+        Args:
+            members: the user group's members (source ``group``) or the staff
+                channel's members (source ``channel``); None when unknown.
+            channel_private: for source ``channel``, whether Slack says the staff
+                channel is private.
+
+        Raises:
+            ConfigError: the staff channel is public or missing, so its members
+                cannot make anyone staff (one line, naming the settings to fix).
+        """
+        source = self.slack_source
+        if source == "list":
+            return
+        if source == "channel" and channel_private is not True:
+            self._slack_members = None
+            raise ConfigError(
+                "SLACK_STAFF_USERS: empty, SLACK_STAFF_GROUP unset and SLACK_STAFF_CHANNEL is not a private channel"
+                " (anyone could act as staff); set SLACK_STAFF_USERS or SLACK_STAFF_GROUP, or make the channel private")
+        self._slack_members = None if members is None else _keys("slack", members)
 
     def decide(self, actor: Actor, permission: Permission) -> Verdict:
         if permission is Permission.STAFF:
@@ -110,9 +145,13 @@ class StaffPolicy:
     def _staff(self, actor: Actor) -> Verdict:
         if actor.key == self.console_operator:
             return Verdict.ALLOWED
-        if actor.user.platform == "slack":
-            if self.slack_staff:
-                return Verdict.ALLOWED if actor.key in self.slack_staff else Verdict.NOT_STAFF
-            # no staff list: being in the staff channel is what makes someone staff
-            return Verdict.ALLOWED if actor.in_desk_channel else Verdict.DESK_ONLY
-        return Verdict.NOT_STAFF
+        if actor.user.platform != "slack":
+            return Verdict.NOT_STAFF
+        if self.slack_staff:
+            return Verdict.ALLOWED if actor.key in self.slack_staff else Verdict.NOT_STAFF
+        members = self._slack_members
+        if members is None or actor.key not in members:
+            return Verdict.NOT_STAFF  # fail closed: no list, no group, no verified private channel
+        if self.slack_source == "channel" and not actor.in_desk_channel:
+            return Verdict.DESK_ONLY  # staff by channel membership act from that channel
+        return Verdict.ALLOWED

@@ -8,6 +8,17 @@ from core.use_cases import UseCases
 from core.identity.policy import Actor
 from tests.conftest import RecordingCodeSender
 from tests.core.test_service import DM, GROUP, msg
+import pytest
+from pathlib import Path
+from core.config import Settings
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Staff are named: the staff policy fails closed."""
+    return make_settings(tmp_path, SLACK_STAFF_USERS="U1,U2")
+
 
 
 def sample(core: UseCases, name: str, **labels: str) -> float:

@@ -18,6 +18,16 @@ from core.use_cases import UseCases
 from core.storage import Store
 from core.identity.policy import Actor
 from tests.conftest import OpsCli
+from pathlib import Path
+from core.config import Settings
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Staff are named: the staff policy fails closed."""
+    return make_settings(tmp_path, SLACK_STAFF_USERS="U1,U2")
+
 
 ALICE = UserRef("telegram", "4242")
 ALICE_DC = UserRef("discord", "777")

@@ -13,6 +13,16 @@ from core.models import ChatRef, InboundMessage, TicketState, UserRef
 from core.use_cases import UseCases
 from core.identity.policy import Actor, NotAllowed
 from tests.conftest import Clock, RecordingCodeSender
+from pathlib import Path
+from core.config import Settings
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Staff are named: the staff policy fails closed."""
+    return make_settings(tmp_path, SLACK_STAFF_USERS="U1,U2")
+
 
 ALICE = UserRef("telegram", "100")
 DM = ChatRef("telegram", "100", is_private=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import ConfigError
 from core.identity.policy import Actor, NotAllowed, Permission, StaffPolicy, Verdict
 from core.models import ChatRef, InboundMessage, UserRef
 from core.use_cases import UseCases
@@ -37,10 +38,38 @@ def test_slack_staff_list_decides_wherever_the_request_comes_from(tmp_path: Path
     assert policy.decide(Actor(UserRef("telegram", "U1")), STAFF) is Verdict.NOT_STAFF
 
 
-def test_without_a_staff_list_only_the_staff_channel_makes_staff(tmp_path: Path) -> None:
+def test_without_a_list_group_or_private_channel_nobody_on_slack_is_staff(tmp_path: Path) -> None:
+    """Fail closed: writing from the staff channel is not enough (it used to be)."""
     policy = StaffPolicy(make_settings(tmp_path))
+    assert policy.decide(slack("U9", desk=True), STAFF) is Verdict.NOT_STAFF
+    assert policy.decide(slack("U9", desk=True), FAQ) is Verdict.NOT_FAQ_ADMIN
+    assert policy.decide(slack("U9", desk=True), ESCALATE) is Verdict.NOT_MODERATOR
+
+
+def test_a_public_staff_channel_refuses_start_up_in_one_line(tmp_path: Path) -> None:
+    policy = StaffPolicy(make_settings(tmp_path))
+    for private in (False, None):
+        with pytest.raises(ConfigError) as refused:
+            policy.record_slack_facts(members=["U9"], channel_private=private)
+        assert "\n" not in str(refused.value) and "SLACK_STAFF_USERS" in str(refused.value)
+        assert policy.decide(slack("U9", desk=True), STAFF) is Verdict.NOT_STAFF
+
+
+def test_members_of_a_verified_private_staff_channel_are_staff_there(tmp_path: Path) -> None:
+    policy = StaffPolicy(make_settings(tmp_path))
+    policy.record_slack_facts(members=["U9"], channel_private=True)
     assert policy.decide(slack("U9", desk=True), STAFF) is Verdict.ALLOWED
     assert policy.decide(slack("U9"), STAFF) is Verdict.DESK_ONLY
+    assert policy.decide(slack("U8", desk=True), STAFF) is Verdict.NOT_STAFF
+    assert policy.decide(slack("U9", desk=True), FAQ) is Verdict.ALLOWED
+
+
+def test_a_user_group_makes_its_members_staff_and_nobody_until_resolved(tmp_path: Path) -> None:
+    policy = StaffPolicy(make_settings(tmp_path, SLACK_STAFF_GROUP="S1"))
+    assert policy.decide(slack("U9", desk=True), STAFF) is Verdict.NOT_STAFF  # not resolved yet
+    policy.record_slack_facts(members=["U9"])
+    assert policy.decide(slack("U9"), STAFF) is Verdict.ALLOWED
+    assert policy.decide(slack("U8", desk=True), STAFF) is Verdict.NOT_STAFF
 
 
 def test_escalation_needs_a_moderator_fact_or_a_configured_moderator(tmp_path: Path) -> None:

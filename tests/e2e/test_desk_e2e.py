@@ -27,7 +27,8 @@ async def sims():
         tg.add_chat(GROUP, "supergroup", title="Wallet Community", admins=[ADMIN])
         tg.add_user(USER, first_name="Alice", language_code="en")
         tg.add_user(ADMIN, first_name="Mod", language_code="en")
-        slack.add_channel(STAFF, "staff-desk")
+        # staff are the members of the private staff channel (verified private at start-up)
+        slack.add_channel(STAFF, "staff-desk", is_private=True, members=[AGENT])
         slack.add_user(AGENT, "agent", display_name="Agent Bob")
         yield tg, slack, codes
 

@@ -23,6 +23,7 @@ MEMBER = "U0MEMBER"
 async def desk():
     async with SlackSim() as slack, CodeReceiver() as codes:
         slack.add_channel(STAFF, "staff-desk")
+        slack.add_usergroup("S0STAFF", [AGENT])  # staff are a Slack user group
         slack.add_channel(COMMUNITY, "wallet-help")
         slack.add_user(AGENT, "agent", display_name="Agent Bob")
         slack.add_user(MEMBER, "member", display_name="Carol", locale="zh-CN")
@@ -32,7 +33,7 @@ async def desk():
 def slack_env(slack: SlackSim, codes: CodeReceiver) -> dict[str, str]:
     return {
         "SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": slack.signing_secret,
-        "SLACK_API_BASE_URL": slack.api_url, "SLACK_STAFF_CHANNEL": STAFF,
+        "SLACK_API_BASE_URL": slack.api_url, "SLACK_STAFF_CHANNEL": STAFF, "SLACK_STAFF_GROUP": "S0STAFF",
         "WALLETDESK_OTP_WEBHOOK_URL": codes.url, "WALLETDESK_OTP_WEBHOOK_SECRET": codes.secret.decode(),
     }
 

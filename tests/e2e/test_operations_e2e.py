@@ -68,7 +68,8 @@ async def test_faq_hot_reload_admin_phrasing_and_metrics(tmp_path: Path) -> None
         slack.add_user(MEMBER, "member", display_name="Carol")
         proc = WalletdeskProcess(tmp_path, {
             "SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": slack.signing_secret,
-            "SLACK_API_BASE_URL": slack.api_url, "SLACK_STAFF_CHANNEL": STAFF, "SLACK_FAQ_ADMINS": AGENT,
+            "SLACK_API_BASE_URL": slack.api_url, "SLACK_STAFF_CHANNEL": STAFF, "SLACK_STAFF_USERS": AGENT,
+            "SLACK_FAQ_ADMINS": AGENT,
             "WALLETDESK_FAQ_FILE": str(faq_file), "WALLETDESK_FAQ_RELOAD_SECONDS": "0.3",
         })
         await proc.start()

@@ -303,6 +303,8 @@ class SlackSim:
 
         # state
         self.channels: dict[str, JSONDict] = {}
+        self.members: dict[str, list[str]] = {}  # channel -> member user ids (conversations.members)
+        self.usergroups: dict[str, list[str]] = {}  # S... id -> member user ids (usergroups.users.list)
         self.users: dict[str, JSONDict] = {}
         self.history: dict[str, list[SlackMessage]] = {}
         self.faults = FaultPlan()
@@ -329,6 +331,8 @@ class SlackSim:
             "conversations.info": self._conversations_info,
             "conversations.replies": self._conversations_replies,
             "conversations.history": self._conversations_history,
+            "conversations.members": self._conversations_members,
+            "usergroups.users.list": self._usergroups_users_list,
             "users.info": self._users_info,
             "reactions.add": self._reactions_add,
             "views.open": self._views_open,
@@ -410,8 +414,10 @@ class SlackSim:
         is_im: bool = False,
         user: str | None = None,
         bot_is_member: bool = True,
+        members: Iterable[str] = (),
     ) -> JSONDict:
-        """Register a channel (``C...``), private channel (``G...``) or DM (``D...``, with ``user``)."""
+        """Register a channel (``C...``), private channel (``G...``) or DM (``D...``, with ``user``);
+        ``members`` (and the bot, when it is a member) answer ``conversations.members``."""
         channel: JSONDict = {
             "id": channel_id, "created": int(time.time()), "is_archived": False,
             "is_im": is_im, "is_mpim": False, "is_private": is_private or is_im,
@@ -426,7 +432,13 @@ class SlackSim:
             channel["name_normalized"] = channel["name"]
         self.channels[channel_id] = channel
         self.history.setdefault(channel_id, [])
+        self.members[channel_id] = ([self.bot_user_id] if bot_is_member else []) + [
+            u for u in ([user] if is_im and user else list(members)) if u != self.bot_user_id]
         return channel
+
+    def add_usergroup(self, group_id: str, users: Iterable[str]) -> None:
+        """A user group (``S...``) and its members."""
+        self.usergroups[group_id] = list(users)
 
     # ------------------------------------------------------------------ faults
 
@@ -1090,6 +1102,28 @@ class SlackSim:
         limit = int(params.get("limit") or 100)
         return {"messages": [m.to_api(self.team_id) for m in reversed(msgs)][:limit],
                 "has_more": len(msgs) > limit, "response_metadata": {"next_cursor": ""}}
+
+    async def _conversations_members(self, params: JSONDict) -> JSONDict:
+        channel = params.get("channel")
+        if channel not in self.channels:
+            raise SlackApiFailure("channel_not_found")
+        info = self.channels[channel]
+        if info["is_private"] and not info["is_im"] and not info["is_member"]:
+            raise SlackApiFailure("channel_not_found")  # a private channel the bot is not in is invisible
+        members = self.members.get(channel, [])
+        limit = max(1, min(int(params.get("limit") or 100), 1000))
+        start = int(params.get("cursor") or 0)
+        page = members[start:start + limit]
+        cursor = str(start + limit) if start + limit < len(members) else ""
+        return {"members": page, "response_metadata": {"next_cursor": cursor}}
+
+    async def _usergroups_users_list(self, params: JSONDict) -> JSONDict:
+        group = params.get("usergroup")
+        if not group:
+            raise SlackApiFailure("invalid_arguments")
+        if group not in self.usergroups:
+            raise SlackApiFailure("no_such_subteam")
+        return {"users": list(self.usergroups[group])}
 
     async def _users_info(self, params: JSONDict) -> JSONDict:
         user = self.users.get(str(params.get("user")))

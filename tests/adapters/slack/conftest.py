@@ -76,6 +76,8 @@ async def make_desk(
     cleanups: list[Callable[[], Awaitable[None]]] = []
 
     async def build(**env: str) -> Desk:
+        env.setdefault("SLACK_STAFF_USERS", BOB)  # staff are always named (the policy fails closed)
+        env = {k: v for k, v in env.items() if v is not None}
         settings = make_settings(
             tmp_path, SLACK_BOT_TOKEN=sim.token, SLACK_SIGNING_SECRET=sim.signing_secret,
             SLACK_API_BASE_URL=sim.api_url.rstrip("/"), SLACK_STAFF_CHANNEL=STAFF,
