@@ -15,7 +15,9 @@ Images queue for the one worker; each has its own timeout once it is the
 worker's turn (the first one also gets the worker's start-up time).  A
 worker that overruns is killed and the next image starts a fresh one.  An
 idle worker is shut down after ``idle_seconds``; :meth:`ImageShield.aclose`
-shuts it down at once.
+shuts it down at once.  (``spawn`` re-imports the main module in the child:
+a script that scans images keeps its start-up under
+``if __name__ == "__main__":``, as the ``walletdesk`` entry point does.)
 
 Limits: ``max_bytes`` (checked here, before anything is sent to the worker)
 and ``max_pixels`` (checked by the worker from the image header, before
