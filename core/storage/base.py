@@ -40,6 +40,9 @@ class Store(Protocol):
     async def ping(self) -> bool: ...
 
 
+# advisory lock namespace (first key of pg_advisory_xact_lock(int, int)): one person opens one ticket at a time
+_PERSON_LOCK = 0x7764
+
 _TICKET_UPDATABLE = frozenset(
     {
         "state", "priority", "category", "lang", "subject", "assignee", "verified_at", "verified_method",
@@ -192,8 +195,13 @@ class SqlTx:
         assert row is not None
         return row_to_ticket(row)
 
-    async def get_ticket(self, ticket_id: int) -> Ticket | None:
-        row = await self._c.fetchone("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+    async def get_ticket(self, ticket_id: int, *, lock: bool = True) -> Ticket | None:
+        """The ticket, locked for the rest of this transaction (PostgreSQL ``FOR UPDATE``;
+        SQLite transactions already hold the one write lock): a concurrent state change
+        waits here and then reads the state this one committed. ``lock=False`` for a
+        read that changes nothing (no wait behind a staff action)."""
+        tail = " FOR UPDATE" if lock and self._skip_locked else ""
+        row = await self._c.fetchone("SELECT * FROM tickets WHERE id = ?" + tail, (ticket_id,))
         return row_to_ticket(row) if row else None
 
     async def update_ticket(self, ticket_id: int, **fields: object) -> None:
@@ -208,6 +216,11 @@ class SqlTx:
         return row_to_ticket(row) if row else None
 
     async def active_ticket_for(self, user_keys: Sequence[str]) -> Ticket | None:
+        """The person's open ticket. On PostgreSQL this first takes a transaction-scoped
+        advisory lock on the person, so two processes opening a ticket for one user
+        run one after the other and the second finds the first's ticket."""
+        if self._skip_locked and user_keys:
+            await self._c.execute("SELECT pg_advisory_xact_lock(?, hashtext(?))", (_PERSON_LOCK, min(user_keys)))
         marks = ", ".join("?" for _ in user_keys)
         row = await self._c.fetchone(
             f"SELECT * FROM tickets WHERE user_key IN ({marks}) AND state NOT IN ('resolved', 'closed')"

@@ -169,7 +169,7 @@ class OutboxWorker:
     async def _desk_ref(tx: SqlTx, delivery: Delivery) -> str | None:
         if delivery.ticket_id is None or not delivery.action.startswith("desk_"):
             return None
-        ticket = await tx.get_ticket(delivery.ticket_id)
+        ticket = await tx.get_ticket(delivery.ticket_id, lock=False)  # never wait behind a staff action
         return ticket.desk_ref if ticket else None
 
     async def _send(self, delivery: Delivery, desk_ref: str | None) -> _Outcome:
