@@ -96,6 +96,17 @@ class SqlTx:
 
     # schema -------------------------------------------------------------------
 
+    async def schema_version(self) -> int:
+        """The schema version this database is at (0: empty)."""
+        await self._c.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = await self._c.fetchone("SELECT MAX(version) AS v FROM schema_version")
+        return int((row or {}).get("v") or 0)
+
+    async def advisory_lock(self, key: int) -> None:
+        """PostgreSQL: hold ``key`` until this transaction ends (SQLite's write lock already does)."""
+        if self._skip_locked:
+            await self._c.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+
     async def apply_migrations(self, dialect: str) -> list[int]:
         """Bring the schema up to date inside this transaction; the versions applied."""
         await self._c.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")

@@ -69,6 +69,7 @@ class PostgresStore:
         self.schema = schema
         self._pool: asyncpg.Pool | None = None
         self._sizes = (min_size, max_size)
+        self.schema_versions = (0, 0)  # (before, after) the migration run by open()
 
     async def open(self) -> None:
         if self._pool is not None:
@@ -77,8 +78,10 @@ class PostgresStore:
         try:
             if self.schema:
                 conn = await asyncpg.connect(self.dsn)
-                try:
-                    await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                try:  # concurrent CREATE SCHEMA IF NOT EXISTS can still collide: take turns
+                    async with conn.transaction():
+                        await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+                        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                 finally:
                     await conn.close()
             self._pool = await asyncpg.create_pool(
@@ -89,18 +92,15 @@ class PostgresStore:
         await self._migrate()
 
     async def _migrate(self) -> None:
+        """Every process runs this on open; the advisory lock makes them take turns, so
+        exactly one applies the steps and the others find the schema current."""
         assert self._pool is not None
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
-            await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            current = await conn.fetchval("SELECT MAX(version) FROM schema_version") or 0
-            for version, steps in enumerate(MIGRATIONS, start=1):
-                if version <= current:
-                    continue
-                for step in steps:
-                    await conn.execute(render(self.dialect, step))
-                await conn.execute("INSERT INTO schema_version(version) VALUES ($1)", version)
+        async with self.transaction() as tx:
+            await tx.advisory_lock(_MIGRATION_LOCK)
+            before = await tx.schema_version()
+            for version in await tx.apply_migrations(self.dialect):
                 _LOGGER.info("postgres schema migrated to version %d", version)
+            self.schema_versions = (before, await tx.schema_version())
 
     async def close(self) -> None:
         if self._pool is not None:

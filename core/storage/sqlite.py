@@ -83,10 +83,14 @@ class _SQLiteFile:
     def transaction(self) -> AbstractAsyncContextManager[SqlTx]:
         raise NotImplementedError
 
+    schema_versions: tuple[int, int] = (0, 0)  # (before, after) the migration run by open()
+
     async def _migrate(self) -> None:
         async with self.transaction() as tx:
+            before = await tx.schema_version()
             for version in await tx.apply_migrations(self.dialect):
                 _LOGGER.info("sqlite schema migrated to version %d", version)
+            self.schema_versions = (before, await tx.schema_version())
 
 
 class AiosqliteStore(_SQLiteFile):
