@@ -475,6 +475,14 @@ class SqlTx:
             for r in claimed
         ]
 
+    async def renew_lease(self, delivery_id: int, owner: str, until: float) -> bool:
+        """Extend a lease this worker still holds on a row it is delivering; False when it lost it."""
+        n = await self._c.execute(
+            "UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'pending' AND lease_owner = ?",
+            (until, delivery_id, owner),
+        )
+        return n == 1
+
     async def mark_sent(self, delivery_id: int, owner: str, external_id: str | None, now: float) -> bool:
         n = await self._c.execute(
             "UPDATE outbox SET status = 'sent', external_id = ?, sent_at = ?, lease_owner = NULL, lease_until = NULL,"

@@ -11,7 +11,8 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from core.errors import DeliveryError, RetryLater, StoreError
@@ -95,13 +96,19 @@ class OutboxWorker:
         senders: platform name -> sender.
         on_result: called after each row with (delivery, ok, error) for metrics and
             the desk's delivered / failed marks.
+        lease_seconds: how long a claim holds before another worker may take the row; renewed
+            every third of it while the row is being sent (a send may wait a minute in a rate
+            limiter or a platform timeout), so a live worker never loses a row it is sending.
+        sleep: the wait between renewals (tests inject a virtual clock with ``clock``).
     """
 
     def __init__(
         self, store: Store, senders: Mapping[str, object], *, max_attempts: int = 8, lease_seconds: float = 30.0,
         batch: int = 50, poll_interval: float = 0.2, clock: Callable[[], float] = time.time,
         on_result: Callable[[Delivery, bool, str | None, str | None], object] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        self._sleep = sleep
         self.store = store
         self.senders = senders
         self.max_attempts = max_attempts
@@ -159,11 +166,30 @@ class OutboxWorker:
         return len(claimed)
 
     async def _deliver(self, delivery: Delivery, desk_ref: str | None) -> None:
-        outcome = await self._send(delivery, desk_ref)
+        beat = asyncio.create_task(self._heartbeat(delivery.id))
+        try:
+            outcome = await self._send(delivery, desk_ref)
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
         async with self.store.transaction() as tx:
             await self._record(tx, outcome, self.clock())
         if (outcome.error is None or outcome.retry_at is None) and self.on_result is not None:
             await _maybe_await(self.on_result(delivery, outcome.error is None, outcome.error, outcome.external))
+
+    async def _heartbeat(self, delivery_id: int) -> None:
+        """Keep the lease on a row while its send is in flight."""
+        while True:
+            await self._sleep(self.lease_seconds / 3)
+            try:
+                async with self.store.transaction() as tx:
+                    held = await tx.renew_lease(delivery_id, self.owner, self.clock() + self.lease_seconds)
+            except StoreError as exc:
+                _LOGGER.warning("outbox: could not renew the lease on delivery %d: %s", delivery_id, exc)
+                continue
+            if not held:
+                return
 
     @staticmethod
     async def _desk_ref(tx: SqlTx, delivery: Delivery) -> str | None:

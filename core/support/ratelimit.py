@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 __all__ = ["SlidingWindow", "ChatRateLimiter"]
 
@@ -14,14 +14,16 @@ __all__ = ["SlidingWindow", "ChatRateLimiter"]
 class SlidingWindow:
     """At most ``count`` acquisitions in any ``per`` seconds."""
 
-    __slots__ = ("count", "per", "_times", "_lock", "_clock")
+    __slots__ = ("count", "per", "_times", "_lock", "_clock", "_sleep")
 
-    def __init__(self, count: int, per: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, count: int, per: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.count = count
         self.per = per
         self._times: deque[float] = deque()
         self._lock = asyncio.Lock()
         self._clock = clock
+        self._sleep = sleep
 
     def delay(self) -> float:
         now = self._clock()
@@ -34,7 +36,7 @@ class SlidingWindow:
     async def acquire(self) -> None:
         async with self._lock:
             while (wait := self.delay()) > 0:
-                await asyncio.sleep(wait)
+                await self._sleep(wait)
             self._times.append(self._clock())
 
 
@@ -46,12 +48,16 @@ class ChatRateLimiter:
         per_chat: (count, seconds) for each chat.
         per_group: (count, seconds) for group chats, on top of ``per_chat``.
         scale: multiplies every window length (tests run the same rules faster).
+        clock, sleep: the time source and the wait (tests inject a virtual clock).
     """
 
     def __init__(self, overall: tuple[int, float], per_chat: tuple[int, float],
-                 per_group: tuple[int, float] | None = None, *, scale: float = 1.0, max_chats: int = 10_000) -> None:
+                 per_group: tuple[int, float] | None = None, *, scale: float = 1.0, max_chats: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.scale = scale
-        self.overall = SlidingWindow(overall[0], overall[1] * scale)
+        self._time = {"clock": clock, "sleep": sleep}
+        self.overall = SlidingWindow(overall[0], overall[1] * scale, **self._time)  # type: ignore[arg-type]
         self.per_chat = per_chat
         self.per_group = per_group
         self._chats: OrderedDict[str, list[SlidingWindow]] = OrderedDict()
@@ -60,9 +66,10 @@ class ChatRateLimiter:
     def _windows(self, chat: str, is_group: bool) -> list[SlidingWindow]:
         windows = self._chats.get(chat)
         if windows is None:
-            windows = [SlidingWindow(self.per_chat[0], self.per_chat[1] * self.scale)]
+            windows = [SlidingWindow(self.per_chat[0], self.per_chat[1] * self.scale, **self._time)]  # type: ignore[arg-type]
             if is_group and self.per_group:
-                windows.append(SlidingWindow(self.per_group[0], self.per_group[1] * self.scale))
+                windows.append(SlidingWindow(self.per_group[0], self.per_group[1] * self.scale,
+                                             **self._time))  # type: ignore[arg-type]
             self._chats[chat] = windows
             if len(self._chats) > self.max_chats:
                 self._chats.popitem(last=False)

@@ -3,6 +3,7 @@ leases, and nothing lost when the process dies between commit and delivery."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from core.errors import DeliveryError, RetryLater
@@ -10,7 +11,9 @@ from core.models import Delivery, DeliveryResult
 from core.support.outbox import Effects, OutboxWorker, backoff_delay
 from core.models import ChatRef
 from core.storage.sqlite import SQLiteStore
+from core.support.ratelimit import ChatRateLimiter
 from tests.conftest import Clock
+from tests.waiting import wait_until
 
 
 class FlakySender:
@@ -116,3 +119,80 @@ def test_backoff_grows_and_respects_retry_after() -> None:
     assert 16 <= backoff_delay(5, None) * 2 <= 64 * 2
     assert backoff_delay(0, 42.0) == 42.0
     assert backoff_delay(50, None) <= 300.0
+
+
+class VirtualTime:
+    """A clock and a sleep that only move when the test says so (no waiting)."""
+
+    def __init__(self, now: float = 1_000.0) -> None:
+        self.now = now
+        self._sleepers: list[tuple[float, "asyncio.Future[None]"]] = []
+        self._awake: set[asyncio.Task[object] | None] = set()
+        self._tasks: dict["asyncio.Future[None]", asyncio.Task[object] | None] = {}
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        task = asyncio.current_task()
+        self._awake.discard(task)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self.now + seconds, future))
+        self._tasks[future] = task
+        await future
+
+    def sleeping(self) -> int:
+        self._sleepers = [(t, f) for t, f in self._sleepers if not f.done()]
+        return len(self._sleepers)
+
+    def settled(self) -> bool:
+        """Every sleeper woken by the last advance has gone back to sleep or finished."""
+        return all(task is None or task.done() for task in self._awake)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        for target, future in self._sleepers:
+            if target <= self.now and not future.done():
+                future.set_result(None)
+                self._awake.add(self._tasks.pop(future))
+
+
+class LimitedSender:
+    """Telegram's real group windows (30/s overall, 1/s per chat, 20 per 60 s per group) on virtual time."""
+
+    def __init__(self, time_: VirtualTime) -> None:
+        self.limiter = ChatRateLimiter((30, 1.0), (1, 1.0), (20, 60.0), clock=time_, sleep=time_.sleep)
+        self.sent: list[tuple[str, int]] = []
+
+    async def deliver(self, delivery: Delivery, *, desk_ref: str | None = None) -> DeliveryResult:
+        await self.limiter.acquire(delivery.chat_id, is_group=True)
+        self.sent.append((delivery.chat_id, delivery.id))
+        return DeliveryResult(external_id=str(delivery.id))
+
+
+async def test_a_row_waiting_a_minute_in_the_group_limiter_is_never_claimed_by_a_second_worker(
+        sqlite_store: SQLiteStore) -> None:
+    vt = VirtualTime()
+    sender = LimitedSender(vt)
+    for n in range(20):  # the group's 20 messages of this minute are already out
+        await sender.limiter.acquire("-100group", is_group=True)
+        vt.advance(1.0)
+    await queue(sqlite_store, "late", "the 21st", chat="-100group")
+    first = OutboxWorker(sqlite_store, {"telegram": sender}, clock=vt, sleep=vt.sleep)
+    second = OutboxWorker(sqlite_store, {"telegram": LimitedSender(vt)}, clock=vt, sleep=vt.sleep)
+    sending = asyncio.create_task(first.run_once())
+    await wait_until(lambda: vt.sleeping() >= 1, what="first worker waiting in the limiter")
+    await wait_until(vt.settled, what="everything asleep")
+    for _ in range(39):  # 39 s of virtual time, past the 30 s lease, with the row still in the limiter
+        vt.advance(1.0)
+        await wait_until(vt.settled, what="woken sleepers asleep again")
+        assert await second.run_once() == 0, f"re-claimed at t+{vt.now - 1_020:.0f}s while still being sent"
+    assert not sending.done()
+    while not sending.done():
+        vt.advance(1.0)
+        await wait_until(lambda: sending.done() or vt.settled(), what="limiter wait over")
+    assert await sending == 1
+    assert await second.run_once() == 0
+    assert [chat for chat, _id in sender.sent] == ["-100group"]
+    async with sqlite_store.transaction() as tx:
+        assert [r["status"] for r in await tx.deliveries()] == ["sent"]
