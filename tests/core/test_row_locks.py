@@ -18,7 +18,9 @@ from core.config import load_settings
 from core.errors import IllegalTransition
 from core.identity.policy import Actor
 from core.models import ChatRef, Priority, TicketState, UserRef
+from core.storage import Store
 from core.storage.postgres import PostgresStore
+from core.storage.sqlite import SQLiteStore
 from core.support.tickets import next_state
 from core.use_cases import UseCases
 from tests.waiting import wait_until
@@ -29,14 +31,19 @@ ROUNDS = 30
 RACES = [("close", "reply"), ("resolve", "reopen")]
 
 
-def _use_cases(store: PostgresStore, data_dir: str) -> UseCases:
+def _use_cases(store: Store, data_dir: str) -> UseCases:
     settings = load_settings({"WALLETDESK_DATA_DIR": data_dir, "WALLETDESK_SECRET_KEY": "test-secret",
                               "WALLETDESK_SUPPORT_HOURS": "mon-sun 00:00-23:59"})
     return UseCases(settings, store, None, code_sender=None)  # type: ignore[arg-type]  # no FAQ, no codes here
 
 
-async def _racer(schema: str, side: int, data_dir: str, barrier: object, ticket_ids: list[int]) -> None:
-    store = PostgresStore(PG_DSN, schema=schema)
+def _store(where: str) -> Store:
+    """``where``: a PostgreSQL schema name, or a SQLite file path (single writer: no locks needed)."""
+    return SQLiteStore(where) if where.endswith(".db") else PostgresStore(PG_DSN, schema=where)
+
+
+async def _racer(where: str, side: int, data_dir: str, barrier: object, ticket_ids: list[int]) -> None:
+    store = _store(where)
     await store.open()
     core = _use_cases(store, data_dir)
     staff = Actor.at_desk("console:operator")
@@ -59,8 +66,8 @@ async def _racer(schema: str, side: int, data_dir: str, barrier: object, ticket_
         await store.close()
 
 
-def _racer_process(schema: str, side: int, data_dir: str, barrier: object, ticket_ids: list[int]) -> None:
-    asyncio.run(_racer(schema, side, data_dir, barrier, ticket_ids))
+def _racer_process(where: str, side: int, data_dir: str, barrier: object, ticket_ids: list[int]) -> None:
+    asyncio.run(_racer(where, side, data_dir, barrier, ticket_ids))
 
 
 @pytest.fixture
@@ -72,11 +79,27 @@ async def pg(tmp_path: Path):
     await store.close()
 
 
+@pytest.fixture(params=["postgres", "sqlite"])
+async def shared(request: pytest.FixtureRequest, tmp_path: Path):
+    """A store two processes open, and how a child names it."""
+    if request.param == "sqlite":
+        store: Store = SQLiteStore(tmp_path / "race.db")
+        await store.open()
+        yield store, str(tmp_path / "race.db")
+        await store.close()
+        return
+    pg_store = PostgresStore(PG_DSN, schema=f"t_{uuid.uuid4().hex[:12]}")
+    await pg_store.open()
+    yield pg_store, pg_store.schema
+    await pg_store.drop_schema()
+    await pg_store.close()
+
+
 def _start(r: int) -> TicketState:
     return TicketState.OPEN if RACES[r % len(RACES)][0] == "close" else TicketState.CLAIMED
 
 
-async def _open_ticket(store: PostgresStore, n: int, state: TicketState) -> int:
+async def _open_ticket(store: Store, n: int, state: TicketState) -> int:
     user = UserRef("telegram", f"u{n}")
     async with store.transaction() as tx:
         ticket = await tx.create_ticket(user=user, origin=ChatRef("telegram", user.user_id, is_private=True),
@@ -88,13 +111,14 @@ async def _open_ticket(store: PostgresStore, n: int, state: TicketState) -> int:
 
 
 async def test_two_processes_racing_staff_actions_and_openings_leave_only_legal_states(
-        pg: PostgresStore, tmp_path: Path) -> None:
+        shared: tuple[Store, str], tmp_path: Path) -> None:
+    pg, where = shared
     ticket_ids = []
     for r in range(ROUNDS):  # close vs reply on an open ticket; resolve vs reopen on a resolved one
         ticket_ids.append(await _open_ticket(pg, r, _start(r)))
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)
-    procs = [ctx.Process(target=_racer_process, args=(pg.schema, side, str(tmp_path / f"p{side}"), barrier,
+    procs = [ctx.Process(target=_racer_process, args=(where, side, str(tmp_path / f"p{side}"), barrier,
                                                       ticket_ids)) for side in (0, 1)]
     for p in procs:
         p.start()
