@@ -20,7 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from adapters.telegram.entry import configured
-from adapters.telegram.translate import chat_ref, inbound
+from adapters.telegram.translate import author, chat_ref, inbound, is_edit
 from core.errors import DeliveryError, InvalidInput, RetryLater, WalletdeskError
 from core.i18n import t
 from core.identity.policy import Actor, Permission
@@ -38,6 +38,7 @@ _LOGGER = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
 WEBHOOK_PATH = "/telegram/webhook"
 _ADMIN_CACHE_SECONDS = 300.0
+ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "edited_channel_post"]
 
 
 class TelegramAdapter:
@@ -57,7 +58,9 @@ class TelegramAdapter:
         if self._webhook_mode:
             builder = builder.updater(None)
         self.app: Application = builder.build()
-        self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | filters.CAPTION), self._on_message))
+        # new messages, edits and channel posts alike: every text reaches the shield
+        updates = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS
+        self.app.add_handler(MessageHandler(updates & (filters.TEXT | filters.CAPTION), self._on_message))
         self.app.add_error_handler(self._on_error)
         self.limiter = ChatRateLimiter((30, 1.0), (1, 1.0), (20, 60.0), scale=settings.rate_limit_scale)
         self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
@@ -89,11 +92,11 @@ class TelegramAdapter:
             assert s.public_url and s.telegram_webhook_secret
             await self.bot.set_webhook(
                 url=s.public_url.rstrip("/") + WEBHOOK_PATH, secret_token=s.telegram_webhook_secret.get_secret_value(),
-                allowed_updates=["message"],
+                allowed_updates=ALLOWED_UPDATES,
             )
         else:
             assert self.app.updater is not None
-            await self.app.updater.start_polling(allowed_updates=["message"], drop_pending_updates=False,
+            await self.app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False,
                                                  poll_interval=0.0, timeout=10)
         self.connected = True
         _LOGGER.info("telegram: connected as @%s", self.username)
@@ -130,7 +133,12 @@ class TelegramAdapter:
 
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        if message is None or message.from_user is None or message.from_user.is_bot:
+        if message is None or author(message) is None:
+            return
+        if is_edit(update) or message.from_user is None or message.sender_chat is not None:
+            # edits, channel posts, messages sent as a channel: the shield, never a command
+            await self.core.dialogue.handle_message(inbound(update, message, bot_id=self.bot_id,
+                                                            username=self.username))
             return
         text = (message.text or "").strip()
         command = text.split()[0].split("@")[0].lower() if text.startswith("/") else ""

@@ -6,7 +6,28 @@ from telegram import Message, Update
 
 from core.models import ChatRef, InboundMessage, UserRef
 
-__all__ = ["chat_ref", "inbound", "is_addressed", "strip_mention"]
+__all__ = ["author", "chat_ref", "inbound", "is_addressed", "is_edit", "strip_mention"]
+
+
+def author(message: Message) -> tuple[UserRef, str, str | None] | None:
+    """Who wrote ``message``: ``(user, display name, locale)``, or None for the bot's own.
+
+    A message sent as a channel or by an anonymous group admin carries a bot
+    ``from`` (Channel_Bot, GroupAnonymousBot) and the real sender in
+    ``sender_chat``; a channel post has only ``sender_chat`` (or its chat). Those
+    are written by someone, so they reach the shield under the sender chat's id.
+    """
+    sender_chat = message.sender_chat or (message.chat if message.chat.type == "channel" else None)
+    if sender_chat is not None:
+        return UserRef("telegram", str(sender_chat.id)), sender_chat.title or sender_chat.username or "", None
+    user = message.from_user
+    if user is None or user.is_bot:
+        return None
+    return UserRef("telegram", str(user.id)), user.full_name or (user.username or ""), user.language_code
+
+
+def is_edit(update: Update) -> bool:
+    return update.edited_message is not None or update.edited_channel_post is not None
 
 
 def chat_ref(message: Message) -> ChatRef:
@@ -30,17 +51,19 @@ def is_addressed(message: Message, bot_id: int, username: str) -> bool:
 
 
 def inbound(update: Update, message: Message, *, bot_id: int, username: str, is_moderator: bool = False) -> InboundMessage:
-    user = message.from_user
-    assert user is not None
+    """An edit is reported like a new message (its own update_id) but never
+    addressed to the bot: the shield sees it, nothing answers it."""
+    who = author(message)
+    assert who is not None
     text = message.text or message.caption or ""
     return InboundMessage(
         event_key=f"telegram:update:{update.update_id}",
-        user=UserRef("telegram", str(user.id)),
+        user=who[0],
         chat=chat_ref(message),
         text=strip_mention(text, username),
         message_id=str(message.message_id),
-        display_name=user.full_name or (user.username or ""),
-        locale=user.language_code,
-        addressed=is_addressed(message, bot_id, username),
+        display_name=who[1],
+        locale=who[2],
+        addressed=not is_edit(update) and is_addressed(message, bot_id, username),
         is_moderator=is_moderator,
     )

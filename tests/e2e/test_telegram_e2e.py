@@ -131,3 +131,24 @@ async def _webhook_checks(tg: TelegramSim, proc: WalletdeskProcess) -> None:
         assert proc.proc is not None and proc.proc.poll() is None
     finally:
         await proc.stop()
+
+
+async def test_edits_channel_senders_and_anonymous_admins_pass_the_shield(tg: TelegramSim, tmp_path: Path) -> None:
+    """Issue 15 items 1 and 10: an edit that puts a phrase in, a message sent as a
+    channel and one by an anonymous admin are all deleted like a new leak."""
+    proc = WalletdeskProcess(tmp_path, telegram_env(tg))
+    await proc.start()
+    try:
+        phrases = [Mnemonic("english").generate(128) for _ in range(3)]
+        first = await tg.user_message(GROUP, "hi everyone", user_id=USER, first_name="Alice")
+        await tg.user_edits_message(GROUP, first["message_id"], f"hi everyone {phrases[0]}")
+        await tg.wait_for(lambda: (GROUP, first["message_id"]) in tg.deleted)
+        await tg.wait_for_message(GROUP, lambda m: "removed" in m.plain_text)
+        as_channel = await tg.user_message(GROUP, f"backup: {phrases[1]}", user_id=USER, as_channel=-100777)
+        anonymous = await tg.user_message(GROUP, f"mine is {phrases[2]}", user_id=USER, anonymous_admin=True)
+        await tg.wait_for(lambda: {(GROUP, as_channel["message_id"]), (GROUP, anonymous["message_id"])} <= tg.deleted)
+        await proc.drain()
+    finally:
+        await proc.stop()
+    for phrase in phrases:
+        assert phrase not in proc.db_dump() and phrase not in proc.output()

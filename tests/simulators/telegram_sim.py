@@ -555,8 +555,14 @@ class TelegramSim:
         chat_title: str | None = None,
         reply_to_message_id: int | None = None,
         entities: list[JSONDict] | None = None,
+        as_channel: int | None = None,
+        anonymous_admin: bool = False,
     ) -> JSONDict:
         """A user sends ``text`` in ``chat_id``; queues a ``message`` update and returns the Message.
+
+        ``as_channel``: sent on behalf of that channel id (``from`` is Telegram's
+        Channel_Bot, ``sender_chat`` the channel); ``anonymous_admin``: sent by an
+        anonymous group admin (``from`` is GroupAnonymousBot, ``sender_chat`` the group).
 
         ``entities`` default to what Telegram would detect (bot commands at the start,
         @mentions, URLs). ``chat_type`` defaults to the registered type or is inferred
@@ -576,6 +582,13 @@ class TelegramSim:
             "date": int(time.time()),
             "text": text,
         }
+        if as_channel is not None:
+            message["from"] = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
+            message["sender_chat"] = {"id": as_channel, "type": "channel", "title": f"Channel {as_channel}"}
+        elif anonymous_admin:
+            message["from"] = {"id": 1087968824, "is_bot": True, "first_name": "Group",
+                               "username": "GroupAnonymousBot"}
+            message["sender_chat"] = {k: v for k, v in chat.items() if k in ("id", "type", "title")}
         ents = _auto_entities(text) if entities is None else entities
         if ents:
             message["entities"] = ents
