@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from core.conversation.acts import Act, classify
 from core.conversation.context import expects_tx_hash, prepare, remember_exchange
-from core.conversation.handlers import Handler, default_handlers, open_urgent
+from core.conversation.handlers import Handler, Prefetching, default_handlers, open_urgent
 from core.conversation.services import Services
 from core.conversation.turn import Turn, parse_command, words
 from core.errors import InvalidInput
@@ -41,6 +41,7 @@ class Dialogue:
         self.clock = clock
         self.wake = wake
         self.handlers = tuple(handlers or default_handlers(services.settings))
+        self.prefetchers = tuple(h for h in self.handlers if isinstance(h, Prefetching))
 
     async def handle_message(self, msg: InboundMessage) -> Outcome:
         outcome = await self._handle(msg)
@@ -79,6 +80,7 @@ class Dialogue:
                 expect_hash = await expects_tx_hash(tx, msg, conv_chat.key)
         guarded = guard(text, TextSource.MESSAGE, expect_tx_hash=expect_hash)
         outcome = Outcome("handled", leak=guarded.leak, leak_kinds=guarded.kinds)
+        fetched = await self._prefetch(guarded, msg.chat.is_private)
         async with self.store.transaction() as tx:
             if not await tx.claim_event(msg.event_key, now):
                 return Outcome("duplicate")
@@ -86,7 +88,7 @@ class Dialogue:
             await self._flag_impostor(tx, msg, effects, now)
             turn = Turn(msg, guarded.text, lang, tx, effects, outcome, now,
                         await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, parse_command(guarded.text),
-                        words(guarded.text))
+                        words(guarded.text), fetched=fetched)
             if guarded.leak:
                 self._warn_leak(msg, lang, guarded.kinds, effects)
                 if msg.chat.is_private and "seed_phrase" in guarded.kinds:
@@ -109,6 +111,12 @@ class Dialogue:
             await effects.flush(tx, now)
         self.wake()
         return outcome
+
+    async def _prefetch(self, guarded: Guarded, private: bool) -> dict[str, object]:
+        """Network answers for the handlers that want one, outside any transaction."""
+        if guarded.leak or parse_command(guarded.text) is not None:
+            return {}
+        return {h.key: await h.prefetch(guarded.text) for h in self.prefetchers if h.wants(guarded.text, private)}
 
     async def _run_handlers(self, turn: Turn) -> None:
         for handler in self.handlers:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from core.config import Settings
 from core.conversation.acts import Act
@@ -22,7 +22,7 @@ from core.i18n import t
 from core.identity.codes import CODE_DIGITS, CodeCheck, looks_like_code
 from core.models import Conversation, ConversationState, Priority
 
-__all__ = ["Handler", "default_handlers", "open_urgent"]
+__all__ = ["Handler", "Prefetching", "default_handlers", "open_urgent"]
 
 _NO_REOPEN = frozenset({Act.THANKS, Act.ACKNOWLEDGEMENT, Act.GREETING, Act.GOODBYE, Act.YES})
 _INSIST_AFTER = 3  # misses in a row before the bot hands over without being asked
@@ -35,6 +35,18 @@ _S = ConversationState
 class Handler(Protocol):
     def match(self, turn: Turn) -> bool: ...
     async def handle(self, turn: Turn, services: Services) -> bool: ...
+
+
+@runtime_checkable
+class Prefetching(Protocol):
+    """A handler whose answer comes from the network. The dialogue fetches it
+    before the store transaction opens (a slow endpoint must never hold the
+    store's write lock) and leaves it in ``Turn.fetched[key]``."""
+
+    key: str
+
+    def wants(self, text: str, private: bool) -> bool: ...
+    async def prefetch(self, text: str) -> object: ...
 
 
 class BurnPublicCode:

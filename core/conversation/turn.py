@@ -50,6 +50,7 @@ class Turn:
     memo: dict[str, object] = field(default_factory=dict)  # the conversation's memory, saved after the turn
     replies: list[str] = field(default_factory=list)
     written: Conversation | None = None  # the conversation a handler set
+    fetched: dict[str, object] = field(default_factory=dict)  # network answers fetched before the transaction
 
     @property
     def private(self) -> bool:

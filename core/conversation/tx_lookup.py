@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from core.chain import ChainLookup, Lookup, TxFound, TxStatus, display_name, find_hash
@@ -21,7 +22,7 @@ from core.conversation.services import Services
 from core.conversation.turn import Turn
 from core.i18n import t
 
-__all__ = ["LookUpTransaction", "describe", "describe_balances", "shorten"]
+__all__ = ["ChainAnswer", "LookUpTransaction", "describe", "describe_balances", "shorten"]
 
 _LOGGER = logging.getLogger(__name__)
 _TX_CONTEXT_RE = re.compile(
@@ -130,35 +131,55 @@ def describe_balances(result: BalanceLookup, lang: str) -> str:
              chains=", ".join(display_name(name) for name in result.asked))
 
 
+@dataclass(frozen=True, slots=True)
+class ChainAnswer:
+    """What the chains said about a message: its hash's lookup, or the balance at its address."""
+
+    tx: Lookup | None = None
+    balance: BalanceLookup | None = None
+
+
 class LookUpTransaction:
     """Args:
         settings: where the chain endpoints come from (none configured: this handler never matches).
         chain: the lookup service (tests and the use cases may share one).
+
+    The lookup itself runs in :meth:`prefetch`, before the turn's transaction
+    (up to the lookup deadline: seconds, with a hanging endpoint).
     """
+
+    key = "chain"
 
     def __init__(self, settings: Settings, chain: ChainLookup | None = None) -> None:
         self.chain = chain if chain is not None else ChainLookup.from_settings(settings)
 
-    def match(self, turn: Turn) -> bool:
-        if not self.chain.configured or turn.outcome.leak or turn.command is not None:
+    def wants(self, text: str, private: bool) -> bool:
+        if not self.chain.configured:
             return False
-        if find_hash(turn.text) is None:  # a hash the shield took for a key is redacted here already
+        if find_hash(text) is None:  # a hash the shield took for a key is redacted here already
             # "my token is not showing" with an address: its balance (private chats only)
-            return (turn.private and find_address(turn.text) is not None
-                    and _TOKEN_TALK_RE.search(turn.text) is not None)
-        return turn.private or _TX_CONTEXT_RE.search(turn.text) is not None
+            return private and find_address(text) is not None and _TOKEN_TALK_RE.search(text) is not None
+        return private or _TX_CONTEXT_RE.search(text) is not None
+
+    async def prefetch(self, text: str) -> ChainAnswer:
+        if find_hash(text) is None:
+            return ChainAnswer(balance=await self.chain.balances(text))
+        return ChainAnswer(tx=await self.chain.lookup_text(text))
+
+    def match(self, turn: Turn) -> bool:
+        return (not turn.outcome.leak and turn.command is None and isinstance(turn.fetched.get(self.key), ChainAnswer)
+                and self.wants(turn.text, turn.private))
 
     async def handle(self, turn: Turn, services: Services) -> bool:
-        if find_hash(turn.text) is None:
-            held = await self.chain.balances(turn.text)
-            if held is None:  # no token it could name: the FAQ answers
+        answer = turn.fetched[self.key]
+        assert isinstance(answer, ChainAnswer)  # match checked it
+        if answer.tx is None:
+            if answer.balance is None:  # no token it could name: the FAQ answers
                 return False
             turn.outcome.notes.append("chain balance")
-            turn.reply(describe_balances(held, turn.lang))
+            turn.reply(describe_balances(answer.balance, turn.lang))
             return await self._ticket_open(turn) is None  # with a ticket open, relayed to staff as well
-        result = await self.chain.lookup_text(turn.text)
-        if result is None:
-            return False
+        result = answer.tx
         found = result.found
         state = "unavailable" if result.could_not_check else (found.status.value if found else "not_found")
         turn.outcome.notes.append(f"chain {state}" + (" wrong network" if result.wrong_network else ""))

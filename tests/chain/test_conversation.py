@@ -3,6 +3,7 @@ a real EVM over JSON-RPC: the answer, in the user's language, and what it never 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from core.storage.sqlite import SQLiteStore
 from core.use_cases import UseCases
 from tests.conftest import Clock, RecordingCodeSender, make_settings
 from tests.simulators.evm_node import EvmNode
+from tests.waiting import wait_until
 
 ALICE = UserRef("telegram", "100")
 DM = ChatRef("telegram", "100", is_private=True)
@@ -171,3 +173,25 @@ async def test_a_bare_hash_sent_after_the_bot_asked_for_one_is_looked_up(
     out = await core.dialogue.handle_message(msg(tx))  # nothing but the hash: the answer to that question
     assert not out.leak and "chain success" in out.notes
     assert "confirmed on Ethereum" in (await sent(core))[-1]
+
+
+async def test_a_lookup_waiting_on_a_hanging_endpoint_holds_no_store_lock(
+        tmp_path: Path, store: SQLiteStore, faq_engine: FaqEngine, node: EvmNode) -> None:
+    """The lookup runs before the turn's transaction: another user's message is
+    answered while the first one still waits for the chain."""
+    core = make_core(tmp_path, store, faq_engine, WALLETDESK_EVM_RPC=f"ethereum={node.url}")
+    node.hang()
+    waiting = asyncio.create_task(core.dialogue.handle_message(msg("tx 0x" + "ab" * 32 + " never came")))
+    try:
+        await wait_until(lambda: node.calls, what="the lookup reached the node")
+        bob = InboundMessage(event_key="tg:bob-1", user=UserRef("telegram", "200"),
+                             chat=ChatRef("telegram", "200", is_private=True), text="how do I back up my seed phrase?",
+                             message_id="1", display_name="Bob", addressed=True)
+        answered = await core.dialogue.handle_message(bob)
+        assert answered.status == "handled"
+        assert not waiting.done()  # Bob's turn did not wait for Alice's lookup
+        assert len(await sent(core, "200")) == 1
+    finally:
+        node.heal()
+        await waiting
+    assert len(await sent(core)) == 1
