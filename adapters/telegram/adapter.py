@@ -264,11 +264,15 @@ class TelegramAdapter:
         try:
             # a private chat's id is the user's id
             return await self._send(user_id, delivery.payload, None)
-        except Forbidden:
+        except Forbidden as exc:
             fallback = delivery.payload.get("fallback_chat_id")
             if not fallback:
                 raise
             link = f"https://t.me/{self.username}?start=help"
             name = str(delivery.payload.get("name") or "")
             text = "\n".join(t("dm.fallback", lang, name=name, link=link).strip() for lang in ("en", "zh"))
-            return await self._send(int(str(fallback)), {"text": text}, None)
+            await self._send(int(str(fallback)), {"text": text}, None)
+            # the notice went out, the message itself did not: a failed delivery, so the
+            # desk marks it ⚠️ and says so instead of ✅ for a reply the user never got
+            raise DeliveryError(f"telegram: the user has not opened a private chat with the bot ({exc}); "
+                                "asked them in the group to open one") from None
