@@ -54,22 +54,23 @@ def remember_exchange(turn: Turn) -> None:
     history.extend(f"bot: {' '.join(r.split())[:200]}" for r in turn.replies)
     turn.memo["history"] = history[-HISTORY_LINES:]
     turn.memo["lang"] = turn.lang
+    if turn.replies:  # judged on the whole reply: the lines above keep only its start
+        turn.memo["asked_hash"] = _ASKED_FOR_HASH_RE.search(turn.replies[-1]) is not None
 
 
 _HASH_SHAPE_RE = re.compile(r"0x[0-9a-fA-F]{64}")
 _ASKED_FOR_HASH_RE = re.compile(r"\btx ?hash|\btxid\b|\btransaction (hash|id)\b|\bhash\b|交易哈希|哈希|交易\s*id", re.I)
 
 
-async def expects_tx_hash(tx: SqlTx, msg: InboundMessage, chat_key: str) -> bool:
+async def expects_tx_hash(tx: SqlTx, msg: InboundMessage, chat_key: str, now: float) -> bool:
     """True when ``msg`` holds a 0x + 64-hex string and the bot's last reply or the
     last staff reply on the user's open ticket asked for a transaction hash (the
     shield then reads it as a hash unless the message names a key)."""
     if not _HASH_SHAPE_RE.search(msg.text):
         return False
     conversation = await tx.get_conversation(msg.user.key, chat_key)
-    history = [x for x in conversation.memo.get("history", []) if isinstance(x, str)]  # type: ignore[union-attr]
-    bot_lines = [x for x in history if x.startswith("bot: ")]
-    if bot_lines and _ASKED_FOR_HASH_RE.search(bot_lines[-1]):
+    at = conversation.memo.get("history_at")
+    if conversation.memo.get("asked_hash") is True and isinstance(at, (int, float)) and now - at <= HISTORY_SECONDS:
         return True
     ticket = await tx.active_ticket_for(await tx.linked_user_keys(msg.user.key))
     if ticket is None:

@@ -77,7 +77,7 @@ class Dialogue:
         expect_hash = False
         if msg.chat.is_private:
             async with self.store.transaction() as tx:
-                expect_hash = await expects_tx_hash(tx, msg, conv_chat.key)
+                expect_hash = await expects_tx_hash(tx, msg, conv_chat.key, now)
         guarded = guard(text, TextSource.MESSAGE, expect_tx_hash=expect_hash)
         outcome = Outcome("handled", leak=guarded.leak, leak_kinds=guarded.kinds)
         fetched = await self._prefetch(guarded, msg.chat.is_private)
