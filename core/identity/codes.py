@@ -168,6 +168,11 @@ class Identity:
         )
         return code, expires
 
+    async def withdraw_code(self, tx: SqlTx, user_key: str, code: str, purpose: str = "verify") -> bool:
+        """Forget a code that never reached the user: it is no longer valid and does
+        not count toward the user's codes for the hour."""
+        return await tx.delete_unused_secret(user_key, purpose, self._hash(purpose, user_key, code))
+
     async def has_live_code(self, tx: SqlTx, user_key: str, purpose: str = "verify") -> bool:
         return await tx.live_secret(user_key, purpose, self.clock()) is not None
 

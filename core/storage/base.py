@@ -583,5 +583,13 @@ class SqlTx:
         )
         return n == 1
 
+    async def delete_unused_secret(self, user_key: str, purpose: str, secret_hash: str) -> bool:
+        """Remove a secret that was never used (one that never reached its user)."""
+        n = await self._c.execute(
+            "DELETE FROM otp_codes WHERE user_key = ? AND purpose = ? AND secret_hash = ? AND used_at IS NULL",
+            (user_key, purpose, secret_hash),
+        )
+        return n == 1
+
     async def live_secret_by_hash(self, purpose: str, secret_hash: str, now: float) -> Row | None:
         return await self._live_secret_where("secret_hash", secret_hash, purpose, now)

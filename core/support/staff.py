@@ -123,7 +123,7 @@ async def _request_verification(actions: "StaffActions", c: _Call) -> Ticket:
     await c.tx.add_event(TicketEvent(c.ticket.id, "request_verification", c.staff, None, c.now))
     await c.tx.set_conversation(c.ticket.user.key, dm_chat(c.ticket.user).key,
                                 Conversation(ConversationState.AWAITING_CODE, ticket_id=c.ticket.id), c.now)
-    send_to_user(c.effects, c.ticket, t("verify.code_sent", c.ticket.lang))
+    # "code sent" is queued only once the code sender has taken the code (StaffActions._send_code)
     await actions.desk.refresh(c.tx, c.effects, c.ticket)
     return c.ticket
 
@@ -208,7 +208,7 @@ class StaffActions:
             ticket = await spec.effect(self, call)
             await effects.flush(tx, now)
         if call.code_to_send is not None:
-            await self._send_code(ticket, *call.code_to_send)
+            await self._send_code(ticket, event_key, *call.code_to_send)
         self.wake()
         return ticket
 
@@ -226,12 +226,31 @@ class StaffActions:
             self.desk.post(c.effects, ticket.id, "staff", f"{c.staff}: {body}")
         return ticket
 
-    async def _send_code(self, ticket: Ticket, code: str, expires: float) -> None:
+    async def _send_code(self, ticket: Ticket, event_key: str, code: str, expires: float) -> None:
+        """Hand the code to the sender after the commit (never hold a transaction over
+        an HTTP call). Only then is the user told "code sent"; when the sender fails,
+        the code is withdrawn (it costs the user none of their codes for the hour),
+        the conversation stops waiting for it and the user is told it did not go out."""
+        effects = Effects(f"staff:{event_key}:code")
         try:
             await self.code_sender.send_code(user_key=ticket.user.key, ticket_id=ticket.id, code=code,
                                              expires_at=expires, purpose="verify")
         except DeliveryError as exc:
             self.metrics.otp.labels("send_failed").inc()
             _LOGGER.error("ticket #%d: could not send the one-time code: %s", ticket.id, exc)
+            async with self.store.transaction() as tx:
+                await self.identity.withdraw_code(tx, ticket.user.key, code)
+                chat_key = dm_chat(ticket.user).key
+                conversation = await tx.get_conversation(ticket.user.key, chat_key)
+                if conversation.state is ConversationState.AWAITING_CODE and conversation.ticket_id == ticket.id:
+                    await tx.set_conversation(ticket.user.key, chat_key, Conversation(memo=conversation.memo),
+                                              self.clock())
+                send_to_user(effects, ticket, t("verify.code_not_sent", ticket.lang))
+                await self.desk.refresh(tx, effects, ticket)
+                await effects.flush(tx, self.clock())
+            self.wake()
             raise InvalidInput(f"could not send the code: {exc}", key="staff.code_not_sent") from None
         self.metrics.otp.labels("sent").inc()
+        send_to_user(effects, ticket, t("verify.code_sent", ticket.lang))
+        async with self.store.transaction() as tx:
+            await effects.flush(tx, self.clock())
