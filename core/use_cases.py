@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from core.chain import ChainLookup
 from core.config import Settings
 from core.conversation.dialogue import Dialogue
 from core.conversation.services import Services
@@ -58,13 +59,18 @@ class UseCases:
         self.answers = FaqAnswers(faq, self.metrics, clock)
         self.hours = SupportHours(settings)
         self.desk = TicketDesk(settings, self.identity, self.answers, self.hours, clock)
-        self.dialogue = Dialogue(Services(settings, self.desk, self.identity, self.answers, self.roster), store,
-                                 self.metrics, clock, self._wake)
+        self.chain = ChainLookup.from_settings(settings)
+        self.dialogue = Dialogue(Services(settings, self.desk, self.identity, self.answers, self.roster, self.chain),
+                                 store, self.metrics, clock, self._wake)
         self.staff = StaffActions(settings, store, self.desk, self.identity, self.policy, code_sender, self.metrics,
-                                  clock, self._wake)
+                                  clock, self._wake, self.chain)
         self.escalation = Escalation(store, self.desk, self.policy, clock, self._wake, self.link_templates,
                                      self.metrics)
         self.timers = Timers(settings, store, self.desk, clock, self._wake)
+
+    async def aclose(self) -> None:
+        """Release what the use cases hold open (the chain endpoints' connections)."""
+        await self.chain.aclose()
 
     def on_enqueue(self, waker: Callable[[], None]) -> None:
         """Register an outbox worker's wake-up so deliveries leave at once."""

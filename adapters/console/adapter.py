@@ -69,8 +69,10 @@ class ConsoleAdapter:
             else:
                 self._print(f"bot> {text}")
         elif delivery.action == "desk_upsert":
-            self._print(f"[desk] {delivery.payload.get('title')}\n[desk] " +
-                        str(delivery.payload.get("text", "")).replace("\n", "\n[desk] "))
+            lines = [str(delivery.payload.get("title")), *str(delivery.payload.get("text", "")).split("\n")]
+            if delivery.payload.get("chain"):
+                lines.append(str(delivery.payload["chain"]))
+            self._print("\n".join(f"[desk] {line}" for line in lines))
             return DeliveryResult(external_id=f"console-{delivery.ticket_id}")
         elif delivery.action == "desk_post":
             self._print(f"[desk #{delivery.ticket_id}] {text}")
@@ -94,7 +96,7 @@ class ConsoleAdapter:
     async def _staff(self, command: str, key: str) -> None:
         parts = command.split(maxsplit=2)
         if len(parts) < 2 or not parts[1].lstrip("#").isdigit():
-            self._print("[desk] usage: /desk <claim|reply|note|resolve|close|reopen|request_verification|set_priority|canned> <ticket> [text]")
+            self._print("[desk] usage: /desk <claim|reply|note|resolve|close|reopen|request_verification|set_priority|canned|lookup> <ticket> [text]")
             return
         action, ticket, text = parts[0], int(parts[1].lstrip("#")), parts[2] if len(parts) > 2 else ""
         try:

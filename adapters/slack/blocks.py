@@ -59,6 +59,7 @@ ACTION_CLOSE = "wd_close"
 ACTION_VERIFY = "wd_request_verification"
 ACTION_REOPEN = "wd_reopen"
 ACTION_PRIORITY = "wd_priority"
+ACTION_LOOKUP = "wd_lookup"
 
 # action_id -> core staff action
 ACTION_IDS: Mapping[str, str] = {
@@ -68,6 +69,7 @@ ACTION_IDS: Mapping[str, str] = {
     ACTION_VERIFY: "request_verification",
     ACTION_REOPEN: "reopen",
     ACTION_PRIORITY: "set_priority",
+    ACTION_LOOKUP: "lookup",
 }
 
 # (core action, action_id, i18n key of the label, style), in display order
@@ -112,6 +114,9 @@ def _buttons(payload: Mapping[str, Any], ticket_id: int, lang: str) -> list[Any]
     ]
     if "set_priority" in allowed:
         elements.append(_priority_select(ticket_id, str(payload.get("priority", "")), lang))
+    if payload.get("chain_hash"):  # the last looked-up hash, asked again
+        elements.append(ButtonElement(text=t("slack.button.chain_refresh", lang), action_id=ACTION_LOOKUP,
+                                      value=str(ticket_id)))
     return elements
 
 
@@ -132,6 +137,10 @@ def ticket_blocks(payload: Mapping[str, Any], lang: str = "en") -> list[dict[str
     if sla:
         blocks.append(ContextBlock(block_id=f"wd_sla_{ticket_id}", elements=[
             MarkdownTextObject(text=truncate(t("slack.desk.sla", lang, sla=escape(sla)), CONTEXT_LIMIT))]))
+    chain = str(payload.get("chain") or "")
+    if chain:
+        blocks.append(ContextBlock(block_id=f"wd_chain_{ticket_id}", elements=[
+            MarkdownTextObject(text=truncate(escape(chain), CONTEXT_LIMIT))]))
     elements = _buttons(payload, ticket_id, lang)
     if elements:
         blocks.append(ActionsBlock(block_id=f"wd_actions_{ticket_id}", elements=elements))

@@ -44,7 +44,7 @@ _TICKET_WORDS: Mapping[str, str] = {
     "claim": "claim", "resolve": "resolve", "close": "close", "reopen": "reopen",
     "verify": "request_verification", "request_verification": "request_verification",
     "priority": "set_priority", "set_priority": "set_priority", "note": "note", "canned": "canned",
-    "transfer": "transfer",
+    "transfer": "transfer", "lookup": "lookup",
 }
 # no "reply": a reply is written in the ticket's thread, where the desk shows it
 _NEEDS_TEXT = frozenset({"set_priority", "note", "canned", "transfer"})

@@ -40,7 +40,7 @@ class Dialogue:
         self.metrics = metrics
         self.clock = clock
         self.wake = wake
-        self.handlers = tuple(handlers or default_handlers(services.settings))
+        self.handlers = tuple(handlers or default_handlers(services.settings, services.chain))
         self.prefetchers = tuple(h for h in self.handlers if isinstance(h, Prefetching))
 
     async def handle_message(self, msg: InboundMessage) -> Outcome:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
+from core.chain import ChainLookup
 from core.config import Settings
 from core.conversation.acts import Act
 from core.conversation.commands import COMMANDS
@@ -217,11 +218,11 @@ class AnswerFromFaq:
         turn.reply(t("dialogue.offer_again" if again else "faq.offer_human", turn.lang))
 
 
-def default_handlers(settings: Settings) -> Sequence[Handler]:
+def default_handlers(settings: Settings, chain: ChainLookup | None = None) -> Sequence[Handler]:
     """In order: what a pending question expects first, urgent cases, commands,
     dialogue acts, then the open ticket, the reopen question, then the FAQ."""
     return (BurnPublicCode(), EnterCode(), UrgentCase(), RateTicket(), ConfirmReopen(), AnswerHumanOffer(),
-            RunCommand(), AskForHuman(), GuidedIntake(), SmallTalk(), LookUpTransaction(settings), TicketChat(),
+            RunCommand(), AskForHuman(), GuidedIntake(), SmallTalk(), LookUpTransaction(settings, chain), TicketChat(),
             AfterResolve(),
             AnswerFromFaq(settings.group_auto_answer))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.chain import ChainLookup
 from core.config import Settings
 from core.conversation.turn import Turn
 from core.conversation.urgency import mood
@@ -27,6 +28,7 @@ class Services:
     identity: Identity
     answers: FaqAnswers
     roster: StaffRoster
+    chain: ChainLookup | None = None  # one lookup service (its client, cache and breakers) for the process
 
 
 def topic_before_handoff(turn: Turn) -> tuple[str | None, str | None]:

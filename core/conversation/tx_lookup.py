@@ -21,6 +21,8 @@ from core.config import Settings
 from core.conversation.services import Services
 from core.conversation.turn import Turn
 from core.i18n import t
+from core.models import Ticket
+from core.support.chain_desk import record_lookup
 
 __all__ = ["ChainAnswer", "LookUpTransaction", "describe", "describe_balances", "shorten"]
 
@@ -91,26 +93,6 @@ def describe(result: Lookup, lang: str, configured: tuple[str, ...]) -> str:
     else:
         lines.append(t("chain.next_success", lang))
     return "\n".join(lines)
-
-
-def _desk_note(result: Lookup) -> str:
-    found = result.found
-    if found is None:
-        status = "could not check" if result.could_not_check else "not found"
-        return t("chain.desk_note", "en", hash=result.hash.written, status=status, chain=", ".join(result.asked),
-                 details="")
-    details = [f", block {found.block}, {found.confirmations} confirmations" if found.block is not None else ""]
-    if found.recipient:
-        details.append(f", to {found.recipient}")
-    if found.value not in (None, "0"):
-        details.append(f", {found.value} {found.asset}")
-    details.extend(f", {m.amount} {m.symbol or m.token} to {m.recipient}" for m in found.token_transfers[:5])
-    if found.reason:
-        details.append(f", reason: {found.reason}")
-    if result.wrong_network:
-        details.append(f" (user named {result.named}: wrong network)")
-    return t("chain.desk_note", "en", hash=found.hash, status=found.status.value, chain=found.chain,
-             details="".join(details))
 
 
 def describe_balances(result: BalanceLookup, lang: str) -> str:
@@ -184,16 +166,15 @@ class LookUpTransaction:
         state = "unavailable" if result.could_not_check else (found.status.value if found else "not_found")
         turn.outcome.notes.append(f"chain {state}" + (" wrong network" if result.wrong_network else ""))
         turn.reply(describe(result, turn.lang, self.chain.names))
-        ticket_id = await self._ticket_open(turn)
-        if ticket_id is None:
+        ticket = await self._ticket_open(turn)
+        if ticket is None:
             return True
-        services.desk.post(turn.effects, ticket_id, "system", _desk_note(result))
+        await record_lookup(turn.tx, services.desk, ticket, result, "bot", turn.now, turn.effects)
         return False  # the ticket relay still takes the message to staff
 
     @staticmethod
-    async def _ticket_open(turn: Turn) -> int | None:
+    async def _ticket_open(turn: Turn) -> Ticket | None:
         """The user's open ticket in a private chat (the message must still reach staff)."""
         if not turn.private:
             return None
-        ticket = await turn.tx.active_ticket_for(await turn.tx.linked_user_keys(turn.msg.user.key))
-        return ticket.id if ticket is not None else None
+        return await turn.tx.active_ticket_for(await turn.tx.linked_user_keys(turn.msg.user.key))

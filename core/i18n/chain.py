@@ -72,4 +72,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "I see no {symbol} at {address} on {chains}. Check the address and the network you used.",
         "zh": "在 {chains} 上，地址 {address} 没有 {symbol}。请检查地址和您使用的网络。",
     },
+    "desk.chain_field": {
+        "en": "⛓ On chain: {status} · {hash} (checked {at})",
+        "zh": "⛓ 链上状态：{status} · {hash}（查询于 {at}）",
+    },
+    "chain.staff_not_configured": {
+        "en": "No chain endpoint is configured (WALLETDESK_EVM_RPC, WALLETDESK_TRON_API, WALLETDESK_BITCOIN_API).",
+        "zh": "未配置任何链上查询端点（WALLETDESK_EVM_RPC、WALLETDESK_TRON_API、WALLETDESK_BITCOIN_API）。",
+    },
+    "chain.staff_no_hash": {
+        "en": "No transaction hash to look up: give one, e.g. lookup 0x…",
+        "zh": "没有可查询的交易哈希：请提供一个，例如 lookup 0x…",
+    },
+    "slack.button.chain_refresh": {"en": "Refresh on-chain status", "zh": "刷新链上状态"},
 }

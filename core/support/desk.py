@@ -12,6 +12,7 @@ from core.i18n import t
 from core.identity.codes import Identity
 from core.models import ChatRef, InboundMessage, Ticket, TicketEvent, TicketState
 from core.storage import SqlTx
+from core.support.chain_desk import last_field
 from core.support.hours import SupportHours
 from core.support.outbox import Effects
 from core.support.relay import desk_summary
@@ -119,8 +120,10 @@ class TicketDesk:
     async def summary(self, tx: SqlTx, ticket: Ticket) -> dict[str, object]:
         user = await tx.get_user(ticket.user.key)
         pending = await self.identity.has_live_code(tx, ticket.user.key)
+        chain = await last_field(tx, ticket.id)
         return desk_summary(
             ticket, display_name=(user or {}).get("display_name", ""),
             first_response_targets=self.settings.sla_first_response, verification_pending=pending, now=self.clock(),
+            chain=(chain.hash, chain.line, chain.at) if chain else None,
         )
 

@@ -38,10 +38,11 @@ def _fmt_time(ts: float) -> str:
 
 def desk_summary(
     ticket: Ticket, *, display_name: str, first_response_targets: Mapping[str, float], lang: str = "en",
-    verification_pending: bool = False, now: float | None = None,
+    verification_pending: bool = False, now: float | None = None, chain: tuple[str, str, float] | None = None,
 ) -> dict[str, object]:
     """Everything the desk shows in a ticket's root message, as plain values;
-    the desk adapter lays it out (Block Kit on Slack)."""
+    the desk adapter lays it out (Block Kit on Slack). ``chain``: the last
+    on-chain lookup (hash, status line, when), a field of its own."""
     now = time.time() if now is None else now
     if ticket.verified_at:
         verification = t("desk.verified", lang, at=_fmt_time(ticket.verified_at), method=ticket.verified_method or "code")
@@ -57,16 +58,18 @@ def desk_summary(
     else:
         sla = t("desk.sla_due", lang, at=_fmt_time(due))
     user = display_name or ticket.user.user_id
+    text = t("desk.summary", lang, user=user, platform=ticket.user.platform, lang=ticket.lang,
+             category=ticket.category or "-", assignee=ticket.assignee or t("desk.unassigned", lang),
+             verification=verification, sla=sla, subject=ticket.subject[:500])
+    chain_line = t("desk.chain_field", lang, hash=chain[0], status=chain[1], at=_fmt_time(chain[2])) if chain else None
     return {
         "ticket_id": ticket.id,
         "state": ticket.state.value,
         "priority": ticket.priority.value,
         "title": t("desk.title", lang, ticket_id=ticket.id, priority=ticket.priority.value, state=ticket.state.value),
-        "text": t(
-            "desk.summary", lang, user=user, platform=ticket.user.platform, lang=ticket.lang,
-            category=ticket.category or "-", assignee=ticket.assignee or t("desk.unassigned", lang),
-            verification=verification, sla=sla, subject=ticket.subject[:500],
-        ),
+        "text": text,
+        "chain": chain_line,
+        "chain_hash": chain[0] if chain else None,
         "user": user,
         "user_key": ticket.user.key,
         "platform": ticket.user.platform,

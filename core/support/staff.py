@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.chain import ChainLookup, Lookup
 from core.config import Settings
 from core.errors import CodeRateLimited, DeliveryError, InvalidInput, NotFound
 from core.i18n import CATALOG, t
@@ -20,6 +21,7 @@ from core.models import Conversation, ConversationState, Priority, Ticket, Ticke
 from core.ops.metrics import Metrics
 from core.shield.gate import TextSource, guard
 from core.storage import SqlTx, Store
+from core.support.chain_desk import last_field, look_up_for_ticket, record_lookup
 from core.support.desk import TicketDesk
 from core.support.outbox import Effects
 from core.support.relay import dm_chat, send_to_user
@@ -47,9 +49,12 @@ class _Call:
     now: float
     effects: Effects
     code_to_send: tuple[str, float] | None = None
+    fetched: object = None  # what the action's prefetch brought, before the transaction
 
 
 Effect = Callable[["StaffActions", _Call], Awaitable[Ticket]]
+# network work an action needs, done before its transaction opens: (actions, ticket id, text) -> result
+Prefetch = Callable[["StaffActions", int, str], Awaitable[object]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,8 @@ class StaffActionSpec:
     transition: str
     effect: Effect
     notice: str | None = None
+    prefetch: Prefetch | None = None
+    tx_hash_text: bool = False  # the text names a transaction hash: the shield reads a 64-hex in it as one
     allowed_states: frozenset[TicketState] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -146,6 +153,18 @@ async def _reopen(actions: "StaffActions", c: _Call) -> Ticket:
     return await actions.desk.transition(c.tx, c.ticket, "reopen", c.staff, c.text or None, c.now, c.effects)
 
 
+async def _fetch_lookup(actions: "StaffActions", ticket_id: int, text: str) -> Lookup:
+    async with actions.store.transaction() as tx:
+        known = await last_field(tx, ticket_id)
+    return await look_up_for_ticket(actions.chain, text, known)
+
+
+async def _lookup(actions: "StaffActions", c: _Call) -> Ticket:
+    assert isinstance(c.fetched, Lookup)  # _fetch_lookup ran
+    await record_lookup(c.tx, actions.desk, c.ticket, c.fetched, c.staff, c.now, c.effects)
+    return c.ticket
+
+
 def _specs(*specs: StaffActionSpec) -> Mapping[str, StaffActionSpec]:
     return {spec.name: spec for spec in specs}
 
@@ -163,6 +182,7 @@ STAFF_ACTIONS: Mapping[str, StaffActionSpec] = _specs(
     StaffActionSpec("resolve", STAFF, "resolve", _resolve, notice="ticket.resolved"),
     StaffActionSpec("close", STAFF, "close", _close, notice="ticket.closed"),
     StaffActionSpec("reopen", STAFF, "reopen", _reopen),
+    StaffActionSpec("lookup", STAFF, "note", _lookup, prefetch=_fetch_lookup, tx_hash_text=True),
 )
 
 
@@ -172,8 +192,9 @@ class StaffActions:
 
     def __init__(self, settings: Settings, store: Store, desk: TicketDesk, identity: Identity, policy: StaffPolicy,
                  code_sender: CodeSender, metrics: Metrics, clock: Callable[[], float],
-                 wake: Callable[[], None]) -> None:
+                 wake: Callable[[], None], chain: ChainLookup | None = None) -> None:
         self.settings = settings
+        self.chain = chain if chain is not None else ChainLookup.from_settings(settings)
         self.store = store
         self.desk = desk
         self.identity = identity
@@ -195,7 +216,8 @@ class StaffActions:
         if len(text) > self.settings.max_message_chars:
             raise InvalidInput(f"text too long ({len(text)} > {self.settings.max_message_chars})",
                                key="staff.too_long")
-        clean = guard(text, TextSource.STAFF_TEXT).text
+        clean = guard(text, TextSource.STAFF_TEXT, expect_tx_hash=spec.tx_hash_text).text
+        fetched = await spec.prefetch(self, ticket_id, clean) if spec.prefetch is not None else None
         now = self.clock()
         effects = Effects(f"staff:{event_key}")
         async with self.store.transaction() as tx:
@@ -204,7 +226,7 @@ class StaffActions:
                 raise NotFound(f"no ticket #{ticket_id}", key="staff.no_ticket")
             if not await tx.claim_event(f"staff:{event_key}", now):
                 return ticket
-            call = _Call(tx, ticket, actor.key, clean, priority, to, source_ref, now, effects)
+            call = _Call(tx, ticket, actor.key, clean, priority, to, source_ref, now, effects, fetched=fetched)
             ticket = await spec.effect(self, call)
             await effects.flush(tx, now)
         if call.code_to_send is not None:

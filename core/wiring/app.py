@@ -212,6 +212,8 @@ class App:
                 _LOGGER.exception("adapter %s failed to stop", adapter.name)
         if self._runner is not None:
             await self._runner.cleanup()
+        if self.core is not None:
+            await self.core.aclose()
         if self.store is not None:
             await self.store.close()
         self._initialized = False
