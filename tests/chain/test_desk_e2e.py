@@ -1,7 +1,7 @@
-"""The on-chain field of a ticket on the Slack desk, through the real
-``walletdesk`` process: a Telegram user's hash on an open ticket becomes a
-field of the summary, staff refresh it with a button once the chain has moved
-on, and look up another hash from the desk with ``/ticket N lookup``."""
+"""On-chain lookups through the real ``walletdesk`` process: a Telegram user's
+hash on an open ticket becomes a field of the Slack desk's summary, staff
+refresh it with a button once the chain has moved on and look up another hash
+with ``/ticket N lookup``; a hash in a Discord or a Slack DM gets its status."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import WalletdeskProcess
+from tests.simulators.discord_sim import DiscordSim
 from tests.simulators.evm_node import EvmNode
 from tests.simulators.slack_sim import SlackSim
 from tests.simulators.telegram_sim import TelegramSim
+from tests.waiting import DEADLINE
 
 USER = 502
 STAFF = "C0STAFF"
@@ -76,3 +78,35 @@ async def test_the_lookup_is_a_summary_field_staff_refresh_and_run_from_the_desk
     assert set(asked) == {tx, other}  # never the key
     assert asked.count(tx) == 2  # the user's message, then the refresh: the pending result was not cached
     assert all("lookup" not in text.lower() for text in tg.texts_to(USER))  # staff's lookups stay on the desk
+
+
+async def test_a_hash_in_a_discord_dm_and_a_slack_dm_gets_its_status(node: EvmNode, tmp_path: Path) -> None:
+    """The same answer on the other two platforms: a Discord DM, and a Slack
+    community member's DM in Chinese."""
+    tx = node.send(node.accounts[0], node.accounts[1], 3 * 10**18)
+    node.mine(1)
+    member = "U0MEMBER"
+    async with SlackSim() as slack, DiscordSim(interaction_timeout=DEADLINE) as dc:
+        slack.add_channel(STAFF, "staff-desk", is_private=True, members=[AGENT])
+        slack.add_user(AGENT, "agent", display_name="Agent Bob")
+        slack.add_user(member, "member", display_name="Carol", locale="zh-CN")
+        user_id = int(dc.add_user(username="dave")["id"])
+        proc = WalletdeskProcess(tmp_path, {
+            "SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": slack.signing_secret,
+            "SLACK_API_BASE_URL": slack.api_url, "SLACK_STAFF_CHANNEL": STAFF,
+            "DISCORD_BOT_TOKEN": dc.token, "DISCORD_API_BASE_URL": dc.api_base, "DISCORD_GATEWAY_URL": dc.gateway_url,
+            "WALLETDESK_EVM_RPC": f"ethereum={node.url}"})
+        await proc.start()
+        try:
+            dm = dc.open_dm(user_id)
+            await dc.user_message(dm, f"my transfer never arrived, tx {tx}", author_id=user_id)
+            answer = await dc.wait_for_message(dm, lambda m: "Ethereum" in m["content"])
+            assert "confirmed" in answer["content"] and "3 ETH" in answer["content"]
+
+            await slack.send_event(proc.base_url + "/slack/events", slack.user_message_event(
+                f"D{member}", member, f"我的转账没到账，交易哈希 {tx}", channel_type="im"))
+            reply = await slack.wait_for_post(f"D{member}", lambda m: "3 ETH" in m.text)
+            assert "已在 Ethereum 上确认" in reply.text  # in Chinese, as she wrote
+            await proc.drain()
+        finally:
+            await proc.stop()
