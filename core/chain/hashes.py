@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["EVM", "TRON", "BITCOIN", "TxHash", "canonical", "display_name", "find_hash", "named_chain",
+__all__ = ["EVM", "TRON", "BITCOIN", "HASH_RE", "TxHash", "canonical", "display_name", "find_hash", "named_chain",
            "native_asset"]
 
 EVM, TRON, BITCOIN = "evm", "tron", "bitcoin"
 
-_HASH_RE = re.compile(r"(?<![0-9A-Za-z])(0[xX])?([0-9a-fA-F]{64})(?![0-9A-Za-z])")
+HASH_RE = re.compile(r"(?<![0-9A-Za-z])(0[xX])?([0-9a-fA-F]{64})(?![0-9A-Za-z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ class TxHash:
 def find_hash(text: str) -> TxHash | None:
     """The first transaction-hash-shaped string in ``text`` (64 hex digits, with
     or without ``0x``, not part of a longer word)."""
-    found = _HASH_RE.search(text)
+    found = HASH_RE.search(text)
     return TxHash(found.group(2).lower(), found.group(1) is not None) if found else None
 
 

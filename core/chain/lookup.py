@@ -21,7 +21,7 @@ from core.chain.balances import BalanceLookup, TokenBalance, evm_balance, find_a
 from core.chain.bitcoin import BitcoinChain
 from core.chain.endpoint import ChainUnavailable, Endpoint
 from core.chain.evm import EvmChain, RpcError
-from core.chain.hashes import BITCOIN, EVM, TRON, TxHash, canonical, find_hash, named_chain
+from core.chain.hashes import BITCOIN, EVM, HASH_RE, TRON, TxHash, canonical, find_hash, named_chain
 from core.chain.models import Lookup, TxFound
 from core.chain.tron import TronChain
 from core.config import Settings
@@ -66,6 +66,7 @@ class ChainLookup:
         self.transport = transport
         self.cache_size = cache_size
         self._cache: OrderedDict[str, TxFound] = OrderedDict()
+        self._found: OrderedDict[str, None] = OrderedDict()  # hashes some chain knows (pending ones too)
         self._http: httpx.AsyncClient | None = None
         self._http_loop: asyncio.AbstractEventLoop | None = None
 
@@ -117,9 +118,20 @@ class ChainLookup:
         for result in found:
             if result.settled:
                 self._remember(tx_hash, result)
+        if found:
+            self._found[tx_hash.digits] = None
+            self._found.move_to_end(tx_hash.digits)
+            while len(self._found) > self.cache_size * 8:
+                self._found.popitem(last=False)
         on_named = [r for r in found if named is not None and canonical(r.chain) == named]
         best = (on_named or found or [None])[0]
         return Lookup(tx_hash, best, asked, tuple(unavailable) if best is None else (), named)
+
+    def knows_hash_in(self, text: str) -> bool:
+        """True when ``text`` holds a hash this process has found on a chain: a
+        transaction hash, never a key (key words beside it still win in the shield).
+        Per process: with several web processes, each knows what it looked up."""
+        return any(digits.lower() in self._found for _, digits in HASH_RE.findall(text))
 
     async def balances(self, text: str) -> BalanceLookup | None:
         """The token balance at the address in ``text`` (a known symbol's contract, or one written

@@ -78,6 +78,9 @@ class Dialogue:
         if msg.chat.is_private:
             async with self.store.transaction() as tx:
                 expect_hash = await expects_tx_hash(tx, msg, conv_chat.key, now)
+        chain = self.services.chain
+        if chain is not None and chain.knows_hash_in(text):  # found on a chain: a tx hash, not a key
+            expect_hash = True
         guarded = guard(text, TextSource.MESSAGE, expect_tx_hash=expect_hash)
         outcome = Outcome("handled", leak=guarded.leak, leak_kinds=guarded.kinds)
         fetched = await self._prefetch(guarded, msg.chat.is_private)

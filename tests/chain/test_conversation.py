@@ -195,3 +195,18 @@ async def test_a_lookup_waiting_on_a_hanging_endpoint_holds_no_store_lock(
         node.heal()
         await waiting
     assert len(await sent(core)) == 1
+
+
+async def test_a_hash_found_on_chain_is_never_taken_for_a_key_again(
+        tmp_path: Path, store: SQLiteStore, faq_engine: FaqEngine, node: EvmNode) -> None:
+    tx = node.send(node.accounts[0], node.accounts[1], 10**18)
+    node.mine(1)
+    core = make_core(tmp_path, store, faq_engine, WALLETDESK_EVM_RPC=f"ethereum={node.url}")
+    first = await core.dialogue.handle_message(msg(f"tx {tx} is it done?", chat=GROUP))
+    assert not first.leak and "chain success" in first.notes
+    bare = await core.dialogue.handle_message(msg(tx, chat=GROUP))  # no tx word this time
+    assert not bare.leak
+    named = await core.dialogue.handle_message(msg(f"my private key is {tx}", chat=GROUP))
+    assert named.leak  # key words still win
+    unknown = await core.dialogue.handle_message(msg("0x" + "5e" * 32, chat=GROUP))
+    assert unknown.leak  # a 64-hex nobody found on a chain is still a key
