@@ -58,3 +58,20 @@ def parse_script(path: Path) -> list[Step]:
 
 def reply_lang(text: str) -> str:
     return "zh" if _CJK.search(text) else "en"
+
+
+def check_replies(step: Step, texts: list[str], where: str) -> None:
+    """What the user saw after ``step`` (ticket numbers written ``#N``) against its
+    ``lang``, ``says`` and ``not`` expectations."""
+    where = f"{where} {step.text!r} -> {texts!r}"
+    if "lang" in step.expect:
+        assert {reply_lang(x) for x in texts} == {step.expect["lang"]}, where
+    for piece in re.sub(r"#\d+", "#N", step.expect.get("says", "")).split("~"):
+        assert not piece.strip() or any(piece.strip() in x for x in texts), where
+    if "not" in step.expect:
+        assert not any(step.expect["not"] in x for x in texts), where
+
+
+def numbered(text: str) -> str:
+    """Ticket numbers as ``#N``: one process serves every script, so the numbers are its own."""
+    return re.sub(r"#\d+", "#N", text)

@@ -5,12 +5,11 @@ simulator, each as a private chat of its own user. What the user sees is checked
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from tests.conversation.script import parse_script, reply_lang
+from tests.conversation.script import check_replies, numbered, parse_script
 from tests.e2e.harness import WalletdeskProcess
 from tests.simulators.telegram_sim import TelegramSim
 from tests.waiting import wait_until
@@ -40,14 +39,7 @@ async def test_plain_scripts_through_telegram(tg: TelegramSim, tmp_path: Path) -
                     continue  # nothing to wait for; the console run checks silence
                 await wait_until(lambda: len(tg.messages_to(user)) > before, what=f"{script.name}:{step.line}")
                 await proc.drain()
-                # one process serves every script: ticket numbers are its own
-                texts = [re.sub(r"#\d+", "#N", m.plain_text) for m in tg.messages_to(user)[before:]]
-                where = f"{script.name}:{step.line} {step.text!r} -> {texts!r}"
-                if "lang" in step.expect:
-                    assert {reply_lang(x) for x in texts} == {step.expect["lang"]}, where
-                for piece in re.sub(r"#\d+", "#N", step.expect.get("says", "")).split("~"):
-                    assert not piece.strip() or any(piece.strip() in x for x in texts), where
-                if "not" in step.expect:
-                    assert not any(step.expect["not"] in x for x in texts), where
+                texts = [numbered(m.plain_text) for m in tg.messages_to(user)[before:]]
+                check_replies(step, texts, f"{script.name}:{step.line}")
     finally:
         await proc.stop()
