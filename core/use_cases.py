@@ -56,8 +56,8 @@ class UseCases:
         self.identity = Identity(server_secret or settings.server_secret(), clock=clock)
         self.roster = StaffRoster(settings.staff_names)
         self.policy = StaffPolicy(settings)
-        self.answers = FaqAnswers(faq, self.metrics, clock)
         self.hours = SupportHours(settings)
+        self.answers = FaqAnswers(faq, self.metrics, clock, self.hours.render)
         self.desk = TicketDesk(settings, self.identity, self.answers, self.hours, clock)
         self.chain = ChainLookup.from_settings(settings)
         self.dialogue = Dialogue(Services(settings, self.desk, self.identity, self.answers, self.roster, self.chain),

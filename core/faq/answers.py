@@ -20,10 +20,13 @@ _MEMO_SIZE = 4096
 
 
 class FaqAnswers:
-    def __init__(self, engine: FaqEngine, metrics: Metrics, clock: Callable[[], float]) -> None:
+    def __init__(self, engine: FaqEngine, metrics: Metrics, clock: Callable[[], float],
+                 render: Callable[[str, str, float], str] | None = None) -> None:
         self.engine = engine
         self.metrics = metrics
         self.clock = clock
+        # fills an answer's placeholders ({support_hours}, {next_staffed}): the support calendar's
+        self.render = render or (lambda text, lang, now: text)
         self.library: FaqLibrary | None = None
         self._memo: dict[tuple[str, str | None], FaqMatch] = {}
 
@@ -53,7 +56,9 @@ class FaqAnswers:
             match = self.ask(guarded.text, lang)
         except ValueError:  # nothing left to match after normalisation
             return t("faq.group_offer_human", lang)
-        return match.answer if match.answered and match.answer else t("faq.group_offer_human", lang)
+        if not (match.answered and match.answer):
+            return t("faq.group_offer_human", lang)
+        return self.render(match.answer, match.lang, self.clock())
 
     def use(self, engine: FaqEngine) -> None:
         """Answer from ``engine`` from now on (a hot reload); memoised answers go."""

@@ -4,25 +4,15 @@ they answered by hand into an FAQ phrasing, and the bot answers it next time."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Any
-
-import yaml
 
 from adapters.slack.text import escape
 from core.faq.library import FaqLibrary
 from core.i18n import t
+from tests.fixtures.faq_file import bundled_entry
 
 from .conftest import ALICE, ALICE_DM, BOB, CAROL, COMMUNITY, STAFF, Desk
 
 ODD_QUESTION = "the zorblax bridge ate my coins"
-BUNDLED_FAQ = Path(__file__).resolve().parents[3] / "core" / "faq_data" / "wallet_faq.yaml"
-
-
-def _bundled(entry_id: str) -> dict[str, Any]:
-    """The entry as the bundled file writes it (not as the code under test read it)."""
-    entries = yaml.safe_load(BUNDLED_FAQ.read_text(encoding="utf-8"))["entries"]
-    return next(e for e in entries if e["id"] == entry_id)
 
 
 async def _with_library(desk: Desk) -> FaqLibrary:
@@ -53,7 +43,7 @@ async def test_staff_answer_becomes_an_faq_phrasing(desk: Desk) -> None:
     await sim.slash_command(desk.url, "/faq", f"add transfer-not-arrived #{ticket.id}", user=BOB, channel=STAFF)
     await desk.settle()
     (added,) = _lines_to(desk, BOB)
-    entry = _bundled("transfer-not-arrived")
+    entry = bundled_entry("transfer-not-arrived")
     assert added == t("faqadmin.added", "en", entry="transfer-not-arrived", lang="en", text=ODD_QUESTION,
                       examples=len(entry["questions"]["en"]) + 1)
 
