@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from core.conversation.acts import Act
 from core.conversation.services import Services
 from core.conversation.turn import Turn
+from core.conversation.tx_lookup import report_lookup
 from core.faq.models import FaqEntry, IntakeField
 from core.i18n import t
 from core.models import Ticket
@@ -142,6 +143,8 @@ class GuidedIntake:
             value = recognise(kind, turn.text) or (" ".join(turn.text.split())[:120] + " (?)")
             state["values"][name] = value
             _post(turn, services, ticket, {name: value})
+            if kind == "tx_hash":  # looked up before the transaction: its status, then the next question
+                await report_lookup(turn, services)
         state["pending"] = pending
         fields = {f.name: f for f in _fields(_entry(services, ticket.category))}
         if pending and pending[0][0] in fields:

@@ -24,7 +24,7 @@ from core.i18n import t
 from core.models import Ticket
 from core.support.chain_desk import record_lookup
 
-__all__ = ["ChainAnswer", "LookUpTransaction", "describe", "describe_balances", "shorten"]
+__all__ = ["ChainAnswer", "LookUpTransaction", "describe", "describe_balances", "report_lookup", "shorten"]
 
 _LOGGER = logging.getLogger(__name__)
 _TX_CONTEXT_RE = re.compile(
@@ -160,21 +160,32 @@ class LookUpTransaction:
                 return False
             turn.outcome.notes.append("chain balance")
             turn.reply(describe_balances(answer.balance, turn.lang))
-            return await self._ticket_open(turn) is None  # with a ticket open, relayed to staff as well
-        result = answer.tx
-        found = result.found
-        state = "unavailable" if result.could_not_check else (found.status.value if found else "not_found")
-        turn.outcome.notes.append(f"chain {state}" + (" wrong network" if result.wrong_network else ""))
-        turn.reply(describe(result, turn.lang, self.chain.names))
-        ticket = await self._ticket_open(turn)
-        if ticket is None:
-            return True
-        await record_lookup(turn.tx, services.desk, ticket, result, "bot", turn.now, turn.effects)
-        return False  # the ticket relay still takes the message to staff
+            return await _ticket_open(turn) is None  # with a ticket open, relayed to staff as well
+        on_ticket = await report_lookup(turn, services)
+        return not on_ticket  # with a ticket open, the ticket relay still takes the message to staff
 
-    @staticmethod
-    async def _ticket_open(turn: Turn) -> Ticket | None:
-        """The user's open ticket in a private chat (the message must still reach staff)."""
-        if not turn.private:
-            return None
-        return await turn.tx.active_ticket_for(await turn.tx.linked_user_keys(turn.msg.user.key))
+
+async def _ticket_open(turn: Turn) -> Ticket | None:
+    """The user's open ticket in a private chat (the message must still reach staff)."""
+    if not turn.private:
+        return None
+    return await turn.tx.active_ticket_for(await turn.tx.linked_user_keys(turn.msg.user.key))
+
+
+async def report_lookup(turn: Turn, services: Services) -> bool:
+    """Tell the user what the chain said of the turn's hash (fetched before the
+    transaction) and, with a ticket open, put it on the desk. True when it went
+    on a ticket; False with nothing looked up or no ticket."""
+    answer = turn.fetched.get(LookUpTransaction.key)
+    if not isinstance(answer, ChainAnswer) or answer.tx is None:
+        return False
+    result = answer.tx
+    found = result.found
+    state = "unavailable" if result.could_not_check else (found.status.value if found else "not_found")
+    turn.outcome.notes.append(f"chain {state}" + (" wrong network" if result.wrong_network else ""))
+    turn.reply(describe(result, turn.lang, services.chain.names if services.chain is not None else ()))
+    ticket = await _ticket_open(turn)
+    if ticket is None:
+        return False
+    await record_lookup(turn.tx, services.desk, ticket, result, "bot", turn.now, turn.effects)
+    return True

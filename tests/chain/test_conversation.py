@@ -210,3 +210,22 @@ async def test_a_hash_found_on_chain_is_never_taken_for_a_key_again(
     assert named.leak  # key words still win
     unknown = await core.dialogue.handle_message(msg("0x" + "5e" * 32, chat=GROUP))
     assert unknown.leak  # a 64-hex nobody found on a chain is still a key
+
+
+async def test_a_hash_given_as_an_intake_answer_is_looked_up_before_the_next_question(
+        tmp_path: Path, store: SQLiteStore, faq_engine: FaqEngine, node: EvmNode) -> None:
+    tx = node.send(node.accounts[0], node.accounts[1], 5 * 10**18)
+    node.mine(1)
+    core = make_core(tmp_path, store, faq_engine, WALLETDESK_EVM_RPC=f"ethereum={node.url}")
+    await core.dialogue.handle_message(msg("my eth transfer has not arrived after 3 hours"))
+    await core.dialogue.handle_message(msg("human"))
+    await core.dialogue.handle_message(msg("ethereum"))
+    before = len(await sent(core))
+    out = await core.dialogue.handle_message(msg(tx))  # the answer to "What is the transaction hash?"
+    status, question = (await sent(core))[before:]
+    assert "chain success" in out.notes and out.ticket_id == 1
+    assert "is confirmed on Ethereum" in status and "5 ETH" in status
+    assert "How much" in question  # intake goes on
+    async with core.store.transaction() as tx_:
+        events = [e.kind for e in await tx_.events(1)]
+    assert "chain_lookup" in events
