@@ -45,6 +45,7 @@ import yarl
 
 from adapters.discord.commands import CatalogTranslator, SupportCommands
 from adapters.discord.entry import configured
+from adapters.discord.setup import INTENTS
 from adapters.discord.translate import api_base_url, delivery_error, inbound
 from core.errors import ConfigError, DeliveryError, RetryLater, WalletdeskError
 from core.i18n import t
@@ -219,8 +220,7 @@ class DiscordAdapter:
             _LOGGER.debug("discord: already started")
             return
         point_discord_at(self.core.settings)
-        intents = discord.Intents.none()
-        intents.guilds = intents.guild_messages = intents.dm_messages = intents.message_content = True
+        intents = discord.Intents(**dict.fromkeys(INTENTS, True))  # the others stay off
         options: dict[str, Any] = dict(intents=intents, guild_ready_timeout=self.guild_ready_timeout,
                                        max_ratelimit_timeout=MAX_RATELIMIT_WAIT, allowed_mentions=_NO_MENTIONS)
         shards = self.core.settings.discord_shards

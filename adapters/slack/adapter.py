@@ -29,6 +29,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.entry import configured
+from adapters.slack.setup import (COMMANDS_PATH, EVENTS_PATH, FAQ_COMMAND, INTERACTIVE_PATH, STAFF_CHANGE_EVENTS,
+                                  STAFF_COMMANDS)
 from adapters.slack.errors import api_error_code
 from adapters.slack.inbound import SlackInbound
 from adapters.slack.sender import SlackSender
@@ -45,9 +47,6 @@ __all__ = ["SlackAdapter", "EVENTS_PATH", "INTERACTIVE_PATH", "COMMANDS_PATH"]
 _LOGGER = logging.getLogger(__name__)
 _BOLT_LOGGER = logging.getLogger(f"{__name__}.bolt")
 
-EVENTS_PATH = "/slack/events"
-INTERACTIVE_PATH = "/slack/interactive"
-COMMANDS_PATH = "/slack/commands"
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller
 _BAD_TOKEN = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
 _AUTH_RETRY_SECONDS = 15.0
@@ -220,24 +219,25 @@ class SlackAdapter:
             await ack()
             self._spawn(inbound.action(body, respond))
 
-        @app.command("/note")
-        @app.command("/ticket")
         async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
             await ack()
             self._spawn(inbound.command(command, respond))
 
-        @app.command("/faq")
+        for name in STAFF_COMMANDS:  # the manifest lists the same commands (adapters/slack/setup.py)
+            app.command(name)(on_command)
+
+        @app.command(FAQ_COMMAND)
         async def on_faq(ack: Any, command: dict[str, Any], respond: Any) -> None:
             await ack()
             self._spawn(inbound.faq_command(command, respond))
 
-        @app.event("member_joined_channel")
-        @app.event("member_left_channel")
-        @app.event("subteam_members_changed")
         async def on_staff_change(event: dict[str, Any]) -> None:
             channel = event.get("channel")
             if channel is None or channel == self.staff_channel:
                 await self._refresh_staff()
+
+        for event_type in STAFF_CHANGE_EVENTS:
+            app.event(event_type)(on_staff_change)
 
         @app.event(re.compile(r".*"))
         async def on_other_event() -> None:

@@ -3,19 +3,28 @@ without importing slack-bolt."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from core.wiring.platform import LazyAdapterFactory
 
 if TYPE_CHECKING:
     from core.config import Settings
+    from core.wiring.checks import CheckResult
 
-__all__ = ["configured", "factory"]
+__all__ = ["configured", "doctor_checks", "factory"]
 
 
 def configured(settings: Settings) -> bool:
     return settings.slack_bot_token is not None and (
         settings.slack_signing_secret is not None or settings.slack_app_token is not None)
+
+
+async def doctor_checks(settings: Settings, chats: Sequence[str]) -> list[CheckResult]:
+    """Slack's lines of ``walletdesk doctor`` (plain HTTP, no slack-sdk)."""
+    from adapters.slack.doctor import checks
+
+    return await checks(settings, chats)
 
 
 factory = LazyAdapterFactory("slack", "adapters.slack.adapter:SlackAdapter", configured)

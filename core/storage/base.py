@@ -367,6 +367,14 @@ class SqlTx:
             (user_key,),
         )
 
+    async def known_chat_keys(self) -> list[str]:
+        """Every chat a conversation was held in or a ticket came from (``platform:chat[:thread]``),
+        for ``walletdesk doctor``."""
+        rows = await self._c.fetchall(
+            "SELECT chat_key AS k FROM conversations UNION"
+            " SELECT origin_platform || ':' || origin_chat AS k FROM tickets WHERE origin_private = 0 ORDER BY k")
+        return [str(r["k"]) for r in rows]
+
     async def scrub_tickets(self, ticket_ids: Sequence[int], *, subject: str, user_key: str | None = None) -> int:
         """Remove the text of whole tickets (subject, CSAT comment, event bodies, outbox payloads).
         With ``user_key`` the tickets are also re-owned by that pseudonym, and the private

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from core.config import Settings
     from core.use_cases import UseCases
 
-__all__ = ["Adapter", "AdapterFactory", "LazyAdapterFactory", "Sender", "discover_adapters", "load_adapter"]
+__all__ = ["Adapter", "AdapterFactory", "LazyAdapterFactory", "Sender", "adapter_hooks", "discover_adapters",
+           "load_adapter"]
 
 _LOGGER = logging.getLogger(__name__)
 GROUP = "walletdesk.adapters"
@@ -96,3 +97,20 @@ def load_adapter(name: str) -> AdapterFactory:
     if name not in adapters:
         raise ConfigError(f"unknown adapter {name!r}; available: {', '.join(sorted(adapters)) or 'none'}")
     return adapters[name]
+
+
+def adapter_hooks(attr: str) -> dict[str, object]:
+    """The optional ``attr`` of every adapter's entry module (the module its entry point
+    names), by adapter name: ``doctor_checks`` (the adapter's part of ``walletdesk
+    doctor``), ``cli`` (a typer sub-app mounted under the adapter's name). Entry modules
+    import no platform library, so asking costs nothing."""
+    found: dict[str, object] = {}
+    for ep in entry_points(group=GROUP):
+        try:
+            hook = getattr(import_module(ep.module), attr, None)
+        except Exception as exc:  # a broken plugin must not take the others down
+            _LOGGER.error("adapter %s failed to load: %s", ep.name, exc)
+            continue
+        if hook is not None:
+            found[ep.name] = hook
+    return found

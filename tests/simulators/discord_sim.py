@@ -355,6 +355,9 @@ class DiscordSim:
         shards: int = 1,
     ) -> None:
         self.token = token
+        # GATEWAY_GUILD_MEMBERS_LIMITED | GATEWAY_MESSAGE_CONTENT_LIMITED | APPLICATION_COMMAND_BADGE;
+        # drop bit 19 for an application whose message-content intent is off in the Developer Portal
+        self.application_flags = (1 << 15) | (1 << 19) | (1 << 23)
         self.shards = shards  # the shard count GET /gateway/bot recommends
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.interaction_timeout = interaction_timeout
@@ -716,6 +719,7 @@ class DiscordSim:
         hook = p + "/webhooks/{app_id}/{token}"
         routes: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [
             ("GET", p + "/users/@me", self._get_me),
+            ("GET", p + "/users/@me/guilds", self._get_my_guilds),
             ("GET", p + "/users/{user_id}", self._get_user),
             ("GET", p + "/gateway", self._get_gateway),
             ("GET", p + "/gateway/bot", self._get_gateway_bot),
@@ -844,10 +848,15 @@ class DiscordSim:
             "approximate_guild_count": len(self.guilds), "integration_types_config": {"0": {}},
         })
 
-    @staticmethod
-    def _application_flags() -> int:
-        # GATEWAY_GUILD_MEMBERS_LIMITED | GATEWAY_MESSAGE_CONTENT_LIMITED | APPLICATION_COMMAND_BADGE
-        return (1 << 15) | (1 << 19) | (1 << 23)
+    def _application_flags(self) -> int:
+        return self.application_flags
+
+    async def _get_my_guilds(self, request: web.Request) -> web.Response:
+        """GET /users/@me/guilds: partial guilds with the bot's permissions in each."""
+        return _json_response([
+            {"id": str(g.id), "name": g.name, "icon": None, "banner": None, "owner": g.owner_id == self.bot_id,
+             "permissions": str(self.permissions_of(g.id, self.bot_id)), "features": []}
+            for g in self.guilds.values()])
 
     # ------------------------------------------------------------------ REST: application commands
 
@@ -1353,6 +1362,9 @@ class DiscordSim:
         if shard is not None and not (isinstance(shard, list) and len(shard) == 2
                                       and all(type(n) is int for n in shard) and 0 <= shard[0] < shard[1]):
             await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        if int(data.get("intents") or 0) & Intent.MESSAGE_CONTENT and not self.application_flags & ((1 << 18) | (1 << 19)):
+            await conn.ws.close(code=4014, message=b"Disallowed intent(s).")  # privileged, not enabled
             return
         session = _Session(id=uuid.uuid4().hex, intents=int(data.get("intents") or 0), shard=shard)
         self._sessions[session.id] = session

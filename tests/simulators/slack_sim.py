@@ -261,6 +261,13 @@ def _text_of_blocks(blocks: list[JSONDict] | None) -> str:
 # --------------------------------------------------------------------------- simulator
 
 
+# a bot token's scopes when the test does not set SlackSim.scopes (every scope walletdesk asks for)
+DEFAULT_SCOPES = (
+    "app_mentions:read", "channels:history", "channels:read", "chat:write", "commands", "groups:history",
+    "groups:read", "im:history", "im:write", "reactions:write", "usergroups:read", "users:read",
+)
+
+
 class SlackSim:
     """Slack Web API + Events API simulator; use as ``async with SlackSim(...) as sim``."""
 
@@ -287,6 +294,8 @@ class SlackSim:
         self.verification_token = verification_token
         self.strict_channels = strict_channels
         self.bot_can_delete_others = False
+        # the bot token's scopes, sent back in every authenticated response's x-oauth-scopes header
+        self.scopes: list[str] = list(DEFAULT_SCOPES)
         self.host, self._port = host, port
         self.base_url = ""
 
@@ -869,6 +878,7 @@ class SlackSim:
                 raise SlackApiFailure("not_authed")
             if token != self.token:
                 raise SlackApiFailure("invalid_auth")
+            scopes = {"x-oauth-scopes": ",".join(self.scopes), "x-accepted-oauth-scopes": ""}
             handler = self._methods.get(method)
             if handler is None:
                 raise SlackApiFailure("unknown_method")
@@ -880,7 +890,7 @@ class SlackSim:
             await self._notify()
             return self._json({"ok": False, "error": exc.error, **exc.extra}, exc.status, exc.headers)
         await self._notify()
-        return self._json({"ok": True, **result})
+        return self._json({"ok": True, **result}, headers=scopes)
 
     @staticmethod
     async def _read_params(request: web.Request) -> JSONDict:
