@@ -26,7 +26,7 @@ class FaqAnswers:
         self.metrics = metrics
         self.clock = clock
         # fills an answer's placeholders ({support_hours}, {next_staffed}): the support calendar's
-        self.render = render or (lambda text, lang, now: text)
+        self._render = render or (lambda text, lang, now: text)
         self.library: FaqLibrary | None = None
         self._memo: dict[tuple[str, str | None], FaqMatch] = {}
 
@@ -58,7 +58,7 @@ class FaqAnswers:
             return t("faq.group_offer_human", lang)
         if not (match.answered and match.answer):
             return t("faq.group_offer_human", lang)
-        return self.render(match.answer, match.lang, self.clock())
+        return self._render(match.answer, match.lang, self.clock())
 
     def use(self, engine: FaqEngine) -> None:
         """Answer from ``engine`` from now on (a hot reload); memoised answers go."""
