@@ -9,7 +9,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["faq_bench.py", "shield_bench.py", "dialogue_acts_bench.py", "emotion_bench.py", "chain_bench.py",
-         "image_shield_bench.py", "throughput.py"]
+         "queue_bench.py", "image_shield_bench.py", "throughput.py"]
 
 
 def main() -> int:

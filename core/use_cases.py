@@ -26,6 +26,7 @@ from core.storage import Store
 from core.support.desk import TicketDesk
 from core.support.escalation import Escalation
 from core.support.hours import SupportHours
+from core.support.queue import TicketQueue
 from core.support.staff import StaffActions
 from core.support.timers import Timers
 
@@ -67,6 +68,7 @@ class UseCases:
         self.escalation = Escalation(store, self.desk, self.policy, clock, self._wake, self.link_templates,
                                      self.metrics)
         self.timers = Timers(settings, store, self.desk, clock, self._wake)
+        self.queue = TicketQueue(settings, store, self.policy, clock)
 
     async def aclose(self) -> None:
         """Release what the use cases hold open (the chain endpoints' connections)."""

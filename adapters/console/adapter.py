@@ -94,9 +94,17 @@ class ConsoleAdapter:
         await self.core.dialogue.handle_message(msg)
 
     async def _staff(self, command: str, key: str) -> None:
+        if command.split(maxsplit=1)[0] == "list":  # the queue: /desk list [filter]
+            try:
+                listing = await self.core.queue.listing(Actor.at_desk(self.core.policy.console_operator),
+                                                        command[4:].strip(), "en")
+            except WalletdeskError as exc:
+                listing = f"error: {exc}"
+            self._print("\n".join(f"[desk] {line}" for line in listing.splitlines()))
+            return
         parts = command.split(maxsplit=2)
         if len(parts) < 2 or not parts[1].lstrip("#").isdigit():
-            self._print("[desk] usage: /desk <claim|reply|note|resolve|close|reopen|request_verification|set_priority|canned|lookup> <ticket> [text]")
+            self._print("[desk] usage: /desk <claim|reply|note|resolve|close|reopen|request_verification|set_priority|canned|lookup> <ticket> [text] | /desk list [filter]")
             return
         action, ticket, text = parts[0], int(parts[1].lstrip("#")), parts[2] if len(parts) > 2 else ""
         try:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.text import to_plain
+from adapters.slack.text import escape, to_plain
 from adapters.slack.translate import (
     FaqRequest,
     StaffRequest,
@@ -38,7 +38,7 @@ from adapters.slack.translate import (
     staff_key,
     staff_thread_reply,
 )
-from core.errors import NotFound, StoreError, WalletdeskError
+from core.errors import InvalidInput, NotFound, StoreError, WalletdeskError
 from core.faq.files import FaqFileError
 from core.i18n import pick_lang, t
 from core.identity.policy import Actor, NotAllowed, Permission
@@ -198,13 +198,26 @@ class SlackInbound:
         await self._staff_request(request, respond)
 
     async def command(self, form: Mapping[str, Any], respond: Respond | None = None) -> None:
-        """``/note`` or ``/ticket`` (already acked)."""
-        parsed = request_from_command(form)
+        """``/note``, ``/ticket`` or ``/tickets`` (already acked)."""
         user, channel = str(form.get("user_id", "")), str(form.get("channel_id", ""))
+        if str(form.get("command", "")).lstrip("/") == "tickets":
+            await self.ephemeral(channel, user, await self._queue(user, channel, str(form.get("text", ""))),
+                                 respond=respond)
+            return
+        parsed = request_from_command(form)
         if isinstance(parsed, str):
             await self.ephemeral(channel, user, t(parsed, await self._lang(user)), respond=respond)
             return
         await self._staff_request(parsed, respond)
+
+    async def _queue(self, user: str, channel: str, text: str) -> str:
+        lang = await self._lang(user)
+        try:
+            return escape(await self.core.queue.listing(self.actor(user, channel), to_plain(text), lang))
+        except NotAllowed as exc:
+            return await self._refusal(user, exc)
+        except InvalidInput as exc:
+            return escape(t(exc.key or "error.generic", lang, **exc.params))
 
     # the FAQ -------------------------------------------------------------------------------
 

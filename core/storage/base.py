@@ -240,6 +240,30 @@ class SqlTx:
         )
         return row_to_ticket(row) if row else None
 
+    async def list_tickets(self, states: Sequence[str], *, priority: str | None = None,
+                           assignee: str | None = None, unassigned: bool = False, unanswered: bool = False,
+                           limit: int | None = None) -> list[Ticket]:
+        """Tickets in ``states``, most urgent first and oldest first within a priority
+        (the queue's order); ``unanswered``: no staff reply yet."""
+        where = [f"state IN ({', '.join('?' for _ in states)})"]
+        args: list[object] = list(states)
+        if priority is not None:
+            where.append("priority = ?")
+            args.append(priority)
+        if assignee is not None:
+            where.append("assignee = ?")
+            args.append(assignee)
+        if unassigned:
+            where.append("assignee IS NULL")
+        if unanswered:
+            where.append("first_response_at IS NULL")
+        sql = (f"SELECT * FROM tickets WHERE {' AND '.join(where)} ORDER BY CASE priority WHEN 'urgent' THEN 0"
+               " WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, created_at, id")
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [row_to_ticket(r) for r in await self._c.fetchall(sql, tuple(args))]
+
     async def last_resolved_ticket_for(self, user_keys: Sequence[str]) -> Ticket | None:
         marks = ", ".join("?" for _ in user_keys)
         row = await self._c.fetchone(

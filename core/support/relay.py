@@ -16,7 +16,7 @@ from core.models import ChatRef, Ticket, UserRef
 from core.support.outbox import Effects
 from core.support.tickets import sla_due
 
-__all__ = ["dm_chat", "desk_summary", "send_to_user"]
+__all__ = ["dm_chat", "desk_summary", "fmt_time", "send_to_user"]
 
 
 def dm_chat(user: UserRef) -> ChatRef:
@@ -32,7 +32,7 @@ def send_to_user(effects: Effects, ticket: Ticket, text: str, **extra: object) -
         effects.dm(ticket.user, text, fallback=ticket.origin, ticket_id=ticket.id, **extra)
 
 
-def _fmt_time(ts: float) -> str:
+def fmt_time(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -45,7 +45,7 @@ def desk_summary(
     on-chain lookup (hash, status line, when), a field of its own."""
     now = time.time() if now is None else now
     if ticket.verified_at:
-        verification = t("desk.verified", lang, at=_fmt_time(ticket.verified_at), method=ticket.verified_method or "code")
+        verification = t("desk.verified", lang, at=fmt_time(ticket.verified_at), method=ticket.verified_method or "code")
     elif verification_pending:
         verification = t("desk.verification_pending", lang)
     else:
@@ -54,14 +54,14 @@ def desk_summary(
     if ticket.first_response_at:
         sla = t("desk.sla_met", lang)
     elif now > due and ticket.state.value not in ("resolved", "closed"):
-        sla = t("desk.sla_breached", lang, at=_fmt_time(due))
+        sla = t("desk.sla_breached", lang, at=fmt_time(due))
     else:
-        sla = t("desk.sla_due", lang, at=_fmt_time(due))
+        sla = t("desk.sla_due", lang, at=fmt_time(due))
     user = display_name or ticket.user.user_id
     text = t("desk.summary", lang, user=user, platform=ticket.user.platform, lang=ticket.lang,
              category=ticket.category or "-", assignee=ticket.assignee or t("desk.unassigned", lang),
              verification=verification, sla=sla, subject=ticket.subject[:500])
-    chain_line = t("desk.chain_field", lang, hash=chain[0], status=chain[1], at=_fmt_time(chain[2])) if chain else None
+    chain_line = t("desk.chain_field", lang, hash=chain[0], status=chain[1], at=fmt_time(chain[2])) if chain else None
     return {
         "ticket_id": ticket.id,
         "state": ticket.state.value,

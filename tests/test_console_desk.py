@@ -1,0 +1,17 @@
+"""The console desk's queue (``/desk list [filter]``), through the real process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_cli import run
+
+
+def test_desk_list_shows_the_queue_and_refuses_an_unknown_filter(tmp_path: Path) -> None:
+    out = run("run", stdin="I need a human\n/desk list\n/desk list urgent\n/desk list soon\n", tmp=tmp_path)
+    assert out.returncode == 0, out.stderr
+    desk = [line for line in out.stdout.splitlines() if line.startswith("[desk] ")]
+    first = desk.index("[desk] 🗂 1 ticket(s) · open")
+    assert desk[first + 1].startswith("[desk] #1 · normal · open · you (console) · contact-human · ")
+    assert "[desk] 🗂 0 ticket(s) · urgent" in desk and "[desk] Nothing waiting here." in desk
+    assert any(line.startswith("[desk] error: unknown queue filter 'soon'") for line in desk)
