@@ -28,3 +28,6 @@ async def doctor_checks(settings: Settings, chats: Sequence[str]) -> list[CheckR
 
 
 factory = LazyAdapterFactory("discord", "adapters.discord.adapter:DiscordAdapter", configured)
+
+
+from adapters.discord.cli import cli  # noqa: E402  (walletdesk discord ...; imports no platform library)

@@ -28,3 +28,6 @@ async def doctor_checks(settings: Settings, chats: Sequence[str]) -> list[CheckR
 
 
 factory = LazyAdapterFactory("slack", "adapters.slack.adapter:SlackAdapter", configured)
+
+
+from adapters.slack.cli import cli  # noqa: E402  (walletdesk slack ...; imports no platform library)

@@ -15,11 +15,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from telegram import Bot, Message, ReplyParameters, Update
+from telegram import Bot, BotCommand, Message, ReplyParameters, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from adapters.telegram.entry import configured
+from adapters.telegram.setup import LANGUAGES, menu
 from adapters.telegram.translate import author, chat_ref, inbound, is_edit
 from core.errors import DeliveryError, InvalidInput, RetryLater, WalletdeskError
 from core.i18n import t
@@ -87,6 +88,7 @@ class TelegramAdapter:
         self.username, self.bot_id = me.username or "", me.id
         self.core.link_templates["telegram"] = f"https://t.me/{self.username}?start=ticket_{{ticket_id}}"
         await self.app.start()
+        await self._register_commands()
         if self._webhook_mode:
             s = self.core.settings
             assert s.public_url and s.telegram_webhook_secret
@@ -100,6 +102,16 @@ class TelegramAdapter:
                                                  poll_interval=0.0, timeout=10)
         self.connected = True
         _LOGGER.info("telegram: connected as @%s", self.username)
+
+    async def _register_commands(self) -> None:
+        """The command menu, English by default and Chinese for zh (adapters/telegram/setup.py)."""
+        for language_code in LANGUAGES:
+            try:
+                await self.bot.set_my_commands([BotCommand(name, text) for name, text in menu(language_code)],
+                                               language_code=language_code)
+            except TelegramError as exc:  # the bot works without its menu
+                _LOGGER.warning("telegram: setMyCommands (%s) failed: %s", language_code or "default",
+                                type(exc).__name__)
 
     async def stop(self) -> None:
         self.connected = False
