@@ -15,3 +15,12 @@ def test_desk_list_shows_the_queue_and_refuses_an_unknown_filter(tmp_path: Path)
     assert desk[first + 1].startswith("[desk] #1 · normal · open · you (console) · contact-human · ")
     assert "[desk] 🗂 0 ticket(s) · urgent" in desk and "[desk] Nothing waiting here." in desk
     assert any(line.startswith("[desk] error: unknown queue filter 'soon'") for line in desk)
+
+
+def test_a_new_ticket_shows_the_persons_earlier_tickets(tmp_path: Path) -> None:
+    out = run("run", stdin="I need a human\n/desk close 1\nmy card payment failed, I need a human\n", tmp=tmp_path)
+    assert out.returncode == 0, out.stderr
+    desk = [line for line in out.stdout.splitlines() if line.startswith("[desk] ")]
+    first, second = desk.index("[desk] Ticket #1 · normal · open"), desk.index("[desk] Ticket #2 · normal · open")
+    assert not any("Earlier tickets" in line for line in desk[first:second])  # a first ticket has no history
+    assert "[desk] 🕘 Earlier tickets: #1 contact-human (closed)" in desk[second:]

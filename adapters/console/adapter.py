@@ -70,8 +70,7 @@ class ConsoleAdapter:
                 self._print(f"bot> {text}")
         elif delivery.action == "desk_upsert":
             lines = [str(delivery.payload.get("title")), *str(delivery.payload.get("text", "")).split("\n")]
-            if delivery.payload.get("chain"):
-                lines.append(str(delivery.payload["chain"]))
+            lines.extend(str(delivery.payload[k]) for k in ("chain", "earlier") if delivery.payload.get(k))
             self._print("\n".join(f"[desk] {line}" for line in lines))
             return DeliveryResult(external_id=f"console-{delivery.ticket_id}")
         elif delivery.action == "desk_post":

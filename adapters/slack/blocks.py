@@ -137,10 +137,11 @@ def ticket_blocks(payload: Mapping[str, Any], lang: str = "en") -> list[dict[str
     if sla:
         blocks.append(ContextBlock(block_id=f"wd_sla_{ticket_id}", elements=[
             MarkdownTextObject(text=truncate(t("slack.desk.sla", lang, sla=escape(sla)), CONTEXT_LIMIT))]))
-    chain = str(payload.get("chain") or "")
-    if chain:
-        blocks.append(ContextBlock(block_id=f"wd_chain_{ticket_id}", elements=[
-            MarkdownTextObject(text=truncate(escape(chain), CONTEXT_LIMIT))]))
+    for key in ("chain", "earlier"):  # system fields, each a context line of its own
+        field = str(payload.get(key) or "")
+        if field:
+            blocks.append(ContextBlock(block_id=f"wd_{key}_{ticket_id}", elements=[
+                MarkdownTextObject(text=truncate(escape(field), CONTEXT_LIMIT))]))
     elements = _buttons(payload, ticket_id, lang)
     if elements:
         blocks.append(ActionsBlock(block_id=f"wd_actions_{ticket_id}", elements=elements))

@@ -264,6 +264,17 @@ class SqlTx:
             args.append(limit)
         return [row_to_ticket(r) for r in await self._c.fetchall(sql, tuple(args))]
 
+    async def tickets_of(self, user_keys: Sequence[str], *, before: int, limit: int = 5) -> list[Ticket]:
+        """The person's tickets older than ticket ``before``, newest first (the desk's history)."""
+        if not user_keys:
+            return []
+        marks = ", ".join("?" for _ in user_keys)
+        rows = await self._c.fetchall(
+            f"SELECT * FROM tickets WHERE user_key IN ({marks}) AND id < ? ORDER BY id DESC LIMIT ?",
+            (*user_keys, before, limit),
+        )
+        return [row_to_ticket(r) for r in rows]
+
     async def last_resolved_ticket_for(self, user_keys: Sequence[str]) -> Ticket | None:
         marks = ", ".join("?" for _ in user_keys)
         row = await self._c.fetchone(

@@ -8,7 +8,7 @@ as the fallback where the platform won't let the bot write first).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 
 from core.i18n import t
@@ -39,10 +39,12 @@ def fmt_time(ts: float) -> str:
 def desk_summary(
     ticket: Ticket, *, display_name: str, first_response_targets: Mapping[str, float], lang: str = "en",
     verification_pending: bool = False, now: float | None = None, chain: tuple[str, str, float] | None = None,
+    earlier: Sequence[Ticket] = (),
 ) -> dict[str, object]:
     """Everything the desk shows in a ticket's root message, as plain values;
     the desk adapter lays it out (Block Kit on Slack). ``chain``: the last
-    on-chain lookup (hash, status line, when), a field of its own."""
+    on-chain lookup (hash, status line, when), a field of its own; ``earlier``:
+    the person's earlier tickets, newest first (id, topic, outcome, CSAT)."""
     now = time.time() if now is None else now
     if ticket.verified_at:
         verification = t("desk.verified", lang, at=fmt_time(ticket.verified_at), method=ticket.verified_method or "code")
@@ -62,6 +64,8 @@ def desk_summary(
              category=ticket.category or "-", assignee=ticket.assignee or t("desk.unassigned", lang),
              verification=verification, sla=sla, subject=ticket.subject[:500])
     chain_line = t("desk.chain_field", lang, hash=chain[0], status=chain[1], at=fmt_time(chain[2])) if chain else None
+    history = "; ".join(t("desk.earlier_item", lang, ticket_id=e.id, topic=e.category or "-", state=e.state.value,
+                          csat=f" ★{e.csat}" if e.csat else "") for e in earlier)
     return {
         "ticket_id": ticket.id,
         "state": ticket.state.value,
@@ -70,6 +74,7 @@ def desk_summary(
         "text": text,
         "chain": chain_line,
         "chain_hash": chain[0] if chain else None,
+        "earlier": t("desk.earlier", lang, tickets=history) if history else None,
         "user": user,
         "user_key": ticket.user.key,
         "platform": ticket.user.platform,
