@@ -71,6 +71,7 @@ class InboundMessage:
     locale: str | None = None
     addressed: bool = False  # mention, reply to the bot, DM, slash command
     is_moderator: bool = False
+    can_delete: bool = True  # the adapter can remove it (a Slack bot token cannot remove people's messages)
 
 
 class ConversationState(enum.StrEnum):

@@ -97,7 +97,9 @@ class SlackAdapter:
         self.app = AsyncApp(client=self.client, signing_secret=self._signing_secret, process_before_response=True,
                             logger=_BOLT_LOGGER)
         self.limiter = ChatRateLimiter((20, 1.0), (1, 1.0), scale=settings.rate_limit_scale)
-        self.sender = SlackSender(self.client, self.limiter)
+        admin = settings.slack_admin_user_token
+        self.sender = SlackSender(self.client, self.limiter, admin_client=AsyncWebClient(
+            token=admin.get_secret_value(), base_url=_api_base(settings.slack_api_base_url)) if admin else None)
         self.inbound = SlackInbound(core, self.client, staff_channel=self.staff_channel)
         self.connected = False
         self.bot_user_id = ""

@@ -136,7 +136,8 @@ class SlackInbound:
         # impostor check run on all of them (the core decides whether to answer)
         profile = await self.profiles.get(probe.user.user_id)
         msg = community_message(event, bot_user_id=bot_user_id, display_name=profile.display_name,
-                                locale=profile.locale, mention_event=mention_event)
+                                locale=profile.locale, mention_event=mention_event,
+                                can_delete=self.core.settings.slack_admin_user_token is not None)
         assert msg is not None
         try:
             await self.core.dialogue.handle_message(msg)

@@ -4,8 +4,9 @@
 ``send``       ``chat.postMessage`` (in ``thread_id`` or under ``reply_to``),
                user text escaped and sent with ``mrkdwn=false``
 ``dm``         ``conversations.open`` then ``chat.postMessage``
-``delete``     ``chat.delete``; a bot cannot delete people's messages, so
-               ``cant_delete_message`` is a :class:`DeliveryError`
+``delete``     ``chat.delete``, with the workspace admin's user token when one is
+               configured (a bot token cannot delete people's messages:
+               ``cant_delete_message`` is then a :class:`DeliveryError`)
 ``desk_upsert``  the ticket's root message: ``chat.postMessage`` (returns the
                ``ts`` the core keeps as ``desk_ref``) or ``chat.update`` in place
 ``desk_post``  ``chat.postMessage`` in the ticket's thread
@@ -51,8 +52,10 @@ class SlackSender:
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient, limiter: ChatRateLimiter, *, lang: str = "en") -> None:
+    def __init__(self, client: AsyncWebClient, limiter: ChatRateLimiter, *, lang: str = "en",
+                 admin_client: AsyncWebClient | None = None) -> None:
         self.client = client
+        self.admin_client = admin_client  # SLACK_ADMIN_USER_TOKEN's: deletes people's messages
         self.limiter = limiter
         self.lang = lang
         self._dm_channels: OrderedDict[str, str] = OrderedDict()
@@ -112,7 +115,8 @@ class SlackSender:
 
     async def _delete(self, delivery: Delivery, desk_ref: str | None) -> DeliveryResult:
         try:
-            await self.client.chat_delete(channel=delivery.chat_id, ts=str(delivery.payload["message_id"]))
+            await (self.admin_client or self.client).chat_delete(channel=delivery.chat_id,
+                                                                 ts=str(delivery.payload["message_id"]))
         except SlackApiError as exc:
             if api_error_code(exc) != "message_not_found":  # already gone is done
                 raise

@@ -103,7 +103,7 @@ def _is_im(event: Mapping[str, Any]) -> bool:
 
 def community_message(
     event: Mapping[str, Any], *, bot_user_id: str, display_name: str = "", locale: str | None = None,
-    mention_event: bool = False,
+    mention_event: bool = False, can_delete: bool = False,
 ) -> InboundMessage | None:
     """A community (user-facing) message event as the core's :class:`InboundMessage`."""
     if not is_human_message(event):
@@ -125,6 +125,7 @@ def community_message(
         display_name=display_name,
         locale=locale,
         addressed=addressed,
+        can_delete=can_delete,
     )
 
 

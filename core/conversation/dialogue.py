@@ -157,17 +157,22 @@ class Dialogue:
         if await tx.claim_event(f"impostor:{msg.user.key}:{skeleton(msg.display_name)}", now):
             effects.send(self.services.desk.chat, t("desk.impostor", "en", user=msg.user.key, name=msg.display_name[:80]))
 
-    @staticmethod
-    def _warn_leak(msg: InboundMessage, lang: str, kinds: tuple[str, ...], effects: Effects) -> None:
+    def _warn_leak(self, msg: InboundMessage, lang: str, kinds: tuple[str, ...], effects: Effects) -> None:
+        """Delete the message and say so, or, where the adapter cannot delete it,
+        say honestly that it is still there and tell the moderators on the desk."""
         names = ", ".join(dict.fromkeys(t(f"shield.kind.{k}", lang) for k in kinds))
-        if msg.message_id:
+        removed = msg.can_delete
+        if removed and msg.message_id:
             effects.delete(msg.chat, msg.message_id)
-        warning = t("shield.warning", lang, kinds=names)
+        warning = t("shield.warning" if removed else "shield.warning_not_removed", lang, kinds=names)
         if msg.chat.is_private:
             effects.send(msg.chat, warning)
         else:
             effects.dm(msg.user, warning)
-            effects.send(msg.chat, t("shield.public_notice", lang))
+            effects.send(msg.chat, t("shield.public_notice" if removed else "shield.public_notice_not_removed", lang))
+        if not removed:
+            effects.send(self.services.desk.chat, t("desk.secret_not_removed", "en", kinds=", ".join(kinds),
+                                                    user=msg.user.key, chat=msg.chat.key, message=msg.message_id or "-"))
 
 
 def _meaningful(text: str) -> bool:

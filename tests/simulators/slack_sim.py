@@ -294,6 +294,8 @@ class SlackSim:
         self.verification_token = verification_token
         self.strict_channels = strict_channels
         self.bot_can_delete_others = False
+        # a workspace admin's user token (xoxp-): chat.delete with it removes anyone's message
+        self.admin_user_token = "xoxp-test-admin"
         # the bot token's scopes, sent back in every authenticated response's x-oauth-scopes header
         self.scopes: list[str] = list(DEFAULT_SCOPES)
         self.host, self._port = host, port
@@ -876,8 +878,10 @@ class SlackSim:
         try:
             if not token:
                 raise SlackApiFailure("not_authed")
-            if token != self.token:
+            if token not in (self.token, self.admin_user_token):
                 raise SlackApiFailure("invalid_auth")
+            if token == self.admin_user_token:
+                params["_as_admin"] = True  # read by chat.delete only
             scopes = {"x-oauth-scopes": ",".join(self.scopes), "x-accepted-oauth-scopes": ""}
             handler = self._methods.get(method)
             if handler is None:
@@ -1054,8 +1058,8 @@ class SlackSim:
 
     async def _chat_delete(self, params: JSONDict) -> JSONDict:
         msg = self._own_message(params)
-        if msg.user != self.bot_user_id and not self.bot_can_delete_others:
-            raise SlackApiFailure("cant_delete_message")
+        if msg.user != self.bot_user_id and not self.bot_can_delete_others and not params.get("_as_admin"):
+            raise SlackApiFailure("cant_delete_message")  # a bot token cannot delete people's messages
         self._mark_deleted(msg)
         return {"channel": msg.channel, "ts": msg.ts}
 

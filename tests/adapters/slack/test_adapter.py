@@ -20,6 +20,7 @@ from core.i18n import t
 from core.models import Delivery
 
 from tests.fixtures.faq_file import is_bundled_answer
+from tests.simulators.slack_sim import SlackSim
 from tests.waiting import DEADLINE
 
 from .conftest import ALICE, ALICE_DM, BOB, CAROL, COMMUNITY, STAFF, Desk
@@ -200,18 +201,37 @@ async def test_malformed_and_oversized_payloads(desk: Desk) -> None:
     await sim.wait_for_post(ALICE_DM)
 
 
-async def test_leaked_secret_public_delete_fails_but_warning_goes_out(desk: Desk, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_secret_slack_cannot_delete_is_reported_honestly(desk: Desk, caplog: pytest.LogCaptureFixture) -> None:
+    """A bot token cannot delete a person's message: the bot does not pretend it did."""
     caplog.set_level(logging.INFO)
     event = desk.sim.user_message_event(COMMUNITY, ALICE, f"<@{desk.sim.bot_user_id}> my phrase is {SEED}")
     await desk.sim.send_event(desk.url, event)
     await desk.settle()
-    assert desk.sim.calls_to("chat.delete")  # tried, but a bot token cannot delete a person's message
+    assert not desk.sim.calls_to("chat.delete")  # nothing to try with a bot token
     async with desk.store.transaction() as tx:
-        assert (await tx.outbox_stats(time.time()))["dead"] == 1
-    warning = [m.text for m in desk.sim.messages_in(ALICE_DM)]
-    assert warning and "abandon" not in " ".join(warning)
+        assert (await tx.outbox_stats(time.time()))["dead"] == 0
+    (warning,) = [m.text for m in desk.sim.messages_in(ALICE_DM)]
+    assert "still visible: delete it yourself now" in warning and "We removed it" not in warning
+    public = [m.text for m in desk.sim.posted if m.channel == COMMUNITY]
+    assert any("Its sender should delete it now" in text for text in public)
+    assert not any("was removed" in text for text in public)
+    alert = [m.text for m in desk.sim.posted if m.channel == STAFF]
+    assert any(f"posted by slack:{ALICE} in slack:{COMMUNITY}" in text and event["ts"] in text for text in alert)
     assert not any("abandon" in m.text for m in desk.sim.posted)
     assert "abandon" not in caplog.text  # no message body in the logs
+
+
+async def test_with_an_admin_user_token_the_secret_is_deleted(make_desk: Callable[..., Awaitable[Desk]],
+                                                              sim: SlackSim) -> None:
+    desk = await make_desk(SLACK_ADMIN_USER_TOKEN=sim.admin_user_token)
+    event = desk.sim.user_message_event(COMMUNITY, ALICE, f"<@{desk.sim.bot_user_id}> my phrase is {SEED}")
+    await desk.sim.send_event(desk.url, event)
+    await desk.settle()
+    assert [m.ts for m in desk.sim.history[COMMUNITY] if m.deleted] == [event["ts"]]
+    (warning,) = [m.text for m in desk.sim.messages_in(ALICE_DM)]
+    assert "We removed it" in warning
+    assert any("was removed" in m.text for m in desk.sim.posted if m.channel == COMMUNITY)
+    assert not any("could not delete" in m.text for m in desk.sim.posted if m.channel == STAFF)
 
 
 async def test_delivery_errors_map_to_core_errors(desk: Desk) -> None:
