@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     http_host: str = Field("0.0.0.0", alias="WALLETDESK_HTTP_HOST")
     http_port: int = Field(8080, alias="PORT", ge=0, le=65535)
     public_url: str | None = Field(None, alias="WALLETDESK_PUBLIC_URL")
+    # a platform that cannot start while others can is tried again after this, doubling up to 5 minutes
+    platform_retry_seconds: float = Field(5.0, alias="WALLETDESK_PLATFORM_RETRY_SECONDS", gt=0)
 
     # platforms
     telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")

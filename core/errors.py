@@ -2,6 +2,7 @@
 
 WalletdeskError
  ├── ConfigError          settings are missing or conflict (names the variable)
+ │    └── PlatformStartError  a platform could not start (names the setting and the fix)
  ├── StoreError           the database refused or is unreachable
  │    └── NotFound        unknown ticket, user or row
  ├── InvalidInput         bad input from a user or staff (one-line, safe to show)
@@ -26,6 +27,7 @@ __all__ = [
     "IllegalTransition",
     "InvalidInput",
     "NotFound",
+    "PlatformStartError",
     "RetryLater",
     "StoreError",
     "WalletdeskError",
@@ -49,6 +51,26 @@ class WalletdeskError(Exception):
 
 class ConfigError(WalletdeskError):
     pass
+
+
+class PlatformStartError(ConfigError):
+    """A platform could not start. Adapters translate their library's exceptions into
+    this one, so the core can report any platform in one line without knowing it.
+
+    Args:
+        setting: the environment variable to look at (``TELEGRAM_BOT_TOKEN``).
+        problem: what went wrong, in operator English.
+        fix: what to do about it.
+        retry: whether trying again later may help (an unreachable network), or not
+            (a rejected token, a missing setting: the process has to be restarted).
+    """
+
+    def __init__(self, setting: str, problem: str, fix: str, *, retry: bool = True) -> None:
+        super().__init__(f"{setting}: {problem}; {fix}")
+        self.setting = setting
+        self.problem = problem
+        self.fix = fix
+        self.retry = retry
 
 
 class StoreError(WalletdeskError):

@@ -47,7 +47,7 @@ from adapters.discord.commands import CatalogTranslator, SupportCommands
 from adapters.discord.entry import configured
 from adapters.discord.setup import INTENTS
 from adapters.discord.translate import api_base_url, delivery_error, inbound
-from core.errors import ConfigError, DeliveryError, RetryLater, WalletdeskError
+from core.errors import ConfigError, DeliveryError, PlatformStartError, RetryLater, WalletdeskError
 from core.i18n import t
 from core.models import Delivery, DeliveryResult
 from core.support.ratelimit import ChatRateLimiter
@@ -238,7 +238,12 @@ class DiscordAdapter:
             await client.login(self._token)
         except discord.LoginFailure:
             await self.stop()
-            raise ConfigError("DISCORD_BOT_TOKEN: Discord rejected the token") from None
+            raise PlatformStartError("DISCORD_BOT_TOKEN", "Discord rejected the token",
+                                     "copy it again from the Developer Portal (your application, Bot, Reset Token)",
+                                     retry=False) from None
+        except (OSError, asyncio.TimeoutError, discord.DiscordServerError) as exc:  # aiohttp's connect errors are OSErrors
+            await self.stop()
+            raise self._unreachable(f"{type(exc).__name__}: {exc}") from None
         except BaseException:
             await self.stop()
             raise
@@ -263,8 +268,12 @@ class DiscordAdapter:
             gateway = self._gateway
             await self.stop()
             failure = gateway.exception() if gateway.done() and not gateway.cancelled() else None
-            raise WalletdeskError(f"discord: the gateway was not ready within {self.ready_timeout:.0f}s"
-                                  + (f" ({type(failure).__name__})" if failure else "")) from failure
+            if isinstance(failure, discord.PrivilegedIntentsRequired):
+                raise PlatformStartError("DISCORD_BOT_TOKEN", "the bot's Message Content Intent is off",
+                                         "turn it on in the Developer Portal (your application, Bot, Privileged "
+                                         "Gateway Intents)", retry=False) from None
+            raise self._unreachable(f"the gateway was not ready within {self.ready_timeout:.0f}s"
+                                    + (f" ({type(failure).__name__})" if failure else "")) from None
         try:
             synced = await self.tree.sync()
             _LOGGER.info("discord: %d application commands registered", len(synced))
@@ -281,6 +290,15 @@ class DiscordAdapter:
         exc = task.exception()
         if exc is not None:
             _LOGGER.error("discord: the gateway stopped: %s", type(exc).__name__)
+
+    def _unreachable(self, what: str) -> PlatformStartError:
+        s = self.core.settings
+        setting = "DISCORD_GATEWAY_URL" if s.discord_gateway_url and "gateway" in what else (
+            "DISCORD_API_BASE_URL" if s.discord_api_base_url else "DISCORD_BOT_TOKEN")
+        return PlatformStartError(setting, f"Discord is unreachable ({what})",
+                                  "check this machine's network and proxy"
+                                  + (f", or {setting}" if setting != "DISCORD_BOT_TOKEN"
+                                     else ", or unset DISCORD_BOT_TOKEN to run without Discord"))
 
     async def stop(self) -> None:
         """Close the gateway and the HTTP session; safe to call twice."""

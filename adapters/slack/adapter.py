@@ -35,7 +35,7 @@ from adapters.slack.errors import api_error_code
 from adapters.slack.inbound import SlackInbound
 from adapters.slack.sender import SlackSender
 from adapters.slack.staff import refresh_staff_facts
-from core.errors import ConfigError
+from core.errors import ConfigError, PlatformStartError
 from core.models import Delivery, DeliveryResult
 from core.support.ratelimit import ChatRateLimiter
 
@@ -117,6 +117,11 @@ class SlackAdapter:
     # lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
+        if not self._signing_secret and not self._app_token:
+            raise PlatformStartError(
+                "SLACK_SIGNING_SECRET", "required with SLACK_BOT_TOKEN (Slack's HTTP mode verifies every request "
+                "with it)", "copy the Signing Secret from your Slack app's Basic Information page, or set "
+                "SLACK_APP_TOKEN for Socket Mode", retry=False)
         if not await self._authenticate():
             self._auth_task = asyncio.create_task(self._authenticate_later(), name="slack-auth")
         if self._app_token:
@@ -133,10 +138,20 @@ class SlackAdapter:
         except SlackApiError as exc:
             code = api_error_code(exc)
             if code in _BAD_TOKEN:
-                raise ConfigError(f"SLACK_BOT_TOKEN: Slack refused it ({code})") from None
+                raise PlatformStartError("SLACK_BOT_TOKEN", f"Slack refused it ({code})",
+                                         "copy the Bot User OAuth Token (xoxb-) from your Slack app's OAuth & "
+                                         "Permissions page", retry=False) from None
             _LOGGER.warning("slack: auth.test failed (%s); retrying in the background", code)
             return False
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            if not self.connected and self._auth_task is None:  # at start-up: the service retries the start
+                base = self.core.settings.slack_api_base_url
+                raise PlatformStartError(
+                    "SLACK_API_BASE_URL" if base else "SLACK_BOT_TOKEN",
+                    f"{base or 'slack.com'} is unreachable ({type(exc).__name__})",
+                    "check this machine's network and proxy (HTTPS_PROXY)"
+                    + (", or SLACK_API_BASE_URL" if base else ", or unset SLACK_BOT_TOKEN to run without Slack"),
+                ) from None
             _LOGGER.warning("slack: Slack unreachable (%s); retrying in the background", type(exc).__name__)
             return False
         self.bot_user_id = str(auth.get("user_id") or "")

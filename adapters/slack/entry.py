@@ -16,8 +16,10 @@ __all__ = ["configured", "doctor_checks", "factory"]
 
 
 def configured(settings: Settings) -> bool:
-    return settings.slack_bot_token is not None and (
-        settings.slack_signing_secret is not None or settings.slack_app_token is not None)
+    """A bot token is set. Without a signing secret or an app token the adapter still
+    counts as configured, so its start says which one is missing instead of the
+    service falling back to the console in silence."""
+    return settings.slack_bot_token is not None
 
 
 async def doctor_checks(settings: Settings, chats: Sequence[str]) -> list[CheckResult]:

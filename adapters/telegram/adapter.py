@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from telegram import Bot, BotCommand, Message, ReplyParameters, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from adapters.telegram.entry import configured
 from adapters.telegram.setup import LANGUAGES, menu
 from adapters.telegram.translate import author, chat_ref, inbound, is_edit
-from core.errors import DeliveryError, InvalidInput, RetryLater, WalletdeskError
+from core.errors import DeliveryError, InvalidInput, PlatformStartError, RetryLater, WalletdeskError
 from core.i18n import t
 from core.identity.policy import Actor, Permission
 from core.models import Delivery, DeliveryResult, InboundMessage, UserRef
@@ -35,6 +35,18 @@ if TYPE_CHECKING:
 __all__ = ["TelegramAdapter"]
 
 _LOGGER = logging.getLogger(__name__)
+
+
+class _OneLine(logging.Filter):
+    """python-telegram-bot logs an error page it cannot parse (a proxy's HTML, a 503
+    body) with its traceback; the adapter reports that failure itself, in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+logging.getLogger("telegram.request.BaseRequest").addFilter(_OneLine())
 
 TEXT_LIMIT = 4096
 WEBHOOK_PATH = "/telegram/webhook"
@@ -83,6 +95,35 @@ class TelegramAdapter:
     # lifecycle ------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Log in (getMe), then poll or set the webhook. Fails with one
+        :class:`PlatformStartError` naming the setting, never the library's traceback."""
+        try:
+            await self._start()
+        except InvalidToken:
+            raise PlatformStartError("TELEGRAM_BOT_TOKEN", "Telegram rejected the token",
+                                     "copy it again from @BotFather (/mybots, API Token)", retry=False) from None
+        except (NetworkError, OSError) as exc:  # TimedOut is a NetworkError; BadRequest is not
+            if isinstance(exc, BadRequest):
+                raise PlatformStartError(*self._refused(exc), retry=False) from None
+            base = self.core.settings.telegram_api_base_url
+            raise PlatformStartError(
+                "TELEGRAM_API_BASE_URL" if base else "TELEGRAM_BOT_TOKEN",
+                f"{base or 'api.telegram.org'} is unreachable ({exc})",
+                "check this machine's network and proxy (HTTPS_PROXY)"
+                + (", or TELEGRAM_API_BASE_URL" if base else ", or unset TELEGRAM_BOT_TOKEN to run without Telegram"),
+            ) from None
+        except TelegramError as exc:
+            raise PlatformStartError(*self._refused(exc), retry=False) from None
+
+    def _refused(self, exc: TelegramError) -> tuple[str, str, str]:
+        if self._webhook_mode:
+            return ("WALLETDESK_PUBLIC_URL", f"Telegram refused the webhook ({exc.message})",
+                    "set WALLETDESK_PUBLIC_URL to the public https:// address of this service "
+                    "and TELEGRAM_WEBHOOK_SECRET to letters, digits, _ and - only")
+        return ("TELEGRAM_BOT_TOKEN", f"Telegram refused to start the bot ({exc.message})",
+                "check the bot with @BotFather, or unset TELEGRAM_BOT_TOKEN to run without Telegram")
+
+    async def _start(self) -> None:
         await self.app.initialize()
         me = self.bot.bot
         self.username, self.bot_id = me.username or "", me.id

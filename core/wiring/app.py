@@ -4,6 +4,7 @@ the HTTP endpoints, with an idempotent initialise / shutdown lifecycle."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import time
 from typing import Any
@@ -12,7 +13,7 @@ from aiohttp import web
 
 from core.shield import phrases as shield
 from core.config import Settings
-from core.errors import ConfigError
+from core.errors import ConfigError, PlatformStartError, StoreError
 from core.faq_engine import FaqEngine
 from core.faq.library import FaqLibrary, build_engine
 from core.faq.files import load_operator_faq
@@ -28,6 +29,17 @@ from core.storage import Store, open_store
 __all__ = ["App", "build_faq", "load_entries"]
 
 _LOGGER = logging.getLogger(__name__)
+_MAX_RETRY_SECONDS = 300.0
+
+
+def _combined(failed: list[tuple[Any, PlatformStartError]]) -> PlatformStartError:
+    """One error for the run to end with: the platform's own when only one was to start."""
+    if len(failed) == 1:
+        return failed[0][1]
+    first = failed[0][1]
+    combined = PlatformStartError(first.setting, first.problem, first.fix, retry=False)
+    combined.args = ("; ".join(f"{a.name}: {e}" for a, e in failed) + " (no platform could start)",)
+    return combined
 
 
 def load_entries(settings: Settings) -> list[FaqEntry]:
@@ -72,12 +84,18 @@ class App:
         self._runner: web.AppRunner | None = None
         self._initialized = False
         self.started_at = time.time()
+        # adapters that could not start (name -> the one-line reason), retried with backoff
+        self.start_errors: dict[str, str] = {}
 
     async def initialize(self) -> None:
         if self._initialized:
             return
         if self.store is None:
-            self.store = await open_store(self.settings.resolved_database_url)
+            try:
+                self.store = await open_store(self.settings.resolved_database_url)
+            except StoreError as exc:
+                raise StoreError(f"WALLETDESK_DATABASE_URL: {exc}; start the database or point "
+                                 "WALLETDESK_DATABASE_URL at one that answers") from None
         # The shield's table first: its build scratch is freed before the FAQ build's
         # peak, not stacked on the built index (peak RSS of a first `walletdesk run`: 344 -> 320 MB).
         await asyncio.to_thread(shield.warm_up)  # dictionary load off the first message's path
@@ -118,11 +136,31 @@ class App:
     async def start(self) -> None:
         await self.initialize()
         assert self.worker is not None and self.core is not None
+        failed: list[tuple[Any, PlatformStartError]] = []
+        started = False
         for adapter in self.adapters:
             # the web process only serves HTTP: gateways and polling belong to the worker
             if self.role == "web" and not (getattr(adapter, "web_routes", None) and adapter.web_routes()):
                 continue
-            await adapter.start()
+            try:
+                await adapter.start()
+            except PlatformStartError as exc:
+                failed.append((adapter, exc))
+                await self._stop_quietly(adapter)
+            else:
+                # the console added as a fallback desk does not count as a platform that serves
+                started = started or adapter.name != "console"
+        if failed and not started:
+            # nothing would serve: exit with one line per platform rather than run idle
+            raise _combined(failed)
+        for adapter, exc in failed:
+            self.start_errors[adapter.name] = str(exc)
+            if exc.retry:
+                _LOGGER.error("%s did not start: %s (trying again in %.0fs)", adapter.name, exc,
+                              self.settings.platform_retry_seconds)
+                self._tasks.append(asyncio.create_task(self._retry_start(adapter), name=f"start-{adapter.name}"))
+            else:
+                _LOGGER.error("%s did not start: %s (restart once fixed)", adapter.name, exc)
         assert self.library is not None
         if self.settings.faq_reload_seconds > 0:
             self._tasks.append(asyncio.create_task(self.library.watch(self.settings.faq_reload_seconds), name="faq"))
@@ -132,6 +170,37 @@ class App:
         console_only = all(a.name == "console" for a in self.adapters)
         if self.role == "web" or (self.role == "all" and not console_only):
             await self._start_web()
+
+    async def _stop_quietly(self, adapter: Any) -> None:
+        """Undo what a failed start set up; the next attempt starts from scratch."""
+        try:
+            await adapter.stop()
+        except Exception as exc:  # a half-started library may refuse to stop: nothing to keep
+            _LOGGER.debug("%s: stop after a failed start: %r", adapter.name, exc)
+
+    async def _retry_start(self, adapter: Any) -> None:
+        """Start ``adapter`` again with exponential backoff until it starts, or until
+        it fails in a way waiting cannot fix."""
+        delay = self.settings.platform_retry_seconds
+        attempt = 1
+        while True:
+            await asyncio.sleep(delay)
+            attempt += 1
+            try:
+                await adapter.start()
+            except PlatformStartError as exc:
+                await self._stop_quietly(adapter)
+                self.start_errors[adapter.name] = str(exc)
+                if not exc.retry:
+                    _LOGGER.error("%s did not start: %s (restart once fixed)", adapter.name, exc)
+                    return
+                delay = min(delay * 2, _MAX_RETRY_SECONDS)
+                _LOGGER.warning("%s did not start (attempt %d): %s (trying again in %.0fs)",
+                                adapter.name, attempt, exc, delay)
+                continue
+            self.start_errors.pop(adapter.name, None)
+            _LOGGER.info("%s started on attempt %d", adapter.name, attempt)
+            return
 
     async def _timers(self) -> None:
         assert self.core is not None and self.store is not None
@@ -162,7 +231,15 @@ class App:
         self._runner = web.AppRunner(self.web_app(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            where = f"{self.settings.http_host}:{self.settings.http_port}"
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(f"PORT: {where} is already in use; stop the other process or set PORT "
+                                  "to a free port") from None
+            raise ConfigError(f"PORT, WALLETDESK_HTTP_HOST: cannot listen on {where} ({exc.strerror or exc}); "
+                              "set them to an address of this machine and a port you may bind") from None
         _LOGGER.info("HTTP on %s:%d", self.settings.http_host, self.settings.http_port)
 
     async def health(self) -> dict[str, Any]:
@@ -172,8 +249,13 @@ class App:
         if ok:
             async with self.store.transaction() as tx:
                 stats = await tx.outbox_stats(time.time())
-        adapters = {a.name: bool(getattr(a, "connected", True)) for a in self.adapters}
-        return {"ok": ok and all(adapters.values()), "store": ok, "outbox": stats, "adapters": adapters}
+        failing = dict(self.start_errors)
+        adapters = {a.name: bool(getattr(a, "connected", True)) and a.name not in failing for a in self.adapters}
+        report: dict[str, Any] = {"ok": ok and all(adapters.values()), "store": ok, "outbox": stats,
+                                  "adapters": adapters}
+        if failing:
+            report["failing"] = failing  # name -> why it did not start (being retried unless it says restart)
+        return report
 
     async def _healthz(self, request: web.Request) -> web.Response:
         report = await self.health()

@@ -157,8 +157,9 @@ class WalletdeskProcess:
         self.port = 0
         self.base_url = ""
 
-    async def start(self, timeout: float = DEADLINE) -> None:
-        """Start the child and wait until its ``/healthz`` answers 200."""
+    async def start(self, timeout: float = DEADLINE, *, require_ok: bool = True) -> None:
+        """Start the child and wait until its ``/healthz`` answers 200 (with ``require_ok``
+        false: answers at all, 503 included, as it does while a platform is down)."""
         self._log = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "core.wiring.cli", "run"], cwd=self.tmp, env=self.env, stdout=self._log,
@@ -174,7 +175,7 @@ class WalletdeskProcess:
                         resp = await client.get(f"http://127.0.0.1:{port}/healthz", timeout=5.0)
                     except httpx.HTTPError:
                         continue
-                    if resp.status_code == 200:
+                    if resp.status_code == 200 or (not require_ok and resp.status_code == 503):
                         self.port, self.base_url = port, f"http://127.0.0.1:{port}"
                         return True
                 return False
