@@ -72,6 +72,15 @@ class PlatformStartError(ConfigError):
         self.fix = fix
         self.retry = retry
 
+    @classmethod
+    def unreachable(cls, platform: str, prefix: str, base_url: str | None, default_host: str,
+                    detail: str) -> PlatformStartError:
+        """The platform's API did not answer: the base-URL setting when one is set, else the token's."""
+        setting = f"{prefix}_API_BASE_URL" if base_url else f"{prefix}_BOT_TOKEN"
+        fix = "check this machine's network and proxy (HTTPS_PROXY)" + (
+            f", or {prefix}_API_BASE_URL" if base_url else f", or unset {prefix}_BOT_TOKEN to run without {platform}")
+        return cls(setting, f"{base_url or default_host} is unreachable ({detail})", fix)
+
 
 class StoreError(WalletdeskError):
     pass

@@ -145,13 +145,8 @@ class SlackAdapter:
             return False
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             if not self.connected and self._auth_task is None:  # at start-up: the service retries the start
-                base = self.core.settings.slack_api_base_url
-                raise PlatformStartError(
-                    "SLACK_API_BASE_URL" if base else "SLACK_BOT_TOKEN",
-                    f"{base or 'slack.com'} is unreachable ({type(exc).__name__})",
-                    "check this machine's network and proxy (HTTPS_PROXY)"
-                    + (", or SLACK_API_BASE_URL" if base else ", or unset SLACK_BOT_TOKEN to run without Slack"),
-                ) from None
+                raise PlatformStartError.unreachable("Slack", "SLACK", self.core.settings.slack_api_base_url,
+                                                     "slack.com", type(exc).__name__) from None
             _LOGGER.warning("slack: Slack unreachable (%s); retrying in the background", type(exc).__name__)
             return False
         self.bot_user_id = str(auth.get("user_id") or "")

@@ -105,13 +105,8 @@ class TelegramAdapter:
         except (NetworkError, OSError) as exc:  # TimedOut is a NetworkError; BadRequest is not
             if isinstance(exc, BadRequest):
                 raise PlatformStartError(*self._refused(exc), retry=False) from None
-            base = self.core.settings.telegram_api_base_url
-            raise PlatformStartError(
-                "TELEGRAM_API_BASE_URL" if base else "TELEGRAM_BOT_TOKEN",
-                f"{base or 'api.telegram.org'} is unreachable ({exc})",
-                "check this machine's network and proxy (HTTPS_PROXY)"
-                + (", or TELEGRAM_API_BASE_URL" if base else ", or unset TELEGRAM_BOT_TOKEN to run without Telegram"),
-            ) from None
+            raise PlatformStartError.unreachable("Telegram", "TELEGRAM", self.core.settings.telegram_api_base_url,
+                                                 "api.telegram.org", str(exc)) from None
         except TelegramError as exc:
             raise PlatformStartError(*self._refused(exc), retry=False) from None
 
