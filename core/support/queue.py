@@ -95,8 +95,8 @@ class TicketQueue:
             if wanted.assignee is not None:
                 found = [tk for tk in found if _assigned_to(tk, wanted.assignee)]
             if wanted.sla is not None:
-                found = [tk for tk in found if self._sla(tk, now)[0] == wanted.sla
-                         or (wanted.sla == "breaching" and self._sla(tk, now)[0] == "breached")]
+                accepted = {"breached"} if wanted.sla == "breached" else {"breaching", "breached"}  # late is breaching too
+                found = [tk for tk in found if self._sla(tk, now)[0] in accepted]
             page = found[:PAGE]
             names = {tk.user.key: ((await tx.get_user(tk.user.key)) or {}).get("display_name") or tk.user.user_id
                      for tk in page}
