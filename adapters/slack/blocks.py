@@ -154,4 +154,7 @@ def desk_line(kind: str, text: str, lang: str = "en") -> str:
     body = escape(text.strip())
     if kind == "note":
         return t("slack.desk.note", lang, text=body.removeprefix("📝").strip())
+    if kind == "user":  # the user's later lines stay inside a quote: none can pass for a system line
+        first, *rest = body.split("\n")
+        return _KIND_PREFIX["user"] + first + "".join("\n> " + line for line in rest)
     return _KIND_PREFIX.get(kind, "") + body

@@ -50,7 +50,7 @@ def remember_exchange(turn: Turn) -> None:
     fresh = isinstance(at, (int, float)) and turn.now - at <= HISTORY_SECONDS
     history = [str(x) for x in turn.memo.get("history", []) if isinstance(x, str)] if fresh else []  # type: ignore[union-attr]
     turn.memo["history_at"] = turn.now
-    history.append(f"user: {turn.text[:200]}")
+    history.append(f"user: {' '.join(turn.text.split())[:200]}")  # one line: the desk shows these as system lines
     history.extend(f"bot: {' '.join(r.split())[:200]}" for r in turn.replies)
     turn.memo["history"] = history[-HISTORY_LINES:]
     turn.memo["lang"] = turn.lang

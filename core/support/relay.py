@@ -32,6 +32,11 @@ def send_to_user(effects: Effects, ticket: Ticket, text: str, **extra: object) -
         effects.dm(ticket.user, text, fallback=ticket.origin, ticket_id=ticket.id, **extra)
 
 
+def _one_line(text: str) -> str:
+    """A subject as one line: a newline in it cannot add a line under the summary's own."""
+    return " ".join(text.split())[:500]
+
+
 def fmt_time(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -62,7 +67,7 @@ def desk_summary(
     user = display_name or ticket.user.user_id
     text = t("desk.summary", lang, user=user, platform=ticket.user.platform, lang=ticket.lang,
              category=ticket.category or "-", assignee=ticket.assignee or t("desk.unassigned", lang),
-             verification=verification, sla=sla, subject=ticket.subject[:500])
+             verification=verification, sla=sla, subject=_one_line(ticket.subject))
     chain_line = t("desk.chain_field", lang, hash=chain[0], status=chain[1], at=fmt_time(chain[2])) if chain else None
     history = "; ".join(t("desk.earlier_item", lang, ticket_id=e.id, topic=e.category or "-", state=e.state.value,
                           csat=f" ★{e.csat}" if e.csat else "") for e in earlier)
@@ -83,5 +88,5 @@ def desk_summary(
         "assignee": ticket.assignee,
         "verified": ticket.verified_at is not None,
         "sla": sla,
-        "subject": ticket.subject[:500],
+        "subject": _one_line(ticket.subject),
     }
