@@ -30,6 +30,7 @@ __all__ = ["Dialogue"]
 _LOGGER = logging.getLogger(__name__)
 _LETTERS_RE = re.compile(r"[A-Za-z\u4e00-\u9fff]")
 _WORD_RE = re.compile(r"\b[A-Za-z]{2,}\b")  # words, not the letters inside a hash
+_SCAN_LIMIT = 100_000  # longer than any platform sends (Slack: 40,000)
 
 
 class Dialogue:
@@ -64,14 +65,20 @@ class Dialogue:
             lang_guess = None  # "ok", "human", "TRC20", a hash after Chinese: keep the conversation's language
         limit = self.services.settings.max_message_chars
         if len(text) > limit:
+            # scanned all the same (Slack takes 40,000 characters): a long paste may hold a phrase
+            leaked = guard(text[:_SCAN_LIMIT], TextSource.MESSAGE)
             async with self.store.transaction() as tx:
                 if not await tx.claim_event(msg.event_key, now):
                     return Outcome("duplicate")
                 lang = await remember_user(tx, msg, lang_guess, now)
-                effects.send(msg.chat, t("error.too_long", lang, length=len(text), limit=limit), reply_to=msg.message_id)
+                if leaked.leak:
+                    self._warn_leak(msg, lang, leaked.kinds, effects)
+                else:
+                    effects.send(msg.chat, t("error.too_long", lang, length=len(text), limit=limit),
+                                 reply_to=msg.message_id)
                 await effects.flush(tx, now)
             self.wake()
-            return Outcome("rejected", notes=["too long"])
+            return Outcome("rejected", notes=["too long"], leak=leaked.leak, leak_kinds=leaked.kinds)
 
         conv_chat = dm_chat(msg.user) if msg.chat.is_private else msg.chat
         expect_hash = False

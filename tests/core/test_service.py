@@ -244,6 +244,16 @@ async def test_too_long_message_gets_an_error_and_changes_nothing_else(core: Use
         assert await tx.tickets() == []
 
 
+async def test_a_too_long_message_holding_a_phrase_is_still_deleted(core: UseCases) -> None:
+    """Slack takes 40,000 characters: a long paste is scanned before it is refused."""
+    phrase = Mnemonic("english").generate(128)
+    out = await core.dialogue.handle_message(msg("logs: " + "x " * 6000 + phrase, chat=GROUP, addressed=False))
+    assert out.status == "rejected" and out.leak and "seed_phrase" in out.leak_kinds
+    rows = await outbox(core)
+    assert {r["action"] for r in rows} == {"delete", "dm", "send"}
+    assert not any(phrase.split()[0] + " " + phrase.split()[1] in str(r["payload"]) for r in rows)
+
+
 async def test_moderator_escalation_opens_ticket_with_public_notice(core: UseCases) -> None:
     core.link_templates["telegram"] = "https://t.me/walletdesk_bot?start=ticket_{ticket_id}"
     target = msg("my account is frozen and nobody answers", chat=GROUP, addressed=False)
