@@ -16,6 +16,7 @@ to the staff member as an ephemeral message; nothing else changes.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections import OrderedDict
@@ -31,6 +32,7 @@ from adapters.slack.translate import (
     FaqRequest,
     StaffRequest,
     community_message,
+    edited_message,
     faq_request_from_command,
     message_key,
     request_from_action,
@@ -123,10 +125,13 @@ class SlackInbound:
         """A message (or app_mention) event. Store errors propagate so that bolt
         answers 500 and Slack redelivers; the core's event key makes that safe."""
         channel = event.get("channel")
+        edit = edited_message(event)
         if channel and channel == self.staff_channel:
-            if not mention_event:
+            if not mention_event and edit is None:  # staff edit their words in Slack; the user has the reply
                 await self._staff_message(event)
             return
+        if edit is not None:  # an edit passes the shield like a new message; nothing answers it
+            event = edit[0]
         if event.get("user") == bot_user_id:
             return
         probe = community_message(event, bot_user_id=bot_user_id, mention_event=mention_event)
@@ -139,6 +144,8 @@ class SlackInbound:
                                 locale=profile.locale, mention_event=mention_event,
                                 can_delete=self.core.settings.slack_admin_user_token is not None)
         assert msg is not None
+        if edit is not None:
+            msg = dataclasses.replace(msg, event_key=edit[1], addressed=False)
         try:
             await self.core.dialogue.handle_message(msg)
         except StoreError:

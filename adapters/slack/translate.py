@@ -94,6 +94,21 @@ def is_human_message(event: Mapping[str, Any]) -> bool:
     )
 
 
+def edited_message(event: Mapping[str, Any]) -> tuple[dict[str, Any], str] | None:
+    """A ``message_changed`` event as ``(the edited message as a message event, the
+    edit's own event key)``; None for anything else, or an edit that changed no text
+    (Slack sends one when a link preview is added)."""
+    inner, previous = event.get("message"), event.get("previous_message") or {}
+    if event.get("subtype") != "message_changed" or not isinstance(inner, Mapping):
+        return None
+    if isinstance(previous, Mapping) and previous.get("text") == inner.get("text"):
+        return None
+    edited = {k: v for k, v in inner.items() if k not in ("subtype", "edited")}
+    edited["channel"] = event.get("channel")
+    edited["channel_type"] = event.get("channel_type")
+    return edited, f"slack:edit:{event.get('channel')}:{inner.get('ts')}:{event.get('ts')}"
+
+
 def _is_im(event: Mapping[str, Any]) -> bool:
     channel_type = event.get("channel_type")
     if channel_type is None:

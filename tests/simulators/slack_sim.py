@@ -543,6 +543,25 @@ class SlackSim:
                 event["parent_user_id"] = parent.user
         return event
 
+    def message_changed_event(self, channel: str, ts: str, text: str) -> JSONDict:
+        """A ``message`` event of subtype ``message_changed``: the person edited their
+        message ``ts`` to ``text`` (Slack's shape: the new ``message`` and the
+        ``previous_message``, the event's own ``ts`` and ``hidden: true``)."""
+        msg = self._find(channel, ts)
+        if msg is None:
+            raise ValueError(f"no message {ts} in {channel}")
+        previous = {"type": "message", "user": msg.user, "text": msg.text, "ts": ts}
+        msg.edits.append(msg.text)
+        msg.text = text
+        edited_at = self.next_ts()
+        current = {"type": "message", "user": msg.user, "text": text, "ts": ts,
+                   "edited": {"user": msg.user, "ts": edited_at}}
+        if msg.thread_ts:
+            current["thread_ts"] = previous["thread_ts"] = msg.thread_ts
+        return {"type": "message", "subtype": "message_changed", "hidden": True, "channel": channel,
+                "channel_type": self._channel_type(channel), "ts": edited_at, "event_ts": edited_at,
+                "message": current, "previous_message": previous}
+
     def app_mention_event(self, channel: str, user: str, text: str, *, ts: str | None = None,
                           thread_ts: str | None = None) -> JSONDict:
         """Build an ``app_mention`` event (``text`` should contain ``<@{bot_user_id}>``)."""
