@@ -33,6 +33,7 @@ apart, so :meth:`DiscordAdapter.start` waits as long as the shards keep coming u
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -121,6 +122,9 @@ class _Client(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         await self._adapter.on_message(message)
 
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        await self._adapter.on_message_edit(payload)
+
 
 class _ShardedClient(discord.AutoShardedClient):
     """:class:`_Client` over several gateway connections (``DISCORD_SHARDS``).
@@ -164,6 +168,9 @@ class _ShardedClient(discord.AutoShardedClient):
 
     async def on_message(self, message: discord.Message) -> None:
         await self._adapter.on_message(message)
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        await self._adapter.on_message_edit(payload)
 
 
 def _shard_progress(client: discord.Client) -> tuple[int, int] | None:
@@ -326,7 +333,16 @@ class DiscordAdapter:
 
     # inbound ----------------------------------------------------------------------
 
-    async def on_message(self, message: discord.Message) -> None:
+    async def on_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """A gateway MESSAGE_UPDATE: a person's edit passes the shield like a new
+        message (a leaked edit is deleted like one); nothing answers it. Updates
+        without an edit time (a link preview added) are not edits."""
+        edited = payload.data.get("edited_timestamp")
+        if not edited or "content" not in payload.data:
+            return
+        await self.on_message(payload.message, edit_key=f"discord:edit:{payload.message_id}:{edited}")
+
+    async def on_message(self, message: discord.Message, *, edit_key: str | None = None) -> None:
         """A gateway MESSAGE_CREATE: a user's message in a guild text channel,
         thread or DM goes to the core. Never raises."""
         task = asyncio.current_task()
@@ -346,7 +362,10 @@ class DiscordAdapter:
                 moderator = False
             else:
                 moderator = isinstance(author, discord.Member) and channel.permissions_for(author).manage_messages
-            outcome = await self.core.dialogue.handle_message(inbound(message, bot_id=self.bot_id, is_moderator=moderator))
+            msg = inbound(message, bot_id=self.bot_id, is_moderator=moderator)
+            if edit_key is not None:
+                msg = dataclasses.replace(msg, event_key=edit_key, addressed=False)
+            outcome = await self.core.dialogue.handle_message(msg)
             _LOGGER.debug("discord: message %s: %s", message.id, outcome.status)
         except WalletdeskError as exc:
             _LOGGER.warning("discord: message %s rejected: %s", getattr(message, "id", "?"), type(exc).__name__)

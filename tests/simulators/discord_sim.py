@@ -1550,6 +1550,16 @@ class DiscordSim:
         await self.dispatch("MESSAGE_CREATE", wire)
         return wire
 
+    async def user_edit(self, message_id: int | str, content: str) -> JSON:
+        """The author edits their message: its content and ``edited_timestamp`` change
+        and MESSAGE_UPDATE is dispatched with the whole message, as Discord does."""
+        message = self._message_index[int(message_id)]
+        message["content"] = content
+        message["edited_timestamp"] = _now_iso()
+        wire = self._gateway_message(message)
+        await self.dispatch("MESSAGE_UPDATE", wire)
+        return wire
+
     # ------------------------------------------------------------------ injection: interactions
 
     def _find_command(self, name: str, ctype: int, guild_id: int | None) -> JSON:
