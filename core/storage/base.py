@@ -59,6 +59,10 @@ _SCRUB_OUTBOX = (
 )
 
 
+def _event(r: Row) -> TicketEvent:
+    return TicketEvent(r["ticket_id"], r["kind"], r["actor"], r["body"], r["at"], bool(r["internal"]))
+
+
 def row_to_ticket(row: Row) -> Ticket:
     return Ticket(
         id=int(row["id"]),
@@ -313,9 +317,13 @@ class SqlTx:
 
     async def events(self, ticket_id: int) -> list[TicketEvent]:
         rows = await self._c.fetchall("SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id", (ticket_id,))
-        return [
-            TicketEvent(r["ticket_id"], r["kind"], r["actor"], r["body"], r["at"], bool(r["internal"])) for r in rows
-        ]
+        return [_event(r) for r in rows]
+
+    async def last_event(self, ticket_id: int, kind: str) -> TicketEvent | None:
+        """The ticket's latest event of ``kind`` (one row, not the transcript)."""
+        row = await self._c.fetchone(
+            "SELECT * FROM ticket_events WHERE ticket_id = ? AND kind = ? ORDER BY id DESC LIMIT 1", (ticket_id, kind))
+        return _event(row) if row else None
 
     async def purge_transcripts(self, closed_before: float) -> int:
         return await self._c.execute(

@@ -5,6 +5,7 @@ summary can be rebuilt and a refresh knows which hash to ask about again."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from core.chain import ChainLookup, Lookup, find_hash, named_chain
@@ -48,13 +49,13 @@ def desk_note(result: Lookup) -> str:
              details="".join(details))
 
 
+@dataclass(frozen=True, slots=True)
 class ChainField:
-    """The summary's on-chain field: the hash, and one line of its status."""
+    """The summary's on-chain field: the hash, one line of its status, when it was looked up."""
 
-    def __init__(self, hash_: str, line: str, at: float) -> None:
-        self.hash = hash_
-        self.line = line
-        self.at = at
+    hash: str
+    line: str
+    at: float
 
     @classmethod
     def of(cls, result: Lookup, at: float) -> ChainField:
@@ -70,7 +71,7 @@ class ChainField:
         return cls(found.hash if found else result.hash.written, line, at)
 
     def to_json(self) -> str:
-        return json.dumps({"hash": self.hash, "line": self.line, "at": self.at})
+        return json.dumps(asdict(self))
 
     @classmethod
     def from_json(cls, body: str | None) -> ChainField | None:
@@ -83,10 +84,8 @@ class ChainField:
 
 async def last_field(tx: SqlTx, ticket_id: int) -> ChainField | None:
     """The ticket's latest lookup, if any."""
-    for event in reversed(await tx.events(ticket_id)):
-        if event.kind == CHAIN_EVENT:
-            return ChainField.from_json(event.body)
-    return None
+    event = await tx.last_event(ticket_id, CHAIN_EVENT)
+    return ChainField.from_json(event.body) if event else None
 
 
 async def record_lookup(tx: SqlTx, desk: TicketDesk, ticket: Ticket, result: Lookup, actor: str, now: float,

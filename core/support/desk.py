@@ -120,11 +120,10 @@ class TicketDesk:
     async def summary(self, tx: SqlTx, ticket: Ticket) -> dict[str, object]:
         user = await tx.get_user(ticket.user.key)
         pending = await self.identity.has_live_code(tx, ticket.user.key)
-        chain = await last_field(tx, ticket.id)
         earlier = await tx.tickets_of(await tx.linked_user_keys(ticket.user.key), before=ticket.id)
         return desk_summary(
             ticket, display_name=(user or {}).get("display_name", ""),
             first_response_targets=self.settings.sla_first_response, verification_pending=pending, now=self.clock(),
-            chain=(chain.hash, chain.line, chain.at) if chain else None, earlier=earlier,
+            chain=await last_field(tx, ticket.id), earlier=earlier,
         )
 

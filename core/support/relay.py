@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from core.i18n import t
 from core.models import ChatRef, Ticket, UserRef
+from core.support.chain_desk import ChainField
 from core.support.outbox import Effects
 from core.support.tickets import sla_due
 
@@ -43,12 +44,12 @@ def fmt_time(ts: float) -> str:
 
 def desk_summary(
     ticket: Ticket, *, display_name: str, first_response_targets: Mapping[str, float], lang: str = "en",
-    verification_pending: bool = False, now: float | None = None, chain: tuple[str, str, float] | None = None,
+    verification_pending: bool = False, now: float | None = None, chain: ChainField | None = None,
     earlier: Sequence[Ticket] = (),
 ) -> dict[str, object]:
     """Everything the desk shows in a ticket's root message, as plain values;
     the desk adapter lays it out (Block Kit on Slack). ``chain``: the last
-    on-chain lookup (hash, status line, when), a field of its own; ``earlier``:
+    on-chain lookup, a field of its own; ``earlier``:
     the person's earlier tickets, newest first (id, topic, outcome, CSAT)."""
     now = time.time() if now is None else now
     if ticket.verified_at:
@@ -68,7 +69,7 @@ def desk_summary(
     text = t("desk.summary", lang, user=user, platform=ticket.user.platform, lang=ticket.lang,
              category=ticket.category or "-", assignee=ticket.assignee or t("desk.unassigned", lang),
              verification=verification, sla=sla, subject=_one_line(ticket.subject))
-    chain_line = t("desk.chain_field", lang, hash=chain[0], status=chain[1], at=fmt_time(chain[2])) if chain else None
+    chain_line = t("desk.chain_field", lang, hash=chain.hash, status=chain.line, at=fmt_time(chain.at)) if chain else None
     history = "; ".join(t("desk.earlier_item", lang, ticket_id=e.id, topic=e.category or "-", state=e.state.value,
                           csat=f" ★{e.csat}" if e.csat else "") for e in earlier)
     return {
@@ -78,7 +79,7 @@ def desk_summary(
         "title": t("desk.title", lang, ticket_id=ticket.id, priority=ticket.priority.value, state=ticket.state.value),
         "text": text,
         "chain": chain_line,
-        "chain_hash": chain[0] if chain else None,
+        "chain_hash": chain.hash if chain else None,
         "earlier": t("desk.earlier", lang, tickets=history) if history else None,
         "user": user,
         "user_key": ticket.user.key,
