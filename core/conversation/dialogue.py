@@ -90,14 +90,15 @@ class Dialogue:
             expect_hash = True
         guarded = guard(text, TextSource.MESSAGE, expect_tx_hash=expect_hash)
         outcome = Outcome("handled", leak=guarded.leak, leak_kinds=guarded.kinds)
-        fetched = await self._prefetch(guarded, msg.chat.is_private)
+        guarded_command = parse_command(guarded.text)
+        fetched = await self._prefetch(guarded, guarded_command is not None, msg.chat.is_private)
         async with self.store.transaction() as tx:
             if not await tx.claim_event(msg.event_key, now):
                 return Outcome("duplicate")
             lang = await remember_user(tx, msg, lang_guess, now)
             await self._flag_impostor(tx, msg, effects, now)
             turn = Turn(msg, guarded.text, lang, tx, effects, outcome, now,
-                        await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, parse_command(guarded.text),
+                        await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, guarded_command,
                         words(guarded.text), fetched=fetched)
             if guarded.leak:
                 self._warn_leak(msg, lang, guarded.kinds, effects)
@@ -122,9 +123,9 @@ class Dialogue:
         self.wake()
         return outcome
 
-    async def _prefetch(self, guarded: Guarded, private: bool) -> dict[str, object]:
+    async def _prefetch(self, guarded: Guarded, is_command: bool, private: bool) -> dict[str, object]:
         """Network answers for the handlers that want one, outside any transaction."""
-        if guarded.leak or parse_command(guarded.text) is not None:
+        if guarded.leak or is_command:
             return {}
         return {h.key: await h.prefetch(guarded.text) for h in self.prefetchers if h.wants(guarded.text, private)}
 

@@ -21,7 +21,6 @@ from core.config import Settings
 from core.conversation.services import Services
 from core.conversation.turn import Turn
 from core.i18n import t
-from core.models import Ticket
 from core.support.chain_desk import record_lookup
 
 __all__ = ["ChainAnswer", "LookUpTransaction", "describe", "describe_balances", "report_lookup", "shorten"]
@@ -160,16 +159,9 @@ class LookUpTransaction:
                 return False
             turn.outcome.notes.append("chain balance")
             turn.reply(describe_balances(answer.balance, turn.lang))
-            return await _ticket_open(turn) is None  # with a ticket open, relayed to staff as well
+            return turn.ticket is None  # with a ticket open, relayed to staff as well
         on_ticket = await report_lookup(turn, services)
         return not on_ticket  # with a ticket open, the ticket relay still takes the message to staff
-
-
-async def _ticket_open(turn: Turn) -> Ticket | None:
-    """The user's open ticket in a private chat (the message must still reach staff)."""
-    if not turn.private:
-        return None
-    return await turn.tx.active_ticket_for(await turn.tx.linked_user_keys(turn.msg.user.key))
 
 
 async def report_lookup(turn: Turn, services: Services) -> bool:
@@ -184,8 +176,7 @@ async def report_lookup(turn: Turn, services: Services) -> bool:
     state = "unavailable" if result.could_not_check else (found.status.value if found else "not_found")
     turn.outcome.notes.append(f"chain {state}" + (" wrong network" if result.wrong_network else ""))
     turn.reply(describe(result, turn.lang, services.chain.names if services.chain is not None else ()))
-    ticket = await _ticket_open(turn)
-    if ticket is None:
+    if turn.ticket is None:  # the user's open ticket, private chats only (read before the handlers)
         return False
-    await record_lookup(turn.tx, services.desk, ticket, result, "bot", turn.now, turn.effects)
+    await record_lookup(turn.tx, services.desk, turn.ticket, result, "bot", turn.now, turn.effects)
     return True
