@@ -23,6 +23,7 @@ from core.models import Ticket
 from core.support.outbox import OutboxWorker
 from core.use_cases import UseCases
 from core.storage.sqlite import SQLiteStore
+from core.i18n import t
 from tests.conftest import RecordingCodeSender, make_settings
 from tests.simulators.discord_sim import DiscordSim
 from tests.waiting import DEADLINE, wait_quiet, wait_until
@@ -52,6 +53,19 @@ async def sim() -> AsyncIterator[DiscordSim]:
     finally:  # the adapter sets both process-wide
         discord.http.Route.BASE = old_base
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+
+async def expect_leak_removed(sim: DiscordSim, message_id: int | str, user_id: int, leaked: str) -> None:
+    """The message is deleted, its author warned by DM, the channel told, and
+    ``leaked`` is in nothing the bot sent."""
+    await sim.wait_for(lambda: any(d["message_id"] == int(message_id) for d in sim.deleted))
+    dm = await sim.wait_for(lambda: sim.dm_channel_for(user_id))
+    warning = await sim.wait_for_message(dm)
+    assert warning["content"].startswith("⚠️")
+    notice = await sim.wait_for_message(sim.channel_id)
+    assert notice["content"] == t("shield.public_notice", "en")
+    sent = [c.body for c in sim.calls if c.method == "POST" and isinstance(c.body, dict)]
+    assert not any(leaked in str(body) for body in sent)
 
 
 @dataclass

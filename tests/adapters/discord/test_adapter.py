@@ -18,7 +18,7 @@ from core.identity.policy import Actor
 from tests.fixtures.faq_file import is_bundled_answer
 from tests.simulators.discord_sim import Perm
 
-from .conftest import STAFF_ID, TOKEN, Rig
+from .conftest import STAFF_ID, TOKEN, Rig, expect_leak_removed
 
 USER = 401234567890123456
 MOD = 402345678901234567
@@ -155,14 +155,7 @@ async def test_seed_phrase_is_deleted_and_user_warned_by_dm(rig: Rig) -> None:
     sim = rig.sim
     phrase = Mnemonic("english").generate(128)
     leak = await sim.user_message(sim.channel_id, f"is my wallet ok? {phrase}", author_id=USER)
-    await sim.wait_for(lambda: any(d["message_id"] == int(leak["id"]) for d in sim.deleted))
-    dm = await sim.wait_for(lambda: sim.dm_channel_for(USER))
-    warning = await sim.wait_for_message(dm)
-    assert warning["content"].startswith("⚠️")
-    notice = await sim.wait_for_message(sim.channel_id)
-    assert notice["content"] == t("shield.public_notice", "en")
-    sent = [c.body for c in sim.calls if c.method == "POST" and isinstance(c.body, dict)]
-    assert not any(phrase in str(body) for body in sent)
+    await expect_leak_removed(sim, leak["id"], USER, phrase)
     for path in rig.data_dir.glob("test.db*"):
         assert phrase.encode() not in path.read_bytes()
 

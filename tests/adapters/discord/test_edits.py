@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from mnemonic import Mnemonic
 
-from core.i18n import t
 from tests.waiting import wait_until
 
-from .conftest import Rig
+from .conftest import Rig, expect_leak_removed
 from .test_adapter import USER
 
 PHRASE = Mnemonic("english").to_mnemonic(bytes(range(48, 64)))
@@ -28,14 +27,7 @@ async def test_a_phrase_edited_into_a_message_is_deleted(rig: Rig) -> None:
     await _handled(rig)
     assert not sim.deleted
     await sim.user_edit(first["id"], f"hi all, are these words ok? {PHRASE}")
-    await sim.wait_for(lambda: any(d["message_id"] == int(first["id"]) for d in sim.deleted))
-    dm = await sim.wait_for(lambda: sim.dm_channel_for(USER))
-    warning = await sim.wait_for_message(dm)
-    assert warning["content"].startswith("⚠️")
-    notice = await sim.wait_for_message(sim.channel_id)
-    assert notice["content"] == t("shield.public_notice", "en")
-    sent = [c.body for c in sim.calls if c.method == "POST" and isinstance(c.body, dict)]
-    assert not any(PHRASE.split()[0] + " " + PHRASE.split()[1] in str(body) for body in sent)
+    await expect_leak_removed(sim, first["id"], USER, PHRASE.split()[0] + " " + PHRASE.split()[1])
 
 
 async def test_an_ordinary_edit_is_not_answered(rig: Rig) -> None:
