@@ -57,6 +57,9 @@ class ConsoleAdapter:
     async def stop(self) -> None:
         return None
 
+    def _print_desk(self, lines: list[str]) -> None:
+        self._print("\n".join(f"[desk] {line}" for line in lines))
+
     def _print(self, line: str) -> None:
         self.stdout.write(line + "\n")
         self.stdout.flush()
@@ -71,7 +74,7 @@ class ConsoleAdapter:
         elif delivery.action == "desk_upsert":
             lines = [str(delivery.payload.get("title")), *str(delivery.payload.get("text", "")).split("\n")]
             lines.extend(str(delivery.payload[k]) for k in ("chain", "earlier") if delivery.payload.get(k))
-            self._print("\n".join(f"[desk] {line}" for line in lines))
+            self._print_desk(lines)
             return DeliveryResult(external_id=f"console-{delivery.ticket_id}")
         elif delivery.action == "desk_post":
             self._print(f"[desk #{delivery.ticket_id}] {text}")
@@ -99,7 +102,7 @@ class ConsoleAdapter:
                                                         command[4:].strip(), "en")
             except WalletdeskError as exc:
                 listing = f"error: {exc}"
-            self._print("\n".join(f"[desk] {line}" for line in listing.splitlines()))
+            self._print_desk(listing.splitlines())
             return
         parts = command.split(maxsplit=2)
         if len(parts) < 2 or not parts[1].lstrip("#").isdigit():
