@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sys
 import uuid
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from core.errors import WalletdeskError
@@ -26,6 +27,7 @@ __all__ = ["ConsoleAdapter"]
 
 _LOGGER = logging.getLogger(__name__)
 
+PROMPT = "you> "
 USER = UserRef("console", "local")
 CHAT = ChatRef("console", "local", is_private=True)
 
@@ -42,6 +44,8 @@ class ConsoleAdapter:
         self.connected = True
         self._counter = 0
         self._session = uuid.uuid4().hex[:8]
+        self._waiting = False  # the prompt is on screen, waiting for a line
+        self.log_file: Path | None = None  # where the service logs while the chat runs, if not to the terminal
 
     @staticmethod
     def configured(settings: "Settings") -> bool:
@@ -56,6 +60,10 @@ class ConsoleAdapter:
 
     async def stop(self) -> None:
         return None
+
+    def pending_prompt(self) -> str:
+        """The prompt on screen now, if any: a warning printed over it puts it back."""
+        return PROMPT if self._waiting else ""
 
     def _print_desk(self, lines: list[str]) -> None:
         self._print("\n".join(f"[desk] {line}" for line in lines))
@@ -122,12 +130,18 @@ class ConsoleAdapter:
         interactive = self.stdin.isatty()
         if interactive:
             self._print("walletdesk console — type a question, 'human' for staff, Ctrl-D to quit.")
+            if self.log_file is not None:
+                self._print(f"(logs: {self.log_file})")
         loop = asyncio.get_running_loop()
         while True:
             if interactive:
-                self.stdout.write("you> ")
+                self.stdout.write(PROMPT)
                 self.stdout.flush()
-            line = await loop.run_in_executor(None, self.stdin.readline)
+            self._waiting = interactive
+            try:
+                line = await loop.run_in_executor(None, self.stdin.readline)
+            finally:
+                self._waiting = False
             if not line:
                 break
             line = line.strip()

@@ -125,6 +125,8 @@ def build_index(
     """Out-of-fold predictions → calibrator, label-noise estimate and threshold; then
     the final model on every example not judged mislabelled."""
     total = _N_FOLDS + 1
+    if progress:
+        progress(0, total)  # a build starts (a cached index never calls): the caller can say so
     # Embed every example once; folds and the final model share the vectors.
     tok_ids, emb = tokens_and_vectors(embedder, texts) if embedder else (None, None)
     counted = FoldFeatures(texts)  # n-gram counts once, not once per fold

@@ -23,6 +23,7 @@ from core.shield.findings import holds_marker
 from core.config import Settings
 from core.errors import InvalidInput, NotFound
 from core.faq_engine import FaqEngine
+from core.faq.build import Progress
 from core.faq.files import FaqFileError, load_operator_faq
 from core.faq.models import FaqEntry
 from core.lang import detect_lang
@@ -46,9 +47,9 @@ class PhrasingAdded:
     examples: int  # example questions the entry now has in that language
 
 
-def build_engine(settings: Settings, entries: Sequence[FaqEntry]) -> FaqEngine:
+def build_engine(settings: Settings, entries: Sequence[FaqEntry], progress: Progress | None = None) -> FaqEngine:
     return FaqEngine(entries, threshold=settings.faq_threshold, cache_dir=settings.data_dir / "cache",
-                     embedder=settings.faq_embedder)
+                     embedder=settings.faq_embedder, progress=progress)
 
 
 def with_phrasings(entries: Sequence[FaqEntry], phrasings: Sequence[Row]) -> list[FaqEntry]:
@@ -114,11 +115,12 @@ class FaqLibrary:
     """
 
     def __init__(self, settings: Settings, store: Store, *,
-                 on_swap: Callable[[FaqEngine], None] | None = None) -> None:
+                 on_swap: Callable[[FaqEngine], None] | None = None, first_build: Progress | None = None) -> None:
         self.settings = settings
         self.store = store
         self.engine: FaqEngine | None = None
         self.on_swap = on_swap
+        self.first_build = first_build  # told of the start-up build only: reloads happen mid-conversation
         self.reloads = 0
         self._file: FileStamp = None
         self._phrasings: tuple[int, int] = (0, 0)
@@ -175,7 +177,8 @@ class FaqLibrary:
         settings = self.settings
         entries = await asyncio.to_thread(load_operator_faq, settings.faq_file, settings.faq_mode)
         merged = with_phrasings(entries, phrasings)
-        return await asyncio.to_thread(build_engine, settings, merged)
+        progress = self.first_build if self.engine is None else None
+        return await asyncio.to_thread(build_engine, settings, merged, progress)
 
     def _swap(self, engine: FaqEngine) -> None:
         first = self.engine is None

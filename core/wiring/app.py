@@ -15,6 +15,7 @@ from core.shield import phrases as shield
 from core.config import Settings
 from core.errors import ConfigError, PlatformStartError, StoreError
 from core.faq_engine import FaqEngine
+from core.faq.build import Progress
 from core.faq.library import FaqLibrary, build_engine
 from core.faq.files import load_operator_faq
 from core.faq.models import FaqEntry
@@ -67,7 +68,8 @@ class App:
     """
 
     def __init__(self, settings: Settings, *, adapters: list[str] | None = None, role: str = "all",
-                 store: Store | None = None, faq: FaqEngine | None = None) -> None:
+                 store: Store | None = None, faq: FaqEngine | None = None,
+                 first_build: Progress | None = None) -> None:
         if role not in ("all", "web", "worker"):
             raise ConfigError(f"unknown role {role!r}; use all, web or worker")
         self.settings = settings
@@ -76,6 +78,7 @@ class App:
         self.metrics = Metrics()
         self.store = store
         self.faq = faq
+        self.first_build = first_build
         self.core: UseCases | None = None
         self.library: FaqLibrary | None = None
         self.adapters: list[Any] = []
@@ -99,7 +102,7 @@ class App:
         # The shield's table first: its build scratch is freed before the FAQ build's
         # peak, not stacked on the built index (peak RSS of a first `walletdesk run`: 344 -> 320 MB).
         await asyncio.to_thread(shield.warm_up)  # dictionary load off the first message's path
-        self.library = FaqLibrary(self.settings, self.store)
+        self.library = FaqLibrary(self.settings, self.store, first_build=self.first_build)
         if self.faq is None:
             self.faq = await self.library.load()
         else:

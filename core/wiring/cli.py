@@ -19,7 +19,7 @@ from core.config import Settings, load_settings
 from core.errors import WalletdeskError
 from core.faq.models import FaqEntry
 from core.faq.heap import keep_large_blocks_returnable
-from core.wiring.logs import setup_logging
+from core.wiring.logs import TerminalWarnings, setup_logging
 
 __all__ = ["app", "main"]
 
@@ -107,8 +107,22 @@ def run(
     if unknown:
         _fail(f"--adapter: unknown adapter {unknown[0]!r}; available: {', '.join(sorted(known))}")
     settings = _settings()
-    setup_logging(settings)
-    asyncio.run(_run(settings, adapter or None, role))
+    chat = _console_chat(settings, adapter or None)
+    # beside the console chat, log lines would bury the conversation: they go to a file
+    terminal = setup_logging(settings, log_file=settings.data_dir / LOG_FILE_NAME if chat else None)
+    asyncio.run(_run(settings, adapter or None, role, terminal))
+
+
+LOG_FILE_NAME = "walletdesk.log"
+
+
+def _console_chat(settings: Settings, adapters: list[str] | None) -> bool:
+    """Whether this run is the console chat: asked for, or no platform is configured."""
+    if adapters is not None:
+        return adapters == ["console"]
+    from core.wiring.platform import discover_adapters
+
+    return not any(f.configured(settings) for n, f in discover_adapters().items() if n != "console")
 
 
 def _adapter_names() -> set[str]:
@@ -120,14 +134,19 @@ def _adapter_names() -> set[str]:
     return {ep.name for ep in entry_points(group=GROUP)}
 
 
-async def _run(settings: Settings, adapters: list[str] | None, role: str) -> None:
+async def _run(settings: Settings, adapters: list[str] | None, role: str, terminal: TerminalWarnings | None) -> None:
     from core.wiring.app import App
+    from core.wiring.first_build import FirstBuildNotice
 
-    service = App(settings, adapters=adapters, role=role)
+    service = App(settings, adapters=adapters, role=role,
+                  first_build=FirstBuildNotice(_err, settings.data_dir / "cache"))
     async with service:
         console = next((a for a in service.adapters if a.name == "console"), None)
         if console is not None and all(a.name == "console" for a in service.adapters):
             assert service.worker is not None
+            if terminal is not None:
+                terminal.prompt = console.pending_prompt
+                console.log_file = settings.data_dir / LOG_FILE_NAME
 
             async def drain() -> None:
                 while await service.worker.run_once():  # type: ignore[union-attr]

@@ -1,4 +1,6 @@
 """Logging: JSON lines when stderr is not a terminal, plain text otherwise.
+While the console chat runs, records go to a file instead and only warnings reach
+the terminal, each once, above the prompt.
 Message bodies and codes never go into log records (callers log ids and kinds)."""
 
 from __future__ import annotations
@@ -8,10 +10,12 @@ import logging
 import re
 import sys
 import time
+from pathlib import Path
+from typing import Callable, TextIO
 
 from core.config import Settings
 
-__all__ = ["JsonFormatter", "RedactSecrets", "WithholdPayloads", "setup_logging"]
+__all__ = ["JsonFormatter", "RedactSecrets", "TerminalWarnings", "WithholdPayloads", "setup_logging"]
 
 _OWN_LOGGERS = ("core", "adapters", "__main__")
 _MAX_ARG_CHARS = 120
@@ -96,18 +100,61 @@ def _bulky(value: object) -> bool:
     return isinstance(value, str) and len(value) > _MAX_ARG_CHARS
 
 
-def setup_logging(settings: Settings) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    if not settings.debug:
-        handler.addFilter(WithholdPayloads())
-    handler.addFilter(RedactSecrets())
-    if sys.stderr.isatty():
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+class TerminalWarnings(logging.StreamHandler):  # type: ignore[type-arg]
+    """Warnings and errors on the terminal beside a chat, each kind once (a retry
+    loop's warning would otherwise bury the conversation). ``prompt`` returns what
+    the chat shows while it waits for input: the record is written above it and the
+    prompt is shown again."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self.setLevel(logging.WARNING)
+        self.prompt: Callable[[], str] = lambda: ""
+        self._seen: set[tuple[str, str]] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        kind = (record.name, str(record.msg))  # the template: the same warning with new figures is not new
+        if kind in self._seen:
+            return
+        self._seen.add(kind)
+        prompt = self.prompt()
+        if not prompt:
+            super().emit(record)
+            return
+        try:
+            self.stream.write("\r\x1b[K" + self.format(record) + "\n" + prompt)
+            self.flush()
+        except Exception:  # noqa: BLE001 - logging must never raise into the caller
+            self.handleError(record)
+
+
+def _plain() -> logging.Formatter:
+    return logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def setup_logging(settings: Settings, *, log_file: Path | None = None) -> TerminalWarnings | None:
+    """Log to stderr; with ``log_file`` (the console chat), every record goes to that
+    file and only warnings to the terminal, through the returned handler."""
+    handlers: list[logging.Handler] = []
+    terminal: TerminalWarnings | None = None
+    if log_file is None:
+        handlers.append(logging.StreamHandler(sys.stderr))
+        handlers[0].setFormatter(_plain() if sys.stderr.isatty() else JsonFormatter())
     else:
-        handler.setFormatter(JsonFormatter())
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        to_file = logging.FileHandler(log_file, encoding="utf-8")
+        to_file.setFormatter(JsonFormatter())
+        terminal = TerminalWarnings(sys.stderr)
+        terminal.setFormatter(_plain() if sys.stderr.isatty() else JsonFormatter())
+        handlers += [to_file, terminal]
+    for handler in handlers:
+        if not settings.debug:
+            handler.addFilter(WithholdPayloads())
+        handler.addFilter(RedactSecrets())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = handlers
     root.setLevel("DEBUG" if settings.debug else settings.log_level.upper())
     # libraries log request URLs that contain bot tokens
     for noisy in ("httpx", "httpcore", "telegram", "discord", "slack_bolt", "slack_sdk", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    return terminal
