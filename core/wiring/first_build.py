@@ -35,7 +35,7 @@ class FirstBuildNotice:
 
     def _start(self, total: int) -> None:
         self._started = time.monotonic()
-        self.console.print(f"First start: building the FAQ index (about a minute at most; later starts "
+        self.console.print(f"First start: building the FAQ index (10 s to a minute; later starts "
                            f"reuse it from {self.cache_dir}).", highlight=False)
         if self.console.is_terminal:
             self._bar = Progress(TextColumn("  FAQ index"), BarColumn(), TimeElapsedColumn(),
