@@ -103,6 +103,10 @@ def _guard_parsers(client: discord.Client) -> None:
         parsers[event] = guarded(event, parse)
 
 
+# Where people write: text channels, threads (forum posts are threads too), DMs, and
+# the text chat every voice and stage channel has.
+_READ_CHANNELS = (discord.TextChannel, discord.Thread, discord.DMChannel, discord.VoiceChannel, discord.StageChannel)
+
 class _Client(discord.Client):
     """A discord.py client that hands its events to the adapter."""
 
@@ -355,7 +359,7 @@ class DiscordAdapter:
             if message.type not in _USER_MESSAGE_TYPES:
                 return
             channel = message.channel
-            if not isinstance(channel, (discord.TextChannel, discord.Thread, discord.DMChannel)):
+            if not isinstance(channel, _READ_CHANNELS):
                 return
             if isinstance(channel, discord.DMChannel):
                 self._remember_dm(author.id, channel.id)

@@ -157,6 +157,7 @@ OP_REQUEST_MEMBERS, OP_INVALID_SESSION, OP_HELLO, OP_HEARTBEAT_ACK = 8, 9, 10, 1
 
 # Channel types
 CH_GUILD_TEXT, CH_DM, CH_PUBLIC_THREAD, CH_PRIVATE_THREAD = 0, 1, 11, 12
+CH_GUILD_VOICE, CH_GUILD_STAGE_VOICE, CH_GUILD_FORUM = 2, 13, 15
 
 # Application command (data.type) and option types
 CMD_CHAT_INPUT, CMD_USER, CMD_MESSAGE = 1, 2, 3
@@ -506,15 +507,22 @@ class DiscordSim:
             self.add_channel(gid, channel_name)
         return gid
 
-    def add_channel(self, guild_id: int, name: str) -> int:
-        """Add a text channel to a guild; returns its id."""
+    def add_channel(self, guild_id: int, name: str, *, kind: int = CH_GUILD_TEXT) -> int:
+        """Add a channel to a guild (text by default; voice and stage channels have a
+        text chat of their own, a forum holds posts, see :meth:`user_forum_post`); returns its id."""
         guild = self.guilds[int(guild_id)]
         cid = self.new_id()
-        self.channels[cid] = {
-            "id": str(cid), "type": CH_GUILD_TEXT, "guild_id": str(guild.id), "name": name,
+        channel: JSON = {
+            "id": str(cid), "type": kind, "guild_id": str(guild.id), "name": name,
             "position": len(guild.channel_ids), "permission_overwrites": [], "topic": None, "nsfw": False,
             "last_message_id": None, "rate_limit_per_user": 0, "parent_id": None, "flags": 0,
         }
+        if kind in (CH_GUILD_VOICE, CH_GUILD_STAGE_VOICE):
+            channel.update(bitrate=64000, user_limit=0, rtc_region=None)
+        elif kind == CH_GUILD_FORUM:
+            channel.update(available_tags=[], default_reaction_emoji=None, default_sort_order=None,
+                           default_forum_layout=0, default_thread_rate_limit_per_user=0)
+        self.channels[cid] = channel
         guild.channel_ids.append(cid)
         return cid
 
@@ -1161,16 +1169,23 @@ class DiscordSim:
         needed = Perm.CREATE_PRIVATE_THREADS if ttype == CH_PRIVATE_THREAD else Perm.CREATE_PUBLIC_THREADS
         if not self.permissions_of(guild_id, self.bot_id) & needed:
             return _error(403, "Missing Permissions", 50013)
+        payload = await self._open_thread(
+            parent, tid, ttype, name, owner_id=self.bot_id, slowmode=int(body.get("rate_limit_per_user") or 0),
+            auto_archive=int(body.get("auto_archive_duration") or 4320),
+            invitable=bool(body.get("invitable", True)) if ttype == CH_PRIVATE_THREAD else True)
+        return _json_response(payload, status=201)
+
+    async def _open_thread(self, parent: JSON, tid: int, ttype: int, name: str, *, owner_id: int,
+                           slowmode: int = 0, auto_archive: int = 4320, invitable: bool = True) -> JSON:
+        """Record a thread under ``parent`` and dispatch THREAD_CREATE; returns its payload."""
         created = _now_iso()
         thread: JSON = {
-            "id": str(tid), "type": ttype, "guild_id": str(guild_id), "parent_id": parent["id"], "name": name,
-            "owner_id": str(self.bot_id), "last_message_id": None, "message_count": 0, "member_count": 1,
-            "rate_limit_per_user": int(body.get("rate_limit_per_user") or 0), "flags": 0,
-            "total_message_sent": 0, "applied_tags": [],
+            "id": str(tid), "type": ttype, "guild_id": parent["guild_id"], "parent_id": parent["id"], "name": name,
+            "owner_id": str(owner_id), "last_message_id": None, "message_count": 0, "member_count": 1,
+            "rate_limit_per_user": slowmode, "flags": 0, "total_message_sent": 0, "applied_tags": [],
             "thread_metadata": {
-                "archived": False, "auto_archive_duration": int(body.get("auto_archive_duration") or 4320),
-                "archive_timestamp": created, "locked": False, "create_timestamp": created,
-                "invitable": bool(body.get("invitable", True)) if ttype == CH_PRIVATE_THREAD else True,
+                "archived": False, "auto_archive_duration": auto_archive, "archive_timestamp": created,
+                "locked": False, "create_timestamp": created, "invitable": invitable,
             },
             "_created": created,
         }
@@ -1179,7 +1194,7 @@ class DiscordSim:
         self.thread_members[tid] = {self.bot_id}
         payload = self._thread_payload(thread)
         await self.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
-        return _json_response(payload, status=201)
+        return payload
 
     async def _put_thread_member(self, request: web.Request) -> web.Response:
         tid = int(request.match_info["channel_id"])
@@ -1545,6 +1560,25 @@ class DiscordSim:
         message = self._new_message(cid, author, body, message_type=message_type)
         if gid is not None and self._guild_of_channel(cid) is None:
             message["guild_id"] = str(gid)
+        self._store_message(message)
+        wire = self._gateway_message(message)
+        await self.dispatch("MESSAGE_CREATE", wire)
+        return wire
+
+    async def user_forum_post(self, forum_id: int | str, title: str, content: str, *, author_id: int | str,
+                              username: str | None = None) -> JSON:
+        """A user opens a post in a forum channel: a public thread whose id is its first
+        message's id (THREAD_CREATE, then that message's MESSAGE_CREATE); returns the message."""
+        forum = self.channels[int(forum_id)]
+        if forum["type"] != CH_GUILD_FORUM:
+            raise ValueError(f"channel {forum_id} is not a forum")
+        tid = self.new_id()
+        await self._open_thread(forum, tid, CH_PUBLIC_THREAD, title, owner_id=int(author_id))
+        author = self._make_user(int(author_id), username)
+        self._ensure_member(int(forum["guild_id"]), int(author_id), [])
+        message = self._new_message(tid, author, {"content": content, "embeds": []}, message_type=0)
+        message["id"] = str(tid)  # a forum post's starter message shares the thread's id
+        message["guild_id"] = forum["guild_id"]
         self._store_message(message)
         wire = self._gateway_message(message)
         await self.dispatch("MESSAGE_CREATE", wire)

@@ -55,14 +55,15 @@ async def sim() -> AsyncIterator[DiscordSim]:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
 
-async def expect_leak_removed(sim: DiscordSim, message_id: int | str, user_id: int, leaked: str) -> None:
-    """The message is deleted, its author warned by DM, the channel told, and
-    ``leaked`` is in nothing the bot sent."""
+async def expect_leak_removed(sim: DiscordSim, message_id: int | str, user_id: int, leaked: str,
+                              channel_id: int | None = None) -> None:
+    """The message is deleted, its author warned by DM, the channel (the sim's first
+    text channel unless ``channel_id``) told, and ``leaked`` is in nothing the bot sent."""
     await sim.wait_for(lambda: any(d["message_id"] == int(message_id) for d in sim.deleted))
     dm = await sim.wait_for(lambda: sim.dm_channel_for(user_id))
     warning = await sim.wait_for_message(dm)
     assert warning["content"].startswith("⚠️")
-    notice = await sim.wait_for_message(sim.channel_id)
+    notice = await sim.wait_for_message(channel_id or sim.channel_id)
     assert notice["content"] == t("shield.public_notice", "en")
     sent = [c.body for c in sim.calls if c.method == "POST" and isinstance(c.body, dict)]
     assert not any(leaked in str(body) for body in sent)
