@@ -4,6 +4,7 @@ movable clock, and one FAQ engine per session (building it is the slow part)."""
 from __future__ import annotations
 
 import asyncio
+import atexit
 import hashlib
 import os
 import shutil
@@ -25,6 +26,7 @@ from core.use_cases import UseCases
 from core.storage import Store
 from core.storage.postgres import PostgresStore
 from core.storage.sqlite import AiosqliteStore, SQLiteStore
+from tests import pg_throwaway
 
 # Property tests explore a fixed sequence of examples: the shield's documented policy
 # edges (about 1 random phrase in 3,000 reads as chat) must not turn CI red at random.
@@ -36,7 +38,11 @@ _HYPOTHESIS_HOME = Path(tempfile.gettempdir()) / "walletdesk-test-hypothesis"
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(_HYPOTHESIS_HOME))
 hypothesis_configuration.set_hypothesis_home_dir(os.environ["HYPOTHESIS_STORAGE_DIRECTORY"])
 
+# Read again by test modules at collection, after pytest_sessionstart may have pointed it
+# at a throwaway server (tests/pg_throwaway.py); subprocesses get it through the environment.
 PG_DSN = os.environ.get("WALLETDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+PG_NOTE = ""  # what the session did about PostgreSQL, for the header and for failures
+_THROWAWAY: pg_throwaway.Throwaway | None = None
 
 # Every variable Settings reads. Tests say what they configure; a developer's shell, CI or
 # a `.env` must not change what they see (WALLETDESK_FAQ_EMBEDDER=none would even change
@@ -200,7 +206,7 @@ async def _pg_store() -> PostgresStore:
     try:
         await store.open()
     except Exception as exc:  # say so loudly: the PostgreSQL suite must not pass quietly
-        pytest.fail(f"PostgreSQL is not answering at {PG_DSN}: {exc}", pytrace=False)
+        pytest.fail(f"PostgreSQL is not answering at {PG_DSN}: {exc}; {PG_NOTE}", pytrace=False)
     return store
 
 
@@ -230,10 +236,38 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
 _FAQ_ENGINE = pytest.StashKey[FaqEngine]()
 
 
+def _ensure_postgres() -> None:
+    """Use the server at PG_DSN when one answers; else start a throwaway one for the session."""
+    global PG_DSN, PG_NOTE, _THROWAWAY
+    if pg_throwaway.answers(PG_DSN):
+        PG_NOTE = f"PostgreSQL: {PG_DSN}"
+        return
+    try:
+        server = pg_throwaway.start(PG_DSN)
+    except pg_throwaway.Unavailable as exc:
+        PG_NOTE = f"PostgreSQL: nothing answers at {PG_DSN} and no throwaway server could be started: {exc}"
+        return
+    atexit.register(server.stop)  # also when the run ends before pytest_sessionfinish
+    _THROWAWAY = server
+    PG_NOTE = (f"PostgreSQL: nothing answered at {PG_DSN}; a throwaway server at {server.dsn} "
+               f"(started in {server.started_in:.1f} s, stopped at the end)")
+    PG_DSN = os.environ["WALLETDESK_TEST_PG"] = server.dsn
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Build the shared FAQ engine before any test runs, so no test's timeout pays for
-    the build (about 30 s on a busy machine). The index is cached outside the tree."""
+    """Find or start PostgreSQL, then build the shared FAQ engine before any test runs, so
+    no test's timeout pays for the build (about 30 s on a busy machine). The index is
+    cached outside the tree."""
+    _ensure_postgres()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(PG_NOTE)
     session.config.stash[_FAQ_ENGINE] = FaqEngine(load_faq(None), cache_dir=FAQ_CACHE)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _THROWAWAY is not None:
+        _THROWAWAY.stop()
 
 
 @pytest.fixture(scope="session")
