@@ -41,7 +41,8 @@ hypothesis_configuration.set_hypothesis_home_dir(os.environ["HYPOTHESIS_STORAGE_
 # Read again by test modules at collection, after pytest_sessionstart may have pointed it
 # at a throwaway server (tests/pg_throwaway.py); subprocesses get it through the environment.
 PG_DSN = os.environ.get("WALLETDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-PG_NOTE = ""  # what the session did about PostgreSQL, for the header and for failures
+PG_NOTE = ""  # what the session did about PostgreSQL: the run's first line
+PG_MISSING = ""  # why no throwaway server was started when one was needed, for the failures
 _THROWAWAY: pg_throwaway.Throwaway | None = None
 
 # Every variable Settings reads. Tests say what they configure; a developer's shell, CI or
@@ -206,7 +207,7 @@ async def _pg_store() -> PostgresStore:
     try:
         await store.open()
     except Exception as exc:  # say so loudly: the PostgreSQL suite must not pass quietly
-        pytest.fail(f"PostgreSQL is not answering at {PG_DSN}: {exc}; {PG_NOTE}", pytrace=False)
+        pytest.fail(f"PostgreSQL is not answering at {PG_DSN}: {exc}{PG_MISSING}", pytrace=False)
     return store
 
 
@@ -238,14 +239,15 @@ _FAQ_ENGINE = pytest.StashKey[FaqEngine]()
 
 def _ensure_postgres() -> None:
     """Use the server at PG_DSN when one answers; else start a throwaway one for the session."""
-    global PG_DSN, PG_NOTE, _THROWAWAY
+    global PG_DSN, PG_NOTE, PG_MISSING, _THROWAWAY
     if pg_throwaway.answers(PG_DSN):
         PG_NOTE = f"PostgreSQL: {PG_DSN}"
         return
     try:
         server = pg_throwaway.start(PG_DSN)
     except pg_throwaway.Unavailable as exc:
-        PG_NOTE = f"PostgreSQL: nothing answers at {PG_DSN} and no throwaway server could be started: {exc}"
+        PG_MISSING = f" (and no throwaway server could be started: {exc})"
+        PG_NOTE = f"PostgreSQL: nothing answers at {PG_DSN}{PG_MISSING}"
         return
     atexit.register(server.stop)  # also when the run ends before pytest_sessionfinish
     _THROWAWAY = server

@@ -30,11 +30,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
 
-__all__ = ["Throwaway", "answers", "start", "Unavailable"]
+__all__ = ["Throwaway", "Unavailable", "answers", "start"]
 
 _PREFIX = "walletdesk-test-pg-"
 _UNPRIVILEGED = "nobody"
@@ -133,10 +134,17 @@ def _die_with_parent() -> None:
 
 
 def _alive(pid_file: Path) -> bool:
+    """Whether the server that wrote ``pid_file`` still runs (no file: none does)."""
     try:
-        os.kill(int(pid_file.read_text().split()[0]), 0)
-    except (OSError, ValueError, IndexError):  # no file, no such process, or not ours to signal
-        return isinstance(sys.exc_info()[1], PermissionError)
+        pid = int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, and someone else's
     return True
 
 
@@ -186,7 +194,7 @@ def start(wanted_dsn: str) -> Throwaway:
     _prune_stale(parent)
     directory = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=parent))
     try:
-        run_as: dict[str, object] = {}
+        run_as: dict[str, Any] = {}  # subprocess arguments that drop root
         if os.geteuid() == 0:  # PostgreSQL will not run as root
             try:
                 user = pwd.getpwnam(_UNPRIVILEGED)
@@ -204,26 +212,26 @@ def start(wanted_dsn: str) -> Throwaway:
         data = directory / "data"
         data.mkdir(mode=0o700)
         if run_as:
-            os.chown(data, int(run_as["user"]), int(run_as["group"]))  # type: ignore[call-overload]
+            os.chown(data, run_as["user"], run_as["group"])
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(directory), "LC_ALL": "C", "TZ": "UTC"}
         initdb = subprocess.run(
             [str(pginstall / "bin" / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
              "--encoding=UTF8", "--no-locale", "--no-sync", "--no-instructions"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120, check=False, **run_as)  # type: ignore[call-overload]
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120, check=False, **run_as)
         if initdb.returncode != 0:
             raise Unavailable(f"initdb failed ({initdb.returncode}):\n{initdb.stdout.decode(errors='replace')}")
         log = directory / "postgres.log"
         port = _free_port()
         with log.open("wb") as log_file:
             if run_as:
-                os.chown(log, int(run_as["user"]), int(run_as["group"]))  # type: ignore[call-overload]
+                os.chown(log, run_as["user"], run_as["group"])
             process = subprocess.Popen(
                 # durability is not wanted for a database thrown away at the end; speed is
                 [str(pginstall / "bin" / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port),
                  "-k", str(data), "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
                 env=env, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
                 start_new_session=True,  # out of the terminal's process group: Ctrl-C reaches the run, which stops it in order
-                preexec_fn=_die_with_parent, **run_as)  # type: ignore[call-overload]
+                preexec_fn=_die_with_parent, **run_as)
         server = Throwaway(f"postgresql://postgres@127.0.0.1:{port}/{database}", process, directory, 0.0)
         try:
             asyncio.run(_wait_ready(f"postgresql://postgres@127.0.0.1:{port}/postgres", process, log))

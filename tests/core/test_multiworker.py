@@ -27,7 +27,7 @@ from core.use_cases import UseCases
 from core.storage import Store
 from core.storage.postgres import PostgresStore
 from core.storage.sqlite import SQLiteStore
-from tests.conftest import PG_DSN, PG_NOTE, Clock, RecordingCodeSender
+from tests.conftest import PG_DSN, PG_MISSING, Clock, RecordingCodeSender
 from tests.waiting import wait_until
 
 StoreFactory = Callable[[], Awaitable[Store]]
@@ -47,7 +47,7 @@ async def open_stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
         try:
             await store.open()
         except Exception as exc:  # loudly: the PostgreSQL tests must not pass quietly
-            pytest.fail(f"PostgreSQL is not answering at {PG_DSN}: {exc}; {PG_NOTE}", pytrace=False)
+            pytest.fail(f"PostgreSQL is not answering at {PG_DSN}: {exc}{PG_MISSING}", pytrace=False)
         opened.append(store)
         return store
 
