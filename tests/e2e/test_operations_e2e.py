@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from core.i18n import t
 from tests.e2e.harness import WalletdeskProcess
 from tests.simulators.slack_sim import SlackSim
-from tests.waiting import wait_until
+from tests.waiting import BUILD_DEADLINE, wait_until
 
 STAFF = "C0STAFF"
 AGENT = "U0AGENT"
@@ -57,7 +57,7 @@ async def _metrics(proc: WalletdeskProcess) -> dict[tuple[str, tuple[tuple[str, 
 
 # three FAQ builds for entries no other test has (at start, after the edit, after /faq add) are
 # what this test is about: each up to half a minute on a busy machine
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(900)  # two FAQ rebuilds: see BUILD_DEADLINE
 async def test_faq_hot_reload_admin_phrasing_and_metrics(tmp_path: Path) -> None:
     faq_file = tmp_path / "operator_faq.yaml"
     _write(faq_file, OPERATOR_FAQ)
@@ -80,14 +80,14 @@ async def test_faq_hot_reload_admin_phrasing_and_metrics(tmp_path: Path) -> None
             # the operator adds the phrasing to the file; the running process picks it up
             _write(faq_file, OPERATOR_FAQ.replace("nothing yet]", f"nothing yet, {FIRST}]"))
             answer = await wait_until(lambda: _answer_if_known(slack, proc, FIRST, not_sure), interval=0.3,
-                                      what="the edited FAQ file answering")
+                                      timeout=BUILD_DEADLINE, what="the edited FAQ file answering")
             assert "explorer" in answer.lower()
 
             # an admin teaches the FAQ from Slack; the answer changes at once
             assert await _ask(slack, proc, SECOND) == not_sure
             await slack.slash_command(proc.base_url + "/slack/events", "/faq", f"add transfer-not-arrived {SECOND}",
                                       user=AGENT, channel=STAFF)
-            await slack.wait_for(lambda: any(m.ephemeral_to == AGENT for m in slack.ephemerals))
+            await slack.wait_for(lambda: any(m.ephemeral_to == AGENT for m in slack.ephemerals), BUILD_DEADLINE)
             assert "explorer" in (await _ask(slack, proc, SECOND)).lower()
 
             metrics = await _metrics(proc)

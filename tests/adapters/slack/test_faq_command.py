@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import pytest
+
 from adapters.slack.text import escape
 from core.faq.library import FaqLibrary
 from core.i18n import t
 from tests.fixtures.faq_file import bundled_entry
+from tests.waiting import BUILD_DEADLINE
 
 from .conftest import ALICE, ALICE_DM, BOB, CAROL, COMMUNITY, STAFF, Desk
 
@@ -26,6 +29,7 @@ def _lines_to(desk: Desk, user: str) -> list[str]:
     return [m.text for m in desk.sim.ephemerals if m.ephemeral_to == user]
 
 
+@pytest.mark.timeout(900)  # FAQ rebuilds: see BUILD_DEADLINE
 async def test_staff_answer_becomes_an_faq_phrasing(desk: Desk) -> None:
     sim = desk.sim
     await _with_library(desk)
@@ -41,7 +45,7 @@ async def test_staff_answer_becomes_an_faq_phrasing(desk: Desk) -> None:
 
     # Bob teaches the FAQ that this was a transfer-not-arrived question
     await sim.slash_command(desk.url, "/faq", f"add transfer-not-arrived #{ticket.id}", user=BOB, channel=STAFF)
-    await desk.settle()
+    await desk.settle(BUILD_DEADLINE)
     (added,) = _lines_to(desk, BOB)
     entry = bundled_entry("transfer-not-arrived")
     assert added == t("faqadmin.added", "en", entry="transfer-not-arrived", lang="en", text=ODD_QUESTION,
@@ -78,13 +82,14 @@ async def test_faq_command_refusals_are_one_line_and_change_nothing(
     assert library.current is before
 
 
+@pytest.mark.timeout(900)  # FAQ rebuilds: see BUILD_DEADLINE
 async def test_faq_preview_ids_and_reload(desk: Desk) -> None:
     sim = desk.sim
     library = await _with_library(desk)
     await sim.slash_command(desk.url, "/faq", "转账两个小时了还没到账", user=CAROL, channel=COMMUNITY)
     await sim.slash_command(desk.url, "/faq", "ids", user=CAROL, channel=COMMUNITY)
     await sim.slash_command(desk.url, "/faq", "reload", user=BOB, channel=STAFF)
-    await desk.settle()
+    await desk.settle(BUILD_DEADLINE)
     preview, ids = _lines_to(desk, CAROL)
     assert preview.startswith("transfer-not-arrived（置信度 ") and "区块浏览器" in preview
     assert "transfer-not-arrived" in ids and "backup-seed-phrase" in ids
@@ -92,13 +97,14 @@ async def test_faq_preview_ids_and_reload(desk: Desk) -> None:
     assert reloaded.startswith("FAQ reloaded: ") and library.reloads == 1
 
 
+@pytest.mark.timeout(900)  # FAQ rebuilds: see BUILD_DEADLINE
 async def test_added_phrasings_are_listed_and_can_be_removed(desk: Desk) -> None:
     sim = desk.sim
     await _with_library(desk)
     await sim.slash_command(desk.url, "/faq", "added", user=BOB, channel=STAFF)
     await desk.settle()
     await sim.slash_command(desk.url, "/faq", f"add transfer-not-arrived {ODD_QUESTION}", user=BOB, channel=STAFF)
-    await desk.settle()
+    await desk.settle(BUILD_DEADLINE)
     await sim.slash_command(desk.url, "/faq", "added", user=BOB, channel=STAFF)
     await desk.settle()
     assert desk.core.answers.engine.ask(ODD_QUESTION).id == "transfer-not-arrived"
@@ -106,7 +112,7 @@ async def test_added_phrasings_are_listed_and_can_be_removed(desk: Desk) -> None
     await sim.slash_command(desk.url, "/faq", "remove #1", user=BOB, channel=STAFF)
     await sim.slash_command(desk.url, "/faq", "remove 77", user=BOB, channel=STAFF)
     await sim.slash_command(desk.url, "/faq", "remove #1", user=CAROL, channel=COMMUNITY)
-    await desk.settle()
+    await desk.settle(BUILD_DEADLINE)
     none, _added, listed, *rest = _lines_to(desk, BOB)
     assert none == t("faqadmin.added_none", "en")
     assert listed == t("faqadmin.added_list", "en", items=f"#1 transfer-not-arrived: “{ODD_QUESTION}”")
