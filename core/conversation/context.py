@@ -5,6 +5,7 @@ conversation remembers afterwards (the last exchanges, the last FAQ topic)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from core.conversation.acts import ActContext, classify
 from core.conversation.turn import Turn
@@ -56,6 +57,19 @@ def remember_exchange(turn: Turn) -> None:
     turn.memo["lang"] = turn.lang
     if turn.replies:  # judged on the whole reply: the lines above keep only its start
         turn.memo["asked_hash"] = _ASKED_FOR_HASH_RE.search(turn.replies[-1]) is not None
+
+
+async def forget_lines(turn: Turn, texts: tuple[str, ...]) -> None:
+    """Drop the user's lines that turned out to be pieces of a secret from the
+    conversation's history, in the store at once (not every turn saves its memo)."""
+    gone = {f"user: {' '.join(text.split())[:200]}" for text in texts}
+    memo = turn.conversation.memo
+    history = memo.get("history")
+    if not isinstance(history, list) or not gone.intersection(history):
+        return
+    cleaned = replace(turn.conversation, memo={**memo, "history": [line for line in history if line not in gone]})
+    await turn.tx.set_conversation(turn.msg.user.key, turn.chat.key, cleaned, turn.now)
+    turn.conversation = cleaned
 
 
 _HASH_SHAPE_RE = re.compile(r"0x[0-9a-fA-F]{64}")

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from core.conversation.acts import Act, classify
-from core.conversation.context import expects_tx_hash, prepare, remember_exchange
+from core.conversation.context import expects_tx_hash, forget_lines, prepare, remember_exchange
 from core.conversation.handlers import Handler, Prefetching, default_handlers, open_urgent
 from core.conversation.services import Services
 from core.conversation.turn import Turn, parse_command, words
@@ -18,7 +18,7 @@ from core.identity.roster import skeleton
 from core.lang import detect_lang
 from core.models import InboundMessage
 from core.ops.metrics import Metrics
-from core.shield.gate import Guarded, TextSource, guard, guard_sender
+from core.shield.gate import Guarded, PhraseWindow, RecentParts, TextSource, guard, guard_sender
 from core.storage import SqlTx, Store
 from core.support.outbox import Effects
 from core.support.outcome import Outcome, observe
@@ -43,6 +43,8 @@ class Dialogue:
         self.wake = wake
         self.handlers = tuple(handlers or default_handlers(services.settings, services.chain))
         self.prefetchers = tuple(h for h in self.handlers if isinstance(h, Prefetching))
+        # a phrase sent in pieces: this process's recent word-list-only messages per user and chat
+        self.window = PhraseWindow()
 
     async def handle_message(self, msg: InboundMessage) -> Outcome:
         outcome = await self._handle(msg)
@@ -88,7 +90,8 @@ class Dialogue:
         chain = self.services.chain
         if chain is not None and chain.knows_hash_in(text):  # found on a chain: a tx hash, not a key
             expect_hash = True
-        guarded = guard(text, TextSource.MESSAGE, expect_tx_hash=expect_hash)
+        recent = RecentParts(self.window, msg.user.key, msg.chat.key, msg.message_id) if msg.message_id else None
+        guarded = guard(text, TextSource.MESSAGE, expect_tx_hash=expect_hash, recent=recent)
         outcome = Outcome("handled", leak=guarded.leak, leak_kinds=guarded.kinds)
         guarded_command = parse_command(guarded.text)
         fetched = await self._prefetch(guarded, guarded_command is not None, msg.chat.is_private)
@@ -101,7 +104,8 @@ class Dialogue:
                         await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, guarded_command,
                         words(guarded.text), fetched=fetched)
             if guarded.leak:
-                self._warn_leak(msg, lang, guarded.kinds, effects)
+                self._warn_leak(msg, lang, guarded.kinds, effects, guarded.earlier_parts)
+                await self._scrub_earlier_parts(turn, guarded)
                 if msg.chat.is_private and "seed_phrase" in guarded.kinds:
                     # a phrase the user just leaked: an urgent ticket at once, no second step
                     await prepare(turn, self.services.settings.reopen_window_hours)
@@ -165,13 +169,29 @@ class Dialogue:
         if await tx.claim_event(f"impostor:{msg.user.key}:{skeleton(msg.display_name)}", now):
             effects.send(self.services.desk.chat, t("desk.impostor", "en", user=msg.user.key, name=msg.display_name[:80]))
 
-    def _warn_leak(self, msg: InboundMessage, lang: str, kinds: tuple[str, ...], effects: Effects) -> None:
-        """Delete the message and say so, or, where the adapter cannot delete it,
-        say honestly that it is still there and tell the moderators on the desk."""
+    @staticmethod
+    async def _scrub_earlier_parts(turn: Turn, guarded: Guarded) -> None:
+        """The earlier pieces of a phrase sent in parts were let through alone: their
+        copies in the conversation's history and the user's open ticket (events,
+        unsent desk lines) go too."""
+        if not guarded.earlier_texts:
+            return
+        await forget_lines(turn, guarded.earlier_texts)
+        tx, user = turn.tx, turn.msg.user.key
+        ticket = await tx.active_ticket_for(await tx.linked_user_keys(user))
+        if ticket is not None:
+            await tx.scrub_message_parts(ticket.id, user, guarded.earlier_texts)
+
+    def _warn_leak(self, msg: InboundMessage, lang: str, kinds: tuple[str, ...], effects: Effects,
+                   earlier_parts: tuple[str, ...] = ()) -> None:
+        """Delete the message (and the earlier messages that held parts of the same
+        phrase) and say so, or, where the adapter cannot delete it, say honestly that
+        it is still there and tell the moderators on the desk."""
         names = ", ".join(dict.fromkeys(t(f"shield.kind.{k}", lang) for k in kinds))
         removed = msg.can_delete
         if removed and msg.message_id:
-            effects.delete(msg.chat, msg.message_id)
+            for part in (*earlier_parts, msg.message_id):
+                effects.delete(msg.chat, part)
         warning = t("shield.warning" if removed else "shield.warning_not_removed", lang, kinds=names)
         if msg.chat.is_private:
             effects.send(msg.chat, warning)

@@ -39,6 +39,8 @@ class Guarded:
     #: ids of earlier messages that held other parts of a phrase split over
     #: messages (delete them from the chat, scrub them from the store)
     earlier_parts: tuple[str, ...] = ()
+    #: those messages' texts, as they were let through (to find their stored copies)
+    earlier_texts: tuple[str, ...] = ()
 
 
 def guard(text: str, source: TextSource, *, expect_tx_hash: bool = False,
@@ -60,11 +62,11 @@ def guard(text: str, source: TextSource, *, expect_tx_hash: bool = False,
     if recent is not None:
         if found.leak:
             earlier = recent.window.close(recent.user_key, recent.chat_key, recent.message_id, text)
-            return Guarded(found.redacted, True, tuple(found.kinds), source, earlier)
-        else:
-            split = recent.window.observe(recent.user_key, recent.chat_key, recent.message_id, text)
-            if split.leak:
-                return Guarded(split.redacted, True, split.kinds, source, split.earlier_ids)
+            return Guarded(found.redacted, True, tuple(found.kinds), source, earlier.earlier_ids,
+                           earlier.earlier_texts)
+        split = recent.window.observe(recent.user_key, recent.chat_key, recent.message_id, text)
+        if split.leak:
+            return Guarded(split.redacted, True, split.kinds, source, split.earlier_ids, split.earlier_texts)
     return Guarded(found.redacted if found.leak else text, found.leak, tuple(found.kinds), source)
 
 

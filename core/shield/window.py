@@ -37,12 +37,14 @@ _JOIN = "\n"
 class SplitVerdict:
     """What the window found.  ``redacted`` is this message's text with its
     part of the phrase replaced; ``earlier_ids`` are the message ids of the
-    earlier parts (oldest first), to delete and scrub."""
+    earlier parts (oldest first), to delete and scrub, ``earlier_texts`` their texts."""
 
     leak: bool
     kinds: tuple[str, ...] = ()
     redacted: str = ""
     earlier_ids: tuple[str, ...] = ()
+    #: the earlier parts' texts, as they were stored (to scrub their copies)
+    earlier_texts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,18 +121,21 @@ class PhraseWindow:
             self._parts.popitem(last=False)
         return SplitVerdict(False, redacted=text)
 
-    def close(self, user_key: str, chat_key: str, message_id: str, text: str) -> tuple[str, ...]:
-        """A message that leaked on its own: the ids of the earlier parts that
-        belong to the same phrase (a 24-word phrase sent as 3 + 21 words), and
-        the conversation's parts are dropped."""
+    def close(self, user_key: str, chat_key: str, message_id: str, text: str) -> SplitVerdict:
+        """A message that leaked on its own: the earlier parts that belong to the
+        same phrase (a 24-word phrase sent as 3 + 21 words), in ``earlier_ids`` and
+        ``earlier_texts``; the conversation's parts are dropped."""
         now = self._clock()
         parts = [p for p in self._parts.pop((user_key, chat_key), []) if now - p.at <= self._seconds]
         if not parts:
-            return ()
+            return SplitVerdict(True)
         verdict = self._scan([*parts, _Part(message_id, text, now)])
+        if verdict.leak:
+            return verdict
         # Joined, the scan may judge differently (13 list words on lines read as a
         # list); word-list-only messages just before a leak are taken as its parts.
-        return verdict.earlier_ids if verdict.leak else tuple(p.message_id for p in parts)
+        return SplitVerdict(True, earlier_ids=tuple(p.message_id for p in parts),
+                            earlier_texts=tuple(p.text for p in parts))
 
     def forget(self, user_key: str, chat_key: str) -> None:
         """Drop what is kept for this conversation (its message leaked on its own, say)."""
@@ -157,5 +162,6 @@ class PhraseWindow:
                 out += [joined[cursor:a], MARKERS[f.kind]]
                 cursor = b
         out.append(joined[cursor:hi])
-        earlier = tuple(p.message_id for p, h in zip(parts[:-1], hit[:-1]) if h)
-        return SplitVerdict(True, found.kinds, "".join(out), earlier)
+        earlier = [p for p, h in zip(parts[:-1], hit[:-1]) if h]
+        return SplitVerdict(True, found.kinds, "".join(out), tuple(p.message_id for p in earlier),
+                            tuple(p.text for p in earlier))

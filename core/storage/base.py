@@ -53,6 +53,11 @@ _TICKET_UPDATABLE = frozenset(
 
 
 # Empties an outbox row's text; a row not yet delivered is dead-lettered rather than sent empty.
+def _contains(needle: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') that matches text containing ``needle`` literally."""
+    return "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 _SCRUB_OUTBOX = (
     "payload = '{}', last_error = CASE WHEN status = 'pending' THEN 'scrubbed' ELSE last_error END,"
     " status = CASE WHEN status = 'pending' THEN 'dead' ELSE status END"
@@ -441,6 +446,23 @@ class SqlTx:
         await self._c.execute(f"UPDATE outbox SET {_SCRUB_OUTBOX} WHERE ticket_id IN ({marks})", ids)
         return n
 
+    async def scrub_message_parts(self, ticket_id: int, actor: str, texts: Sequence[str]) -> int:
+        """Remove earlier messages that turned out to be parts of a secret (a phrase sent
+        in pieces) from one ticket: their event bodies, and outbox rows of the ticket
+        whose payload holds one (still pending ones are not sent)."""
+        if not texts:
+            return 0
+        marks = ", ".join("?" for _ in texts)
+        n = await self._c.execute(
+            f"UPDATE ticket_events SET body = NULL WHERE ticket_id = ? AND actor = ? AND body IN ({marks})",
+            (ticket_id, actor, *texts))
+        for text in texts:
+            needle = json.dumps(text, ensure_ascii=False)[1:-1]  # as the payload's JSON holds it
+            await self._c.execute(
+                f"UPDATE outbox SET {_SCRUB_OUTBOX} WHERE ticket_id = ? AND payload LIKE ? ESCAPE '\\'",
+                (ticket_id, _contains(needle)))
+        return n
+
     async def rename_event_actor(self, old: str, new: str) -> int:
         return await self._c.execute("UPDATE ticket_events SET actor = ? WHERE actor = ?", (new, old))
 
@@ -459,10 +481,9 @@ class SqlTx:
         """Empty the payloads of outbox rows whose text contains any of ``needles`` (names, user keys)."""
         n = 0
         for needle in needles:
-            pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             n += await self._c.execute(
-                f"UPDATE outbox SET {_SCRUB_OUTBOX} WHERE payload <> '{{}}' AND payload LIKE ? ESCAPE '\\'", (pattern,)
-            )
+                f"UPDATE outbox SET {_SCRUB_OUTBOX} WHERE payload <> '{{}}' AND payload LIKE ? ESCAPE '\\'",
+                (_contains(needle),))
         return n
 
     async def forget_event_keys(self, prefix: str) -> int:
