@@ -12,6 +12,13 @@ taken with BEGIN IMMEDIATE so that a second process waits instead of failing.
 * :class:`AiosqliteStore` (``sqlite+aiosqlite:///path``) sends every statement
   to aiosqlite's thread: nothing ever runs on the loop thread, at ~50 µs per
   statement.
+
+Both raise :class:`StoreError` for every failure that says the database is not
+working (locked past the wait, disk full, I/O error, a damaged or read-only
+file), never the driver's ``sqlite3.OperationalError``: adapters tell a store
+outage apart from a bug by that one type, and ask their platform to redeliver.
+Constraint violations and SQL mistakes stay the driver's: they are bugs, and a
+redelivery would only repeat them.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -41,6 +48,23 @@ _CHECKPOINT_SECONDS = 1.0
 _LOGGER = logging.getLogger(__name__)
 
 
+def _is_outage(exc: sqlite3.Error) -> bool:
+    """The database is not working, as opposed to a statement that is wrong
+    (IntegrityError, ProgrammingError...): OperationalError, or the bare
+    DatabaseError SQLite raises for a damaged file."""
+    return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
+
+
+@contextlib.contextmanager
+def _translated(what: str) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        if not _is_outage(exc):
+            raise
+        raise StoreError(f"{what}: {exc}") from None
+
+
 class _SQLiteConnection:
     """One hop to aiosqlite's thread per statement: a hop costs more than a WAL
     statement, so hops are what a message's store time is made of."""
@@ -53,10 +77,12 @@ class _SQLiteConnection:
     async def execute(self, sql: str, params: Sequence[object] = ()) -> int:
         # not closed explicitly (another hop): a finished DML statement holds no
         # lock, and CPython frees the cursor as soon as it is dropped here
-        return (await self._db.execute(sql, tuple(params))).rowcount
+        with _translated("SQLite statement failed"):
+            return (await self._db.execute(sql, tuple(params))).rowcount
 
     async def fetchall(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self._db.execute_fetchall(sql, tuple(params))]
+        with _translated("SQLite statement failed"):
+            return [dict(r) for r in await self._db.execute_fetchall(sql, tuple(params))]
 
     async def fetchone(self, sql: str, params: Sequence[object] = ()) -> dict[str, Any] | None:
         rows = await self.fetchall(sql, params)
@@ -139,10 +165,25 @@ class AiosqliteStore(_SQLiteFile):
             try:
                 yield SqlTx(_SQLiteConnection(self._db))
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                await self._rollback()
                 raise
             else:
-                await self._db.execute("COMMIT")
+                try:
+                    with _translated("commit failed"):
+                        await self._db.execute("COMMIT")
+                except StoreError:
+                    await self._rollback()
+                    raise
+
+    async def _rollback(self) -> None:
+        """ROLLBACK, unless SQLite already rolled back by itself (it does after an
+        I/O error or a full disk): the error that got us here is the one to raise."""
+        assert self._db is not None
+        if self._db.in_transaction:
+            try:
+                await self._db.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                _LOGGER.warning("sqlite: rollback failed: %s", exc)
 
 
 class _LoopConnection:
@@ -154,13 +195,16 @@ class _LoopConnection:
         self._db = db
 
     async def execute(self, sql: str, params: Sequence[object] = ()) -> int:
-        return self._db.execute(sql, tuple(params)).rowcount
+        with _translated("SQLite statement failed"):
+            return self._db.execute(sql, tuple(params)).rowcount
 
     async def fetchall(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
-        return [dict(r) for r in self._db.execute(sql, tuple(params)).fetchall()]
+        with _translated("SQLite statement failed"):
+            return [dict(r) for r in self._db.execute(sql, tuple(params)).fetchall()]
 
     async def fetchone(self, sql: str, params: Sequence[object] = ()) -> dict[str, Any] | None:
-        row = self._db.execute(sql, tuple(params)).fetchone()
+        with _translated("SQLite statement failed"):
+            row = self._db.execute(sql, tuple(params)).fetchone()
         return dict(row) if row is not None else None
 
 
@@ -272,13 +316,13 @@ class SQLiteStore(_SQLiteFile):
             try:
                 yield SqlTx(_LoopConnection(db))
             except BaseException:
-                db.execute("ROLLBACK")
+                _rollback(db)
                 raise
             else:
                 try:
                     db.execute("COMMIT")
                 except sqlite3.Error as exc:
-                    db.execute("ROLLBACK")
+                    _rollback(db)
                     raise StoreError(f"commit failed: {exc}") from None
                 self._commits += 1
 
@@ -292,6 +336,16 @@ async def _to_the_end(work: Awaitable[T]) -> T:
     finally:
         if not future.done():
             await asyncio.wait([future])
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    """ROLLBACK, unless SQLite already rolled back by itself (it does after an
+    I/O error or a full disk): the error that got us here is the one to raise."""
+    if db.in_transaction:
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            _LOGGER.warning("sqlite: rollback failed: %s", exc)
 
 
 def _connect(path: str) -> sqlite3.Connection:

@@ -152,3 +152,34 @@ async def test_close_waits_for_a_running_checkpoint(tmp_path: Path, monkeypatch:
 def test_url_picks_the_driver() -> None:
     assert type(store_for_url("sqlite:///data/x.db")) is SQLiteStore
     assert type(store_for_url("sqlite+aiosqlite:///data/x.db")) is AiosqliteStore
+
+
+async def _pragma(store: SQLiteStore | AiosqliteStore, sql: str) -> object:
+    """A PRAGMA on the store's own connection (SQLite's limits are per connection)."""
+    db = store._db
+    assert db is not None
+    if isinstance(db, sqlite3.Connection):
+        row = db.execute(sql).fetchone()
+    else:
+        row = await (await db.execute(sql)).fetchone()
+    return row[0] if row else None
+
+
+@pytest.mark.parametrize("kind", [SQLiteStore, AiosqliteStore])
+async def test_a_full_disk_is_a_store_error_and_the_store_works_again_after(
+        tmp_path: Path, kind: type[SQLiteStore] | type[AiosqliteStore]) -> None:
+    # adapters ask their platform to redeliver on StoreError alone: a full disk must be one,
+    # not the driver's OperationalError (a bug's error type, which is not redelivered)
+    store = kind(tmp_path / "full.db")
+    await store.open()
+    pages = await _pragma(store, "PRAGMA page_count")
+    await _pragma(store, f"PRAGMA max_page_count={pages}")  # the disk is full: not one page more
+    key = "x" * 500
+    with pytest.raises(StoreError, match="full"):
+        async with store.transaction() as tx:
+            for i in range(1000):  # far more than the pages left
+                await tx.claim_event(f"{key}{i}", 1.0)
+    await _pragma(store, "PRAGMA max_page_count=1073741823")  # space again
+    async with store.transaction() as tx:  # nothing of the failed transaction was kept
+        assert await tx.claim_event(f"{key}0", 1.0)
+    await store.close()
