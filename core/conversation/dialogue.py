@@ -12,7 +12,7 @@ from core.conversation.context import expects_tx_hash, forget_lines, prepare, re
 from core.conversation.handlers import Handler, Prefetching, default_handlers, open_urgent
 from core.conversation.services import Services
 from core.conversation.turn import Turn, parse_command, words
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound, StoreError
 from core.i18n import CATALOG, t
 from core.identity.roster import skeleton
 from core.lang import detect_lang
@@ -47,7 +47,16 @@ class Dialogue:
         self.window = PhraseWindow()
 
     async def handle_message(self, msg: InboundMessage) -> Outcome:
-        outcome = await self._handle(msg)
+        """Raises:
+            StoreError: the store failed; nothing of the message was kept (its event
+                key neither), so the adapter has the platform redeliver it, or retries.
+        """
+        try:
+            outcome = await self._handle(msg)
+        except StoreError as exc:
+            if not isinstance(exc, NotFound):
+                self.metrics.inbound_store_failures.labels(msg.chat.platform).inc()
+            raise
         if outcome.status not in ("duplicate", "ignored"):
             self.metrics.messages_in.labels(msg.chat.platform).inc()
             observe(self.metrics, msg.chat.platform, outcome)

@@ -20,6 +20,10 @@ class Metrics:
         r = self.registry
         self.messages_in = Counter("walletdesk_messages_in_total", "Inbound user messages", ["platform"], registry=r)
         self.messages_out = Counter("walletdesk_messages_out_total", "Delivered messages", ["platform"], registry=r)
+        self.inbound_store_failures = Counter(
+            "walletdesk_inbound_store_failures_total",
+            "Inbound messages not saved because the store failed (the platform redelivers, or the adapter retries)",
+            ["platform"], registry=r)
         self.delivery_failures = Counter("walletdesk_delivery_failures_total", "Dead-lettered deliveries", ["platform"], registry=r)
         self.faq = Counter("walletdesk_faq_total", "FAQ lookups by result", ["result", "lang"], registry=r)
         self.shield = Counter("walletdesk_shield_detections_total", "Secrets removed from messages", ["kind"], registry=r)
