@@ -4,6 +4,11 @@ Development uses long polling; with ``WALLETDESK_PUBLIC_URL`` and
 ``TELEGRAM_WEBHOOK_SECRET`` set it registers a webhook and serves it on the
 ``web`` process, checking Telegram's secret-token header. Each update is
 processed once: the core refuses a repeated ``update_id``.
+
+An update is confirmed to Telegram only once the core kept it. When the store
+fails while it is handled, the webhook answers 503 (Telegram sends it again)
+and polling asks for it again (:mod:`adapters.telegram.polling`), so a store
+outage delays messages instead of losing them.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from adapters.telegram.entry import configured
+from adapters.telegram.polling import Poller
 from adapters.telegram.setup import LANGUAGES, menu
 from adapters.telegram.translate import author, chat_ref, inbound, is_edit
-from core.errors import DeliveryError, InvalidInput, PlatformStartError, RetryLater, WalletdeskError
+from core.errors import (DeliveryError, InvalidInput, NotFound, PlatformStartError, RetryLater, StoreError,
+                         WalletdeskError)
 from core.i18n import t
 from core.identity.policy import Actor, Permission
 from core.models import Delivery, DeliveryResult, InboundMessage, UserRef
@@ -68,9 +75,8 @@ class TelegramAdapter:
         if settings.telegram_api_base_url:
             base = settings.telegram_api_base_url.rstrip("/")
             builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-        if self._webhook_mode:
-            builder = builder.updater(None)
-        self.app: Application = builder.build()
+        # no Updater: it confirms updates before they are handled (adapters/telegram/polling.py)
+        self.app: Application = builder.updater(None).build()
         # new messages, edits and channel posts alike: every text reaches the shield
         updates = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS
         self.app.add_handler(MessageHandler(updates & (filters.TEXT | filters.CAPTION), self._on_message))
@@ -80,6 +86,8 @@ class TelegramAdapter:
         self.connected = False
         self.username = ""
         self.bot_id = 0
+        self.poller: Poller | None = None
+        self._unkept: set[int] = set()  # update ids whose handling the store refused
 
     configured = staticmethod(configured)
 
@@ -133,9 +141,9 @@ class TelegramAdapter:
                 allowed_updates=ALLOWED_UPDATES,
             )
         else:
-            assert self.app.updater is not None
-            await self.app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False,
-                                                 poll_interval=0.0, timeout=10)
+            await self.bot.delete_webhook(drop_pending_updates=False)  # getUpdates is refused while one is set
+            self.poller = Poller(self.bot, self._process, allowed_updates=ALLOWED_UPDATES, timeout=10)
+            self.poller.start()
         self.connected = True
         _LOGGER.info("telegram: connected as @%s", self.username)
 
@@ -151,8 +159,9 @@ class TelegramAdapter:
 
     async def stop(self) -> None:
         self.connected = False
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
+        if self.poller is not None:
+            await self.poller.stop()
+            self.poller = None
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
@@ -237,9 +246,26 @@ class TelegramAdapter:
         except TelegramError as exc:
             _LOGGER.warning("telegram: direct reply failed: %s", type(exc).__name__)
 
+    async def _process(self, update: Update) -> bool:
+        """Handle one update; False when the store failed, so that Telegram must
+        deliver it again (nothing of it was kept). Never raises."""
+        try:
+            await self.app.process_update(update)
+        except Exception as exc:  # python-telegram-bot hands handler errors to _on_error; this is its own
+            _LOGGER.error("telegram: update %s could not be processed: %s", update.update_id, type(exc).__name__,
+                          exc_info=exc)
+        if update.update_id in self._unkept:
+            self._unkept.discard(update.update_id)
+            return False
+        return True
+
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         err = context.error
-        if isinstance(err, WalletdeskError):
+        if isinstance(err, StoreError) and not isinstance(err, NotFound) and isinstance(update, Update):
+            self._unkept.add(update.update_id)
+            _LOGGER.warning("telegram: update %s not kept, the store failed (%s); Telegram delivers it again",
+                            update.update_id, err)
+        elif isinstance(err, WalletdeskError):
             _LOGGER.warning("telegram: update rejected: %s", err)
         else:
             _LOGGER.error("telegram: update handler failed: %s", type(err).__name__, exc_info=err)
@@ -261,7 +287,8 @@ class TelegramAdapter:
             return web.Response(status=400, text="malformed update")
         if update is None:
             return web.Response(status=400, text="malformed update")
-        await self.app.process_update(update)
+        if not await self._process(update):
+            return web.Response(status=503, text="store unavailable, send it again")
         return web.Response(text="ok")
 
     # deliveries ----------------------------------------------------------------------

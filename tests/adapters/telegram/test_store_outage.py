@@ -1,0 +1,58 @@
+"""A store outage while Telegram updates arrive (issue 16 item 2): nothing is lost,
+nothing is processed twice. The webhook answers 503 so that Telegram sends the
+update again; polling does not confirm the update and fetches it again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.storage.sqlite import SQLiteStore
+from tests.adapters.telegram.conftest import USER, running_rig
+from tests.conftest import RecordingCodeSender
+from tests.outage import StoreOutage, messages_in, store_failures
+from tests.simulators.telegram_sim import TelegramSim
+from tests.waiting import wait_until
+
+
+async def test_webhook_answers_503_while_the_store_is_down_and_the_update_is_processed_once(
+    tg: TelegramSim, tmp_path: Path, sqlite_store: SQLiteStore, faq_engine, code_sender: RecordingCodeSender,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    outage = StoreOutage(sqlite_store.path, monkeypatch)
+    async with running_rig(tg, tmp_path, sqlite_store, faq_engine, code_sender, webhook=True) as rig:
+        with outage:
+            await tg.user_message(USER, "what are your support hours?", user_id=USER, chat_type="private")
+            await wait_until(lambda: tg.webhook_deliveries, what="a first webhook delivery")
+            assert tg.webhook_deliveries[0][1] == 503  # not "ok": the update was not kept
+            await wait_until(lambda: len(tg.webhook_deliveries) >= 3, what="Telegram trying again")
+        await tg.wait_for_message(USER)
+        await wait_until(lambda: tg.webhook_deliveries[-1][1] == 200, what="the delivery that was kept")
+        await rig.settle()
+        statuses = [status for _, status in tg.webhook_deliveries]
+        assert len({update for update, _ in tg.webhook_deliveries}) == 1
+        assert set(statuses[:-1]) == {503} and statuses[-1] == 200
+        assert len(tg.messages_to(USER)) == 1 and messages_in(rig.core.metrics, "telegram") == 1
+        # Telegram sending the kept update once more changes nothing
+        await tg.duplicate_last_update()
+        await tg.drain()
+        await rig.settle()
+        assert len(tg.messages_to(USER)) == 1 and messages_in(rig.core.metrics, "telegram") == 1
+
+
+async def test_polling_fetches_the_unkept_update_again_and_processes_each_once(
+    tg: TelegramSim, tmp_path: Path, sqlite_store: SQLiteStore, faq_engine, code_sender: RecordingCodeSender,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    outage = StoreOutage(sqlite_store.path, monkeypatch)
+    async with running_rig(tg, tmp_path, sqlite_store, faq_engine, code_sender) as rig:
+        with outage:
+            await tg.user_message(USER, "what are your support hours?", user_id=USER, chat_type="private")
+            await tg.user_message(USER, "what are your support hours?", user_id=USER, chat_type="private")
+            await wait_until(lambda: store_failures(rig.core.metrics, "telegram") >= 2,
+                             what="the first update failing twice")
+        await wait_until(lambda: len(tg.messages_to(USER)) >= 2, what="both answers")
+        await tg.drain()  # both updates confirmed
+        await rig.settle()
+        assert len(tg.messages_to(USER)) == 2 and messages_in(rig.core.metrics, "telegram") == 2
