@@ -7,6 +7,13 @@ task, waits for READY and syncs the application commands. Each message is
 processed once: the core refuses a repeated ``discord:msg:<id>`` event key, so a
 RESUME that replays events is harmless.
 
+The gateway never redelivers a message the bot failed to keep. When the store
+fails, the message is held in memory and tried again (waits doubling up to
+10 s) for ``STORE_RETRY_SECONDS``; if the store comes back in that time it is
+processed once, as usual. If it does not (or the adapter stops meanwhile) the
+message is lost: the log says which one, and a user who addressed the bot (DM,
+mention, reply) is told in the channel, in their language, to send it again.
+
 Every message the bot sends goes out with ``allowed_mentions`` off (and mentions
 escaped as a second line of defence), so user text can never ping @everyone,
 @here, roles or users. The one exception is the "open a DM with me" notice,
@@ -48,14 +55,17 @@ from adapters.discord.commands import CatalogTranslator, SupportCommands
 from adapters.discord.entry import configured
 from adapters.discord.setup import INTENTS
 from adapters.discord.translate import api_base_url, delivery_error, inbound
-from core.errors import ConfigError, DeliveryError, PlatformStartError, RetryLater, WalletdeskError
+from core.errors import (ConfigError, DeliveryError, NotFound, PlatformStartError, RetryLater, StoreError,
+                         WalletdeskError)
 from core.i18n import t
-from core.models import Delivery, DeliveryResult
+from core.lang import detect_lang
+from core.models import Delivery, DeliveryResult, InboundMessage
 from core.support.ratelimit import ChatRateLimiter
 from core.text import split_text
 
 if TYPE_CHECKING:
     from core.config import Settings
+    from core.support.outcome import Outcome
     from core.use_cases import UseCases
 
 __all__ = ["DiscordAdapter", "point_discord_at"]
@@ -66,6 +76,8 @@ TEXT_LIMIT = 2000
 READY_TIMEOUT = 30.0
 IDENTIFY_INTERVAL = 5.0  # Discord: one IDENTIFY per 5 s (per max_concurrency bucket)
 DELIVERY_TIMEOUT = 60.0
+STORE_RETRY_SECONDS = 120.0  # how long a message waits in memory for the store to come back
+_STORE_RETRY_WAITS = (0.2, 10.0)  # first and longest wait between two tries
 MAX_RATELIMIT_WAIT = 30.0  # discord.py's minimum; a longer 429 becomes RetryLater for the outbox
 _DM_CACHE_SIZE = 10_000
 _NO_MENTIONS = discord.AllowedMentions.none()
@@ -194,6 +206,7 @@ class DiscordAdapter:
         ready_timeout: how long :meth:`start` waits for the gateway (sharded: for
             the next shard to come up).
         identify_interval: seconds between two shards' IDENTIFYs (Discord's limit).
+        store_retry_seconds: how long a message is tried again while the store fails.
     """
 
     name = "discord"
@@ -201,7 +214,8 @@ class DiscordAdapter:
     is_desk = False
 
     def __init__(self, core: "UseCases", *, guild_ready_timeout: float = 2.0,
-                 ready_timeout: float = READY_TIMEOUT, identify_interval: float = IDENTIFY_INTERVAL) -> None:
+                 ready_timeout: float = READY_TIMEOUT, identify_interval: float = IDENTIFY_INTERVAL,
+                 store_retry_seconds: float = STORE_RETRY_SECONDS) -> None:
         self.core = core
         settings = core.settings
         if not self.configured(settings):
@@ -211,6 +225,7 @@ class DiscordAdapter:
         self.guild_ready_timeout = guild_ready_timeout
         self.ready_timeout = ready_timeout
         self.identify_interval = identify_interval
+        self.store_retry_seconds = store_retry_seconds
         self.limiter = ChatRateLimiter((50, 1.0), (5, 5.0), scale=settings.rate_limit_scale)
         self.client: discord.Client | None = None
         self.commands: SupportCommands | None = None
@@ -369,7 +384,10 @@ class DiscordAdapter:
             msg = inbound(message, bot_id=self.bot_id, is_moderator=moderator)
             if edit_key is not None:
                 msg = dataclasses.replace(msg, event_key=edit_key, addressed=False)
-            outcome = await self.core.dialogue.handle_message(msg)
+            outcome = await self._handle_kept(msg, message.id)
+            if outcome is None:
+                await self._tell_not_saved(message, msg)
+                return
             _LOGGER.debug("discord: message %s: %s", message.id, outcome.status)
         except WalletdeskError as exc:
             _LOGGER.warning("discord: message %s rejected: %s", getattr(message, "id", "?"), type(exc).__name__)
@@ -378,6 +396,38 @@ class DiscordAdapter:
         finally:
             if task is not None:
                 self._handling.discard(task)
+
+    async def _handle_kept(self, msg: InboundMessage, message_id: int) -> "Outcome | None":
+        """The core's outcome, trying again while the store fails (Discord will not
+        send the message again); None when the store stayed down too long."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.store_retry_seconds
+        wait = _STORE_RETRY_WAITS[0]
+        while True:
+            try:
+                return await self.core.dialogue.handle_message(msg)
+            except StoreError as exc:
+                if isinstance(exc, NotFound):
+                    raise
+                if self.client is None or loop.time() + wait > deadline:
+                    _LOGGER.error("discord: message %s lost: the store still failed after %.0fs (%s)", message_id,
+                                  self.store_retry_seconds, exc)
+                    return None
+                _LOGGER.warning("discord: message %s not kept, the store failed (%s); trying again in %.1fs",
+                                message_id, exc, wait)
+            await asyncio.sleep(wait)
+            wait = min(_STORE_RETRY_WAITS[1], wait * 2)
+
+    async def _tell_not_saved(self, message: discord.Message, msg: InboundMessage) -> None:
+        """Ask a user who spoke to the bot to send the lost message again, straight
+        through the API (the outbox lives in the store that failed)."""
+        if not msg.addressed or self.client is None:
+            return  # chatter the bot would not have answered: the log is enough
+        lang = detect_lang(msg.text) if msg.text.strip() else "en"
+        try:
+            await self._send(message.channel.id, {"text": t("error.not_saved", lang), "reply_to": message.id})
+        except Exception as exc:
+            _LOGGER.warning("discord: could not tell the user about message %s: %s", message.id, type(exc).__name__)
 
     # deliveries ---------------------------------------------------------------------
 

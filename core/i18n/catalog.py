@@ -225,6 +225,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Your message is too long ({length} characters; the limit is {limit}). Please shorten it.",
         "zh": "消息过长（{length} 个字符，上限 {limit}）。请精简后再发送。",
     },
+    "error.not_saved": {
+        "en": "Sorry, we could not save your message because of a problem on our side. Please send it again in a few minutes.",
+        "zh": "抱歉，由于我们这边的故障，您的消息未能保存。请过几分钟后重新发送。",
+    },
     "error.generic": {
         "en": "Sorry, something went wrong on our side. Please try again in a minute.",
         "zh": "抱歉，我们这边出了点问题，请稍后再试。",
