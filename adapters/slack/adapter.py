@@ -8,7 +8,10 @@ channel id); every other channel and DM is a user-facing community chat.
 
 Message events are processed before Slack gets its 200: once the answer
 leaves, the core has committed the message (and refuses its key a second time),
-so a crash means a Slack retry, never a lost or doubled message. Buttons and
+so a crash, or a store outage (the answer is then a 500; Socket Mode sends no
+ack), means a Slack retry, never a lost or doubled message. Slack retries three
+times (at once, after a minute, after five): an outage longer than that loses
+the event. Buttons and
 slash commands are acknowledged at once and handled in tracked tasks, which
 :meth:`SlackAdapter.drain` waits for.
 """
@@ -35,7 +38,7 @@ from adapters.slack.errors import api_error_code
 from adapters.slack.inbound import SlackInbound
 from adapters.slack.sender import SlackSender
 from adapters.slack.staff import refresh_staff_facts
-from core.errors import ConfigError, PlatformStartError
+from core.errors import ConfigError, NotFound, PlatformStartError, StoreError
 from core.models import Delivery, DeliveryResult
 from core.support.ratelimit import ChatRateLimiter
 
@@ -257,6 +260,9 @@ class SlackAdapter:
 
         @app.error
         async def on_error(error: Exception) -> None:
+            if isinstance(error, StoreError) and not isinstance(error, NotFound):  # bolt answers 500: Slack retries
+                _LOGGER.warning("slack: event not kept, the store failed (%s); Slack sends it again", error)
+                return
             _LOGGER.error("slack: listener failed: %s", type(error).__name__, exc_info=error)
 
     # HTTP (web process) ---------------------------------------------------------------------
