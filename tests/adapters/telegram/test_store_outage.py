@@ -56,3 +56,20 @@ async def test_polling_fetches_the_unkept_update_again_and_processes_each_once(
         await tg.drain()  # both updates confirmed
         await rig.settle()
         assert len(tg.messages_to(USER)) == 2 and messages_in(rig.core.metrics, "telegram") == 2
+
+
+async def test_an_update_not_kept_when_the_bot_stops_is_fetched_again_on_the_next_start(
+    tg: TelegramSim, tmp_path: Path, sqlite_store: SQLiteStore, faq_engine, code_sender: RecordingCodeSender,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    outage = StoreOutage(sqlite_store.path, monkeypatch)
+    with outage:
+        async with running_rig(tg, tmp_path, sqlite_store, faq_engine, code_sender) as rig:
+            await tg.user_message(USER, "what are your support hours?", user_id=USER, chat_type="private")
+            await wait_until(lambda: store_failures(rig.core.metrics, "telegram") >= 1, what="the update failing")
+        # stopped while the store is still down: the update was never confirmed
+    async with running_rig(tg, tmp_path, sqlite_store, faq_engine, code_sender) as rig:
+        await tg.wait_for_message(USER)
+        await tg.drain()
+        await rig.settle()
+        assert len(tg.messages_to(USER)) == 1 and messages_in(rig.core.metrics, "telegram") == 1
