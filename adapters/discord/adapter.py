@@ -384,7 +384,7 @@ class DiscordAdapter:
             msg = inbound(message, bot_id=self.bot_id, is_moderator=moderator)
             if edit_key is not None:
                 msg = dataclasses.replace(msg, event_key=edit_key, addressed=False)
-            outcome = await self._handle_kept(msg, message.id)
+            outcome = await self._handle_kept(msg)
             if outcome is None:
                 await self._tell_not_saved(message, msg)
                 return
@@ -397,7 +397,7 @@ class DiscordAdapter:
             if task is not None:
                 self._handling.discard(task)
 
-    async def _handle_kept(self, msg: InboundMessage, message_id: int) -> "Outcome | None":
+    async def _handle_kept(self, msg: InboundMessage) -> "Outcome | None":
         """The core's outcome, trying again while the store fails (Discord will not
         send the message again); None when the store stayed down too long."""
         loop = asyncio.get_running_loop()
@@ -409,12 +409,14 @@ class DiscordAdapter:
             except StoreError as exc:
                 if isinstance(exc, NotFound):
                     raise
-                if self.client is None or loop.time() + wait > deadline:
-                    _LOGGER.error("discord: message %s lost: the store still failed after %.0fs (%s)", message_id,
-                                  self.store_retry_seconds, exc)
+                why = ("the adapter stopped" if self.client is None else
+                       f"the store still failed after {self.store_retry_seconds:.0f}s"
+                       if loop.time() + wait > deadline else "")
+                if why:
+                    _LOGGER.error("discord: message %s lost: %s (%s)", msg.message_id, why, exc)
                     return None
                 _LOGGER.warning("discord: message %s not kept, the store failed (%s); trying again in %.1fs",
-                                message_id, exc, wait)
+                                msg.message_id, exc, wait)
             await asyncio.sleep(wait)
             wait = min(_STORE_RETRY_WAITS[1], wait * 2)
 
