@@ -114,7 +114,7 @@ class ConsoleAdapter:
             return
         parts = command.split(maxsplit=2)
         if len(parts) < 2 or not parts[1].lstrip("#").isdigit():
-            self._print("[desk] usage: /desk <claim|reply|note|resolve|close|reopen|request_verification|set_priority|canned|lookup> <ticket> [text] | /desk list [filter]")
+            self._print("[desk] usage: /desk <claim|reply|note|resolve|close|reopen|request_verification|request_wallet|set_priority|canned|lookup> <ticket> [text] | /desk list [filter]")
             return
         action, ticket, text = parts[0], int(parts[1].lstrip("#")), parts[2] if len(parts) > 2 else ""
         try:

@@ -43,6 +43,7 @@ _USER_MENTION_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _TICKET_WORDS: Mapping[str, str] = {
     "claim": "claim", "resolve": "resolve", "close": "close", "reopen": "reopen",
     "verify": "request_verification", "request_verification": "request_verification",
+    "wallet": "request_wallet", "request_wallet": "request_wallet",
     "priority": "set_priority", "set_priority": "set_priority", "note": "note", "canned": "canned",
     "transfer": "transfer", "lookup": "lookup",
 }

@@ -10,10 +10,13 @@ from core.conversation.ticketchat import expected_reply
 from core.conversation.turn import Turn
 from core.errors import CodeRateLimited, InvalidInput
 from core.i18n import t
+from core.identity.codes import checksum_address
 
 __all__ = ["COMMANDS"]
 
 Command = Callable[[Turn, Services, str], Awaitable[bool]]
+
+WALLET_METHOD = "wallet signature"  # how the desk names the proof, followed by the full checksummed address
 
 
 async def _help(turn: Turn, services: Services, arg: str) -> bool:
@@ -70,16 +73,33 @@ async def _faq(turn: Turn, services: Services, arg: str) -> bool:
     return True
 
 
+async def _wallet_requested(turn: Turn, ticket_id: int) -> bool:
+    """Staff asked for a wallet proof on the ticket and no signature has answered it yet."""
+    open_request = False
+    for event in await turn.tx.events(ticket_id):
+        if event.kind == "request_wallet":
+            open_request = True
+        elif event.kind == "verified" and WALLET_METHOD in (event.body or ""):
+            open_request = False
+    return open_request
+
+
 async def _wallet(turn: Turn, services: Services, arg: str) -> bool:
+    """A wallet proof answers a staff request on the user's open ticket and nothing
+    else: a proof nobody asked for would show on the desk as if staff had."""
     if not turn.private:
         return False
     ticket = await turn.tx.active_ticket_for([turn.msg.user.key])
+    if ticket is None or not await _wallet_requested(turn, ticket.id):
+        turn.reply(t("wallet.not_requested", turn.lang))
+        return True
     try:
-        message = await services.identity.issue_challenge(turn.tx, turn.msg.user.key, ticket.id if ticket else None, arg)
+        address = checksum_address(arg)
+        message = await services.identity.issue_challenge(turn.tx, turn.msg.user.key, ticket.id, address)
     except InvalidInput as exc:
         turn.reply(t(exc.key or "wallet.bad_address", turn.lang))
         return True
-    turn.reply(t("wallet.challenge", turn.lang, address=arg, message=message))
+    turn.reply(t("wallet.challenge", turn.lang, address=address, message=message))
     return True
 
 
@@ -92,7 +112,7 @@ async def _signature(turn: Turn, services: Services, arg: str) -> bool:
         turn.reply(t(exc.key or "wallet.bad_signature", turn.lang))
         return True
     if ticket_id is not None:
-        await services.desk.mark_verified(turn.tx, ticket_id, f"wallet signature ({address[:6]}…{address[-4:]})",
+        await services.desk.mark_verified(turn.tx, ticket_id, f"{WALLET_METHOD} ({address})",
                                           turn.now, turn.effects)
     turn.reply(t("verify.ok", turn.lang))
     return True

@@ -35,6 +35,7 @@ __all__ = [
     "ConsoleCodeSender",
     "Identity",
     "WebhookCodeSender",
+    "checksum_address",
     "looks_like_code",
 ]
 
@@ -58,6 +59,25 @@ def looks_like_code(text: str) -> str | None:
         return None
     digits = re.sub(r"\D", "", m.group(1))
     return digits if 5 <= len(digits) <= 10 else None
+
+
+def checksum_address(text: str) -> str:
+    """The EIP-55 checksummed form of an EVM address: what is shown and stored, in full
+    (a shortened ``0xa888…cDBA`` keeps 32 bits, which vanity generators match).
+    A mixed-case address must carry a valid checksum: a wrong one is a typo.
+
+    Raises:
+        InvalidInput: not ``0x`` and 40 hex digits, or a mixed-case address with a bad checksum.
+    """
+    from eth_utils import is_checksum_address, to_checksum_address
+
+    value = (text or "").strip()
+    if not _ADDRESS_RE.match(value):
+        raise InvalidInput(f"not an address: {value[:60]!r}", key="wallet.bad_address")
+    digits = value[2:]
+    if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(value):
+        raise InvalidInput("address checksum does not match", key="wallet.bad_address")
+    return str(to_checksum_address(value))
 
 
 class CodeCheck(enum.Enum):
@@ -199,8 +219,7 @@ class Identity:
 
     async def issue_challenge(self, tx: SqlTx, user_key: str, ticket_id: int | None, address: str,
                               service: str = "walletdesk") -> str:
-        if not _ADDRESS_RE.match(address or ""):
-            raise InvalidInput(f"not an address: {address!r}", key="wallet.bad_address")
+        address = checksum_address(address)
         now = self.clock()
         nonce = secrets.token_hex(16)
         expires = now + CHALLENGE_TTL
@@ -236,7 +255,7 @@ class Identity:
             await tx.bump_secret_attempts(int(row["id"]), MAX_TRIES)
             raise InvalidInput("signature does not match", key="wallet.bad_signature")
         await tx.use_secret(int(row["id"]), self.clock())
-        return str(row["data"]["address"]), row["ticket_id"]
+        return checksum_address(str(row["data"]["address"])), row["ticket_id"]
 
     # linking accounts across platforms --------------------------------------
 

@@ -20,7 +20,8 @@ __all__ = ["FORMATS", "Transcript", "load_transcript", "render"]
 
 Format = Literal["text", "json", "html"]
 FORMATS: tuple[Format, ...] = ("text", "json", "html")
-_NO_BODY = {"claim": "claimed", "request_verification": "asked for a one-time code", "reopen": "reopened"}
+_NO_BODY = {"claim": "claimed", "request_verification": "asked for a one-time code",
+            "request_wallet": "asked for a wallet signature", "reopen": "reopened"}
 
 
 def _when(ts: float) -> str:

@@ -135,6 +135,15 @@ async def _request_verification(actions: "StaffActions", c: _Call) -> Ticket:
     return c.ticket
 
 
+async def _request_wallet(actions: "StaffActions", c: _Call) -> Ticket:
+    """Staff ask for a wallet signature: only now does ``/wallet`` answer this user."""
+    next_state(c.ticket, "request_verification")
+    await c.tx.add_event(TicketEvent(c.ticket.id, "request_wallet", c.staff, None, c.now))
+    send_to_user(c.effects, c.ticket, t("wallet.requested", c.ticket.lang))
+    actions.desk.post(c.effects, c.ticket.id, "system", t("desk.wallet_requested", "en", staff=c.staff))
+    return c.ticket
+
+
 async def _resolve(actions: "StaffActions", c: _Call) -> Ticket:
     ticket = await actions.desk.transition(c.tx, c.ticket, "resolve", c.staff, c.text or None, c.now, c.effects)
     send_to_user(c.effects, ticket, t("ticket.resolved", ticket.lang, ticket_id=ticket.id))
@@ -179,6 +188,7 @@ STAFF_ACTIONS: Mapping[str, StaffActionSpec] = _specs(
     StaffActionSpec("set_priority", STAFF, "set_priority", _set_priority),
     StaffActionSpec("request_verification", STAFF, "request_verification", _request_verification,
                     notice="verify.code_sent"),
+    StaffActionSpec("request_wallet", STAFF, "request_verification", _request_wallet, notice="wallet.requested"),
     StaffActionSpec("resolve", STAFF, "resolve", _resolve, notice="ticket.resolved"),
     StaffActionSpec("close", STAFF, "close", _close, notice="ticket.closed"),
     StaffActionSpec("reopen", STAFF, "reopen", _reopen),
