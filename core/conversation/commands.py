@@ -10,7 +10,9 @@ from core.conversation.ticketchat import expected_reply
 from core.conversation.turn import Turn
 from core.errors import CodeRateLimited, InvalidInput
 from core.i18n import t
-from core.identity.codes import checksum_address
+from core.identity.codes import LinkOutcome, checksum_address
+from core.models import ChatRef, UserRef
+from core.support.relay import platform_name
 
 __all__ = ["COMMANDS"]
 
@@ -118,20 +120,63 @@ async def _signature(turn: Turn, services: Services, arg: str) -> bool:
     return True
 
 
+_CONFIRM = frozenset({"confirm", "yes", "确认", "是"})
+_REFUSE = frozenset({"deny", "no", "拒绝", "否"})
+
+
 async def _link(turn: Turn, services: Services, arg: str) -> bool:
+    """``/link``: a code for this account; ``/link CODE`` on another account asks this one to
+    confirm; ``/link confirm`` (or ``deny``) here answers. Only a confirmed link joins them."""
     if not turn.private:
         return False
+    word = arg.strip().lower()
+    if word in _CONFIRM or word in _REFUSE:
+        return await _answer_link(turn, services, word in _CONFIRM)
     if arg:
-        linked = await services.identity.redeem_link_code(turn.tx, turn.msg.user.key, arg)
-        turn.reply(t("link.ok" if linked else "link.bad", turn.lang))
-        return True
+        return await _redeem_link(turn, services, arg)
     try:
-        code = await services.identity.issue_link_code(turn.tx, turn.msg.user.key)
+        code = await services.identity.issue_link_code(turn.tx, turn.msg.user.key, chat=turn.msg.chat, lang=turn.lang)
     except CodeRateLimited:
         turn.reply(t("verify.rate_limited", turn.lang))
         return True
     turn.reply(t("link.code_sent", turn.lang, platform="Telegram / Discord / Slack", code=code))
     return True
+
+
+async def _redeem_link(turn: Turn, services: Services, code: str) -> bool:
+    me = turn.msg.user
+    result = await services.identity.redeem_link_code(turn.tx, me.key, code, chat=turn.msg.chat, lang=turn.lang)
+    if result.outcome is LinkOutcome.LOCKED:
+        turn.reply(t("link.locked", turn.lang))
+        return True
+    if result.outcome is LinkOutcome.WRONG or result.issuer is None:
+        turn.reply(t("link.bad", turn.lang, tries=result.tries_left))
+        return True
+    owner = UserRef.parse(result.issuer)
+    ask = t("link.confirm_request", result.issuer_lang, name=turn.msg.display_name or me.user_id,
+            platform=platform_name(me.platform), user_id=me.user_id)
+    _tell(turn, owner, result.issuer_chat, ask)
+    turn.reply(t("link.pending", turn.lang, platform=platform_name(owner.platform)))
+    return True
+
+
+async def _answer_link(turn: Turn, services: Services, accept: bool) -> bool:
+    answer = await services.identity.answer_link(turn.tx, turn.msg.user.key, accept)
+    if answer is None:
+        turn.reply(t("link.no_request", turn.lang))
+        return True
+    turn.reply(t("link.ok" if accept else "link.refused", turn.lang))
+    _tell(turn, UserRef.parse(answer.other), answer.other_chat,
+          t("link.ok" if accept else "link.refused_other", answer.other_lang))
+    return True
+
+
+def _tell(turn: Turn, user: UserRef, chat: ChatRef | None, text: str) -> None:
+    """A message to another account of the person: in the private chat it used, else a DM."""
+    if chat is not None:
+        turn.effects.send(chat, text)
+    else:
+        turn.effects.dm(user, text)
 
 
 COMMANDS: Mapping[str, Command] = {

@@ -146,18 +146,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "There is no open wallet challenge. Start with /wallet <address>.",
         "zh": "当前没有待签名的验证。请先发送 /wallet <地址>。",
     },
-    "link.code_sent": {
-        "en": "To link your {platform} account, send this code to me from that account within 10 minutes: /link {code}",
-        "zh": "要关联你的 {platform} 账号，请在 10 分钟内用该账号向我发送：/link {code}",
-    },
-    "link.ok": {
-        "en": "Your accounts are linked; our team will see one history.",
-        "zh": "账号已关联，客服会看到统一的历史记录。",
-    },
-    "link.bad": {
-        "en": "That link code is invalid or expired.",
-        "zh": "关联码无效或已过期。",
-    },
     "staffcheck.real": {
         "en": "✅ {name} is a real member of our support staff. Even so, staff never ask for your recovery phrase or private key.",
         "zh": "✅ {name} 是我们真正的客服人员。即便如此，工作人员也绝不会索要你的助记词或私钥。",

@@ -4,6 +4,8 @@
 Codes are 6 digits from :mod:`secrets`, stored only as an HMAC keyed by the
 server secret and bound to the user and purpose; valid 10 minutes, single use,
 5 wrong tries per code, 3 codes per user per hour, compared in constant time.
+Link codes (8 hex digits, not bound to who types them) allow 5 wrong ones per
+typing account per hour, and join two accounts only once the code's owner confirms.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
 from core.errors import CodeRateLimited, DeliveryError, InvalidInput
+from core.models import ChatRef
 from core.storage import SqlTx
 
 __all__ = [
@@ -34,6 +37,9 @@ __all__ = [
     "CodeSender",
     "ConsoleCodeSender",
     "Identity",
+    "LinkAnswer",
+    "LinkOutcome",
+    "LinkRedeem",
     "WebhookCodeSender",
     "checksum_address",
     "looks_like_code",
@@ -258,8 +264,13 @@ class Identity:
         return checksum_address(str(row["data"]["address"])), row["ticket_id"]
 
     # linking accounts across platforms --------------------------------------
+    # Account A asks for a code (/link), account B redeems it (/link CODE), and only A's
+    # "/link confirm" joins them: someone who got hold of A's code cannot link themselves
+    # in without A saying yes to a request that names them.
 
-    async def issue_link_code(self, tx: SqlTx, user_key: str) -> str:
+    async def issue_link_code(self, tx: SqlTx, user_key: str, *, chat: ChatRef | None = None,
+                              lang: str = "en") -> str:
+        """A fresh link code for ``user_key``; ``chat`` is where to ask it to confirm later."""
         now = self.clock()
         if await tx.count_secrets_since(user_key, "link", now - 3600) >= MAX_CODES_PER_HOUR:
             raise CodeRateLimited("too many link codes", key="verify.rate_limited")
@@ -267,18 +278,97 @@ class Identity:
         code = secrets.token_hex(4).upper()
         await tx.insert_secret(
             user_key=user_key, ticket_id=None, purpose="link", secret_hash=self._hash("link", "", code),
-            data={"from": user_key}, now=now, expires_at=now + CODE_TTL,
+            data={"from": user_key, "lang": lang, **_chat_data(chat)}, now=now, expires_at=now + CODE_TTL,
         )
         return code
 
-    async def redeem_link_code(self, tx: SqlTx, redeemer_key: str, code: str) -> str | None:
-        """Links the redeemer to the account that asked for ``code``; returns that account."""
-        row = await tx.live_secret_by_hash("link", self._hash("link", "", code.strip().upper()), self.clock())
-        if row is None or row["data"]["from"] == redeemer_key:
+    async def redeem_link_code(self, tx: SqlTx, redeemer_key: str, code: str, *, chat: ChatRef | None = None,
+                               lang: str = "en") -> LinkRedeem:
+        """``redeemer_key`` offers ``code``: a right one becomes a request the code's owner must
+        confirm (:meth:`answer_link`); nothing is linked yet.
+
+        A code is not bound to the account that types it, so the limit is on the typist:
+        ``MAX_TRIES`` wrong codes an hour. Its misses are rows of their own, counted under a
+        lock on the typist (PostgreSQL advisory lock; SQLite's write lock), so parallel
+        guesses cannot all read "no misses yet"."""
+        now = self.clock()
+        await tx.lock_name(_LINK_TRIES_LOCK, redeemer_key)
+        misses = await tx.count_secrets_since(redeemer_key, "link_miss", now - 3600)
+        if misses >= MAX_TRIES:
+            return LinkRedeem(LinkOutcome.LOCKED)
+        row = await tx.live_secret_by_hash("link", self._hash("link", "", code.strip().upper()), now)
+        if row is None or row["data"]["from"] == redeemer_key or not await tx.use_secret(int(row["id"]), now):
+            # a row that is never live (expires as it is written), only counted
+            await tx.insert_secret(user_key=redeemer_key, ticket_id=None, purpose="link_miss",
+                                   secret_hash=secrets.token_hex(16), data={}, now=now, expires_at=now)
+            left = MAX_TRIES - misses - 1
+            return LinkRedeem(LinkOutcome.WRONG if left > 0 else LinkOutcome.LOCKED, tries_left=left)
+        issuer = str(row["data"]["from"])
+        await tx.revoke_secrets(issuer, "link_confirm")
+        await tx.insert_secret(
+            user_key=issuer, ticket_id=None, purpose="link_confirm",
+            secret_hash=self._hash("link_confirm", issuer, redeemer_key),
+            data={"from": issuer, "to": redeemer_key, "lang": lang, **_chat_data(chat)}, now=now,
+            expires_at=now + CODE_TTL,
+        )
+        return LinkRedeem(LinkOutcome.PENDING, issuer=issuer, issuer_chat=_chat_of(row["data"]),
+                          issuer_lang=str(row["data"].get("lang") or "en"))
+
+    async def answer_link(self, tx: SqlTx, user_key: str, accept: bool) -> LinkAnswer | None:
+        """``user_key`` confirms (or refuses) the link request waiting for it; None when none is."""
+        now = self.clock()
+        row = await tx.live_secret(user_key, "link_confirm", now)
+        if row is None or not await tx.use_secret(int(row["id"]), now):
             return None
-        await tx.use_secret(int(row["id"]), self.clock())
-        await tx.link_users(row["data"]["from"], redeemer_key)
-        return str(row["data"]["from"])
+        other = str(row["data"]["to"])
+        if accept:
+            await tx.link_users(user_key, other, confirmed_at=now)
+        return LinkAnswer(other, _chat_of(row["data"]), str(row["data"].get("lang") or "en"), accept)
+
+    async def pending_link(self, tx: SqlTx, user_key: str) -> str | None:
+        """The account waiting for ``user_key`` to confirm a link, if any."""
+        row = await tx.live_secret(user_key, "link_confirm", self.clock())
+        return str(row["data"]["to"]) if row else None
+
+
+_LINK_TRIES_LOCK = 0x6C6B  # advisory lock namespace: one account's link-code tries, one at a time
+
+
+class LinkOutcome(enum.Enum):
+    PENDING = "pending"  # right code: waiting for its owner to confirm
+    WRONG = "wrong"
+    LOCKED = "locked"  # too many wrong codes from this account in the last hour
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRedeem:
+    outcome: LinkOutcome
+    tries_left: int = 0
+    issuer: str | None = None
+    issuer_chat: ChatRef | None = None  # where the owner asked for the code: where to ask it to confirm
+    issuer_lang: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkAnswer:
+    other: str  # the account that redeemed the code
+    other_chat: ChatRef | None
+    other_lang: str
+    accepted: bool
+
+
+def _chat_data(chat: ChatRef | None) -> dict[str, object]:
+    if chat is None:
+        return {}
+    return {"chat": {"platform": chat.platform, "chat_id": chat.chat_id, "thread_id": chat.thread_id}}
+
+
+def _chat_of(data: dict[str, Any]) -> ChatRef | None:
+    """The private chat a link secret was asked for in (None on older rows: use the account's DM)."""
+    chat = data.get("chat")
+    if isinstance(chat, dict):
+        return ChatRef(str(chat["platform"]), str(chat["chat_id"]), chat.get("thread_id"), is_private=True)
+    return None
 
 
 # staff impersonation ---------------------------------------------------------

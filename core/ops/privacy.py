@@ -1,7 +1,10 @@
 """Data-subject requests and retention: export a user, forget a user, purge old transcripts.
 
-What a user *is* here: every account linked to the given one (a person proved
-the link with a one-time code), so export and forget cover all of them.
+What a user *is* here: the given account and every account whose link to it was
+confirmed from both sides (one redeemed the other's link code, the other said
+yes), so export and forget cover all of them. A link never confirmed (made
+before confirmation was required) does not count: someone who redeemed a
+victim's code must not export or erase the victim's data.
 
 * :func:`export_user` returns the accounts, the conversation states and every
   ticket with its public events. One-time codes, their hashes, wallet nonces and
@@ -70,7 +73,7 @@ async def export_user(store: Store, user_key: str, *, now: float | None = None) 
     """
     UserRef.parse(user_key)
     async with store.transaction() as tx:
-        keys = await tx.linked_user_keys(user_key)
+        keys = await tx.confirmed_user_keys(user_key)
         accounts = [row for key in keys if (row := await tx.get_user(key)) is not None]
         tickets = await tx.tickets(user_keys=keys)
         if not accounts and not tickets:
@@ -108,7 +111,7 @@ async def _ticket(tx: SqlTx, ticket: Ticket, own_keys: set[str]) -> dict[str, An
 
 
 async def forget_user(store: Store, user_key: str) -> ForgetResult:
-    """Erase the person behind ``user_key`` and every account linked to it (see module doc).
+    """Erase the person behind ``user_key`` and every account confirmed linked to it (see module doc).
 
     Raises:
         ValueError: ``user_key`` is not ``platform:id``.
@@ -117,7 +120,7 @@ async def forget_user(store: Store, user_key: str) -> ForgetResult:
     UserRef.parse(user_key)
     alias = f"forgotten:{secrets.token_hex(6)}"
     async with store.transaction() as tx:
-        keys = await tx.linked_user_keys(user_key)
+        keys = await tx.confirmed_user_keys(user_key)
         accounts = {key: row for key in keys if (row := await tx.get_user(key)) is not None}
         tickets = await tx.tickets(user_keys=keys)
         if not accounts and not tickets:

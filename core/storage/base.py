@@ -40,7 +40,7 @@ class Store(Protocol):
     async def ping(self) -> bool: ...
 
 
-# advisory lock namespace (first key of pg_advisory_xact_lock(int, int)): one person opens one ticket at a time
+# advisory lock namespaces (first key of pg_advisory_xact_lock(int, int)): one person opens one ticket at a time
 _PERSON_LOCK = 0x7764
 
 _TICKET_UPDATABLE = frozenset(
@@ -159,13 +159,40 @@ class SqlTx:
     async def find_users_by_name(self, name: str) -> list[Row]:
         return await self._c.fetchall("SELECT * FROM users WHERE lower(display_name) = lower(?)", (name,))
 
-    async def link_users(self, a: str, b: str) -> None:
-        """Put ``b`` (and everyone linked to it) into ``a``'s person."""
+    async def link_users(self, a: str, b: str, *, confirmed_at: float | None = None) -> None:
+        """Put ``b`` (and everyone linked to it) into ``a``'s person; ``confirmed_at``: both
+        accounts agreed to it (one redeemed the other's code, the other confirmed)."""
         row_a = await self.get_user(a)
         row_b = await self.get_user(b)
         if row_a is None or row_b is None:
             return
         await self._c.execute("UPDATE users SET person_id = ? WHERE person_id = ?", (row_a["person_id"], row_b["person_id"]))
+        if confirmed_at is not None:
+            await self._c.execute("UPDATE users SET link_confirmed_at = ? WHERE user_key IN (?, ?)", (confirmed_at, a, b))
+
+    async def person_accounts(self, user_key: str) -> list[Row]:
+        """Every account of ``user_key``'s person (itself included): ``user_key, platform, user_id,
+        display_name, link_confirmed_at``, in key order."""
+        return await self._c.fetchall(
+            "SELECT u.user_key, u.platform, u.user_id, u.display_name, u.link_confirmed_at FROM users u"
+            " JOIN users me ON me.person_id = u.person_id WHERE me.user_key = ? ORDER BY u.user_key",
+            (user_key,),
+        )
+
+    async def confirmed_user_keys(self, user_key: str) -> list[str]:
+        """The accounts a privacy request for ``user_key`` covers: itself, and the accounts of its
+        person whose link was confirmed when its own was; only itself when its link never was."""
+        rows = await self.person_accounts(user_key)
+        mine = next((r for r in rows if r["user_key"] == user_key), None)
+        if mine is None or mine["link_confirmed_at"] is None:
+            return [user_key]
+        return [r["user_key"] for r in rows if r["link_confirmed_at"] is not None]
+
+    async def lock_name(self, namespace: int, name: str) -> None:
+        """PostgreSQL: hold a lock on ``(namespace, name)`` until this transaction ends, so
+        read-then-write checks on one name run one at a time (SQLite's write lock already does)."""
+        if self._skip_locked:
+            await self._c.execute("SELECT pg_advisory_xact_lock(?, hashtext(?))", (namespace, name))
 
     async def linked_user_keys(self, user_key: str) -> list[str]:
         rows = await self._c.fetchall(

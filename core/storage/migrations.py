@@ -128,6 +128,9 @@ MIGRATIONS: list[list[str]] = [
             created_at {float} NOT NULL,
             UNIQUE (entry_id, lang, text))""",
     ],
+    # 5: when an account's link to its person was confirmed from the other account (NULL: a link
+    # made before confirmation was required, or none); privacy requests cover confirmed links only
+    ["ALTER TABLE users ADD COLUMN link_confirmed_at {float}"],
 ]
 
 

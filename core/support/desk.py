@@ -15,7 +15,7 @@ from core.storage import SqlTx
 from core.support.chain_desk import last_field
 from core.support.hours import SupportHours
 from core.support.outbox import Effects
-from core.support.relay import desk_summary
+from core.support.relay import LinkedAccount, desk_summary
 from core.support.tickets import next_state, starting_priority
 
 __all__ = ["OpenedTicket", "TicketDesk"]
@@ -121,9 +121,12 @@ class TicketDesk:
         user = await tx.get_user(ticket.user.key)
         pending = await self.identity.has_live_code(tx, ticket.user.key)
         earlier = await tx.tickets_of(await tx.linked_user_keys(ticket.user.key), before=ticket.id)
+        confirmed = set(await tx.confirmed_user_keys(ticket.user.key))
+        linked = [LinkedAccount(r["platform"], r["user_id"], r["display_name"] or "", r["user_key"] in confirmed)
+                  for r in await tx.person_accounts(ticket.user.key) if r["user_key"] != ticket.user.key]
         return desk_summary(
             ticket, display_name=(user or {}).get("display_name", ""),
             first_response_targets=self.settings.sla_first_response, verification_pending=pending, now=self.clock(),
-            chain=await last_field(tx, ticket.id), earlier=earlier,
+            chain=await last_field(tx, ticket.id), earlier=earlier, linked=linked,
         )
 

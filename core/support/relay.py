@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from core.i18n import t
@@ -17,7 +18,24 @@ from core.support.chain_desk import ChainField
 from core.support.outbox import Effects
 from core.support.tickets import sla_due
 
-__all__ = ["dm_chat", "desk_summary", "fmt_time", "send_to_user"]
+__all__ = ["LinkedAccount", "dm_chat", "desk_summary", "fmt_time", "platform_name", "send_to_user"]
+
+_PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "slack": "Slack", "console": "console"}
+
+
+def platform_name(platform: str) -> str:
+    """How people call the platform (``telegram`` -> Telegram)."""
+    return _PLATFORM_NAMES.get(platform, platform)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedAccount:
+    """Another account of the ticket owner's person, as the desk lists it."""
+
+    platform: str
+    user_id: str
+    display_name: str
+    confirmed: bool  # both accounts agreed to the link (privacy requests cover it)
 
 
 def dm_chat(user: UserRef) -> ChatRef:
@@ -45,12 +63,13 @@ def fmt_time(ts: float) -> str:
 def desk_summary(
     ticket: Ticket, *, display_name: str, first_response_targets: Mapping[str, float], lang: str = "en",
     verification_pending: bool = False, now: float | None = None, chain: ChainField | None = None,
-    earlier: Sequence[Ticket] = (),
+    earlier: Sequence[Ticket] = (), linked: Sequence[LinkedAccount] = (),
 ) -> dict[str, object]:
     """Everything the desk shows in a ticket's root message, as plain values;
     the desk adapter lays it out (Block Kit on Slack). ``chain``: the last
     on-chain lookup, a field of its own; ``earlier``:
-    the person's earlier tickets, newest first (id, topic, outcome, CSAT)."""
+    the person's earlier tickets, newest first (id, topic, outcome, CSAT); ``linked``: the
+    person's other accounts, each marked when its link was never confirmed."""
     now = time.time() if now is None else now
     if ticket.verified_at:
         verification = t("desk.verified", lang, at=fmt_time(ticket.verified_at), method=ticket.verified_method or "code")
@@ -72,6 +91,10 @@ def desk_summary(
     chain_line = t("desk.chain_field", lang, hash=chain.hash, status=chain.line, at=fmt_time(chain.at)) if chain else None
     history = "; ".join(t("desk.earlier_item", lang, ticket_id=e.id, topic=e.category or "-", state=e.state.value,
                           csat=f" ★{e.csat}" if e.csat else "") for e in earlier)
+    accounts = ", ".join(
+        t("desk.linked_item", lang, platform=platform_name(a.platform), name=_one_line(a.display_name)[:80] or "-",
+          user_id=a.user_id) + ("" if a.confirmed else t("desk.link_unconfirmed", lang))
+        for a in linked)
     return {
         "ticket_id": ticket.id,
         "state": ticket.state.value,
@@ -81,6 +104,7 @@ def desk_summary(
         "chain": chain_line,
         "chain_hash": chain.hash if chain else None,
         "earlier": t("desk.earlier", lang, tickets=history) if history else None,
+        "linked": t("desk.linked", lang, accounts=accounts) if accounts else None,
         "user": user,
         "user_key": ticket.user.key,
         "platform": ticket.user.platform,

@@ -119,7 +119,7 @@ def faq_gaps(
 
 @ops_app.command("user-export")
 def user_export(user: str = typer.Argument(..., help="The account, <platform>:<id> (e.g. telegram:12345).")) -> None:
-    """Print everything kept about a user and their linked accounts as JSON."""
+    """Print everything kept about a user and their confirmed linked accounts as JSON."""
     from core.ops.privacy import export_user
 
     data = _with_store(load_settings(), lambda store: export_user(store, user))
@@ -128,15 +128,15 @@ def user_export(user: str = typer.Argument(..., help="The account, <platform>:<i
 
 @ops_app.command("user-forget")
 def user_forget(
-    user: str = typer.Argument(..., help="The account, <platform>:<id>; linked accounts are forgotten too."),
+    user: str = typer.Argument(..., help="The account, <platform>:<id>; accounts whose link was confirmed are forgotten too."),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
-    """Delete a user and their linked accounts; scrub their tickets' text (counts stay for reports)."""
+    """Delete a user and their confirmed linked accounts; scrub their tickets' text (counts stay for reports)."""
     from core.models import UserRef
     from core.ops.privacy import forget_user
 
     UserRef.parse(user)
-    if not yes and not typer.confirm(f"Forget {user} and every linked account? This cannot be undone"):
+    if not yes and not typer.confirm(f"Forget {user} and every confirmed linked account? This cannot be undone"):
         raise typer.Abort()
     result = _with_store(load_settings(), lambda store: forget_user(store, user))
     _say(f"forgot {', '.join(result.accounts)}: {result.tickets} tickets scrubbed "

@@ -140,17 +140,24 @@ async def test_wallet_signature_proves_control(sqlite_store: SQLiteStore, identi
             await identity.issue_challenge(tx, "discord:9", 5, "0x123")
 
 
-async def test_link_codes_join_two_accounts(sqlite_store: SQLiteStore, identity: Identity) -> None:
+async def test_link_codes_join_two_accounts_once_the_owner_confirms(sqlite_store: SQLiteStore,
+                                                                   identity: Identity) -> None:
+    from core.identity.codes import LinkOutcome
     from core.models import UserRef
 
     async with sqlite_store.transaction() as tx:
         await tx.upsert_user(UserRef("telegram", "1"), "a", "en", 1.0)
         await tx.upsert_user(UserRef("discord", "2"), "a", "en", 1.0)
         code = await identity.issue_link_code(tx, "telegram:1")
-        assert await identity.redeem_link_code(tx, "telegram:1", code) is None  # not from the same account
-        assert await identity.redeem_link_code(tx, "discord:2", code) == "telegram:1"
+        assert (await identity.redeem_link_code(tx, "telegram:1", code)).outcome is LinkOutcome.WRONG  # same account
+        redeemed = await identity.redeem_link_code(tx, "discord:2", code)
+        assert (redeemed.outcome, redeemed.issuer) == (LinkOutcome.PENDING, "telegram:1")
+        assert await tx.linked_user_keys("discord:2") == ["discord:2"]  # not before the owner says yes
+        assert await identity.pending_link(tx, "telegram:1") == "discord:2"
+        answer = await identity.answer_link(tx, "telegram:1", True)
+        assert answer is not None and answer.other == "discord:2" and answer.accepted
         assert sorted(await tx.linked_user_keys("discord:2")) == ["discord:2", "telegram:1"]
-        assert await identity.redeem_link_code(tx, "discord:2", code) is None
+        assert (await identity.redeem_link_code(tx, "discord:2", code)).outcome is LinkOutcome.WRONG  # single use
 
 
 @pytest.mark.parametrize(

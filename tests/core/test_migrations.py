@@ -143,3 +143,34 @@ def test_walletdesk_migrate_on_an_unreachable_database_is_one_error_line(tmp_pat
     result = CliRunner().invoke(app, ["migrate"])
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+async def test_links_made_before_version_5_stay_linked_but_unconfirmed(
+        kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Version 5 records when a link was confirmed from both accounts; a link made before
+    then was never confirmed, so privacy requests cover its one account only."""
+    bob = UserRef("discord", "2")
+    old = _new_store(kind, tmp_path)
+    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS[:4])
+    await old.open()
+    async with old.transaction() as tx:
+        await tx.upsert_user(ALICE, "Alice", "en", 1.0)
+        await tx.upsert_user(bob, "bob", "en", 1.0)
+        await tx.link_users(ALICE.key, bob.key)  # the way version 4 linked: on redemption alone
+    await old.close()
+    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS)
+    store = PostgresStore(PG_DSN, schema=old.schema) if isinstance(old, PostgresStore) else _new_store(kind, tmp_path)
+    await store.open()
+    try:
+        assert store.schema_versions == (4, LATEST)  # type: ignore[attr-defined]
+        async with store.transaction() as tx:
+            assert sorted(await tx.linked_user_keys(bob.key)) == sorted([ALICE.key, bob.key])
+            assert [r["link_confirmed_at"] for r in await tx.person_accounts(bob.key)] == [None, None]
+            assert await tx.confirmed_user_keys(bob.key) == [bob.key]
+            await tx.link_users(ALICE.key, bob.key, confirmed_at=2.0)  # confirmed now
+            assert sorted(await tx.confirmed_user_keys(bob.key)) == sorted([ALICE.key, bob.key])
+    finally:
+        if isinstance(store, PostgresStore):
+            await store.drop_schema()
+        await store.close()

@@ -66,7 +66,7 @@ async def desk(settings: Settings, store: Store, faq_engine: FaqEngine, clock: A
     await core.dialogue.handle_message(_dm(ALICE, "5 great help xyzzy-comment", "telegram:update:3", "Alice Liddell"))
     async with store.transaction() as tx:
         await tx.upsert_user(ALICE_DC, "alice_dc_name", "en", clock())
-        await tx.link_users(ALICE.key, ALICE_DC.key)
+        await tx.link_users(ALICE.key, ALICE_DC.key, confirmed_at=clock())  # confirmed from both accounts
     bob = await core.dialogue.handle_message(_dm(BOB, "/human bob keeps his words", "telegram:update:4", "Bob Builder"))
     await core.staff.act(Actor.at_desk("slack:U2"), bob.ticket_id or 0, "reply", event_key="s5", text="hello bob-reply")
     return core
