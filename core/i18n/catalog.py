@@ -143,8 +143,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "签名与地址或消息不匹配，请对完整消息重新签名。",
     },
     "wallet.no_challenge": {
-        "en": "There is no open wallet challenge. Start with /wallet <address>.",
-        "zh": "当前没有待签名的验证。请先发送 /wallet <地址>。",
+        "en": "There is no open wallet challenge. When our team asks for a wallet signature, start with /wallet <address>.",
+        "zh": "当前没有待签名的验证。客服请求钱包签名时，请先发送 /wallet <地址>。",
     },
     "staffcheck.real": {
         "en": "✅ {name} is a real member of our support staff. Even so, staff never ask for your recovery phrase or private key.",

@@ -57,6 +57,13 @@ def test_user_text_is_escaped_and_cut_to_limits() -> None:
     assert ticket_fallback({"title": "<!here> #1"}) == "&lt;!here&gt; #1"
 
 
+def test_linked_accounts_are_a_context_line_of_their_own() -> None:
+    blocks = ticket_blocks(_payload(linked="🔗 Linked accounts: Discord <!here> (666) ⚠ link never confirmed"))
+    assert validate_blocks(blocks) == []
+    (line,) = [b for b in blocks if b.get("block_id") == "wd_linked_7"]
+    assert line["type"] == "context" and "Discord &lt;!here&gt; (666)" in line["elements"][0]["text"]
+
+
 def test_desk_lines() -> None:
     assert desk_line("user", "Ann: <!here> hi") == "👤 Ann: &lt;!here&gt; hi"
     note = desk_line("note", "📝 slack:U2: checked")
