@@ -166,8 +166,13 @@ async def _answer_link(turn: Turn, services: Services, accept: bool) -> bool:
         turn.reply(t("link.no_request", turn.lang))
         return True
     turn.reply(t("link.ok" if accept else "link.refused", turn.lang))
-    _tell(turn, UserRef.parse(answer.other), answer.other_chat,
-          t("link.ok" if accept else "link.refused_other", answer.other_lang))
+    other = UserRef.parse(answer.other)
+    _tell(turn, other, answer.other_chat, t("link.ok" if accept else "link.refused_other", answer.other_lang))
+    ticket = await turn.tx.active_ticket_for(await turn.tx.linked_user_keys(turn.msg.user.key)) if accept else None
+    if ticket is not None:  # the desk lists the person's accounts: show the new one now
+        await services.desk.refresh(turn.tx, turn.effects, ticket)
+        services.desk.post(turn.effects, ticket.id, "system",
+                           t("desk.link_confirmed", "en", platform=platform_name(other.platform), user_id=other.user_id))
     return True
 
 

@@ -49,5 +49,9 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "desk.linked": {"en": "🔗 Linked accounts: {accounts}", "zh": "🔗 已关联账号：{accounts}"},
     "desk.linked_item": {"en": "{platform} {name} ({user_id})", "zh": "{platform} {name}（{user_id}）"},
+    "desk.link_confirmed": {
+        "en": "🔗 linked {platform} account {user_id}, confirmed from both accounts",
+        "zh": "🔗 已关联 {platform} 账号 {user_id}，双方账号均已确认",
+    },
     "desk.link_unconfirmed": {"en": " ⚠ link never confirmed", "zh": " ⚠ 关联未经确认"},
 }

@@ -204,6 +204,12 @@ class SqlTx:
     async def delete_user(self, user_key: str) -> None:
         await self._c.execute("DELETE FROM conversations WHERE user_key = ?", (user_key,))
         await self._c.execute("DELETE FROM otp_codes WHERE user_key = ?", (user_key,))
+        # link requests this account made wait under the other account's key and name this one
+        # in their data (written by json.dumps, so the fragment is exact)
+        fragment = json.dumps({"to": user_key})[1:-1]
+        pattern = "%" + fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        await self._c.execute("DELETE FROM otp_codes WHERE purpose = 'link_confirm' AND data LIKE ? ESCAPE '\\'",
+                              (pattern,))
         await self._c.execute("DELETE FROM users WHERE user_key = ?", (user_key,))
 
     # conversations ------------------------------------------------------------

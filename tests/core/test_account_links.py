@@ -163,6 +163,10 @@ async def test_the_desk_summary_lists_every_linked_account(core: UseCases, clock
     async with core.store.transaction() as tx:  # and one linked before confirmation was required
         await tx.upsert_user(MALLORY, "mallory", "en", clock())
         await tx.link_users(ALICE.key, MALLORY.key)
+    async with core.store.transaction() as tx:  # the confirmation refreshed the desk and said so
+        desk = [json.loads(r["payload"]) for r in await tx.deliveries(ticket_id=opened.ticket_id)]
+    assert "Discord alice_dc (200)" in str([p.get("linked") for p in desk if "linked" in p][-1])
+    assert any("linked Discord account 200, confirmed" in str(p.get("text")) for p in desk)
     line = str((await _desk_payload(core, opened.ticket_id)).get("linked"))
     assert "Discord alice_dc (200)" in line
     assert re.search(r"Discord mallory \(666\)[^,]*never confirmed", line)
@@ -200,6 +204,17 @@ async def test_privacy_requests_act_on_one_account_unless_the_link_was_confirmed
     data = await export_user(core.store, ALICE_DC.key)
     assert sorted(a["account"] for a in data["accounts"]) == sorted([ALICE.key, ALICE_DC.key])
     assert [t["id"] for t in data["tickets"]] == [tid]
+
+
+async def test_forgetting_an_account_removes_the_link_request_naming_it(core: UseCases) -> None:
+    code = await ask_code(core)
+    await core.dialogue.handle_message(dm(ALICE_DC, f"/link {code}", "alice_dc"))
+    await forget_user(core.store, ALICE_DC.key)
+    async with core.store.transaction() as tx:
+        rows = await tx._c.fetchall("SELECT data FROM otp_codes")  # noqa: SLF001 (looking under the store API)
+    assert rows and not any(ALICE_DC.key in r["data"] for r in rows)
+    await core.dialogue.handle_message(dm(ALICE, "/link confirm", "Alice"))
+    assert "no link request" in (await sent_to(core, ALICE))[-1]
 
 
 def test_cli_export_and_forget_act_on_one_account_of_an_unconfirmed_link(ops_cli: OpsCli) -> None:
