@@ -11,6 +11,7 @@ __all__ = [
     "ConversationState",
     "Delivery",
     "DeliveryResult",
+    "InboundImage",
     "InboundMessage",
     "Priority",
     "Ticket",
@@ -55,6 +56,21 @@ class ChatRef:
 
 
 @dataclass(frozen=True, slots=True)
+class InboundImage:
+    """An image attached to a user's message, as the platform announced it (not downloaded).
+
+    ``ref`` is the adapter's own handle to fetch it with (a Telegram file_id, a
+    Discord attachment URL, a Slack ``url_private``); the core only hands it
+    back to the adapter's fetcher. ``size`` is in bytes, when the platform says.
+    """
+
+    ref: str
+    content_type: str | None = None
+    size: int | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class InboundMessage:
     """A user's message as every adapter reports it.
 
@@ -72,6 +88,7 @@ class InboundMessage:
     addressed: bool = False  # mention, reply to the bot, DM, slash command
     is_moderator: bool = False
     can_delete: bool = True  # the adapter can remove it (a Slack bot token cannot remove people's messages)
+    images: tuple[InboundImage, ...] = ()  # photos and image files posted with it (read by the shield's OCR)
 
 
 class ConversationState(enum.StrEnum):

@@ -1,9 +1,11 @@
 """The core's use cases, built once per process from settings and a store.
 
 This only holds them together; each lives in its own module. Adapters call:
-``dialogue.handle_message`` (a user's message), ``escalation.escalate`` (a
-moderator's escalation) and ``staff.act`` (a staff action); the outbox worker
-calls ``timers``. Every text those take passes the shield gate first.
+``dialogue.handle_message`` (a user's message, its images checked in the
+background by ``images``, for which each adapter registers a fetcher in
+``images.fetchers``), ``escalation.escalate`` (a moderator's escalation) and
+``staff.act`` (a staff action); the outbox worker calls ``timers``. Every text
+those take passes the shield gate first.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from core.chain import ChainLookup
 from core.config import Settings
 from core.conversation.dialogue import Dialogue
+from core.conversation.images import ImageCheck
 from core.conversation.services import Services
 from core.faq.answers import FaqAnswers
 from core.faq_engine import FaqEngine
@@ -22,6 +25,7 @@ from core.identity.policy import StaffPolicy
 from core.identity.roster import StaffRoster
 from core.models import Ticket
 from core.ops.metrics import Metrics
+from core.shield.images import ImageShield
 from core.storage import Store
 from core.support.desk import TicketDesk
 from core.support.escalation import Escalation
@@ -41,11 +45,13 @@ class UseCases:
         code_sender: where one-time codes go (webhook, or console in development).
         clock: seconds since the epoch (tests move time forward).
         metrics: where to count what happened (a private registry when omitted).
+        image_shield: the OCR worker for images (one started on the first image when omitted).
     """
 
     def __init__(
         self, settings: Settings, store: Store, faq: FaqEngine, *, code_sender: CodeSender,
         clock: Callable[[], float] = time.time, server_secret: bytes | None = None, metrics: Metrics | None = None,
+        image_shield: ImageShield | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -63,6 +69,8 @@ class UseCases:
         self.chain = ChainLookup.from_settings(settings)
         self.dialogue = Dialogue(Services(settings, self.desk, self.identity, self.answers, self.roster, self.chain),
                                  store, self.metrics, clock, self._wake)
+        self.images = ImageCheck(self.dialogue.image_leaked, shield=image_shield)
+        self.dialogue.images = self.images
         self.staff = StaffActions(settings, store, self.desk, self.identity, self.policy, code_sender, self.metrics,
                                   clock, self._wake, self.chain)
         self.escalation = Escalation(store, self.desk, self.policy, clock, self._wake, self.link_templates,
@@ -71,7 +79,9 @@ class UseCases:
         self.queue = TicketQueue(settings, store, self.policy, clock)
 
     async def aclose(self) -> None:
-        """Release what the use cases hold open (the chain endpoints' connections)."""
+        """Release what the use cases hold open (the chain endpoints' connections,
+        the image checks in flight and the OCR worker process)."""
+        await self.images.aclose()
         await self.chain.aclose()
 
     def on_enqueue(self, waker: Callable[[], None]) -> None:

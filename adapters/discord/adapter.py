@@ -59,7 +59,7 @@ from core.errors import (ConfigError, DeliveryError, NotFound, PlatformStartErro
                          WalletdeskError)
 from core.i18n import t
 from core.lang import detect_lang
-from core.models import Delivery, DeliveryResult, InboundMessage
+from core.models import Delivery, DeliveryResult, InboundImage, InboundMessage
 from core.support.ratelimit import ChatRateLimiter
 from core.text import split_text
 
@@ -276,6 +276,7 @@ class DiscordAdapter:
         assert client.user is not None
         self.bot_id = client.user.id
         self.core.link_templates["discord"] = f"https://discord.com/users/{self.bot_id}"
+        self.core.images.fetchers["discord"] = self._fetch_image
         await self.tree.set_translator(CatalogTranslator())
 
         self._gateway = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
@@ -382,8 +383,8 @@ class DiscordAdapter:
             else:
                 moderator = isinstance(author, discord.Member) and channel.permissions_for(author).manage_messages
             msg = inbound(message, bot_id=self.bot_id, is_moderator=moderator)
-            if edit_key is not None:
-                msg = dataclasses.replace(msg, event_key=edit_key, addressed=False)
+            if edit_key is not None:  # an edit can remove attachments, never add one: they were checked
+                msg = dataclasses.replace(msg, event_key=edit_key, addressed=False, images=())
             outcome = await self._handle_kept(msg)
             if outcome is None:
                 await self._tell_not_saved(message, msg)
@@ -430,6 +431,14 @@ class DiscordAdapter:
             await self._send(message.channel.id, {"text": t("error.not_saved", lang), "reply_to": message.id})
         except Exception as exc:
             _LOGGER.warning("discord: could not tell the user about message %s: %s", message.id, type(exc).__name__)
+
+    async def _fetch_image(self, image: InboundImage, limit: int) -> bytes:
+        """An attachment's bytes from its CDN URL (no token: Discord's attachment
+        URLs are signed), through discord.py's own HTTP session and proxy."""
+        client = self.client
+        if client is None:
+            raise RetryLater("discord: adapter not running")
+        return await client.http.get_from_cdn(image.ref)
 
     # deliveries ---------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import discord
 
 from core.errors import DeliveryError, RetryLater
 from core.i18n import pick_lang
-from core.models import ChatRef, InboundMessage, UserRef
+from core.models import ChatRef, InboundImage, InboundMessage, UserRef
 
 __all__ = [
     "API_VERSION",
@@ -24,6 +24,7 @@ __all__ = [
     "chat_ref",
     "delivery_error",
     "display_name",
+    "images",
     "inbound",
     "is_addressed",
     "lang_of",
@@ -82,6 +83,13 @@ def is_addressed(message: discord.Message, bot_id: int) -> bool:
     return isinstance(resolved, discord.Message) and resolved.author.id == bot_id
 
 
+def images(message: discord.Message) -> tuple[InboundImage, ...]:
+    """The message's attachments with an image content type (Discord sets it from
+    the file's bytes), by their CDN URL."""
+    return tuple(InboundImage(a.url, a.content_type, a.size, a.filename) for a in message.attachments
+                 if (a.content_type or "").lower().startswith("image/"))
+
+
 def inbound(message: discord.Message, *, bot_id: int, is_moderator: bool = False) -> InboundMessage:
     """A user's message for :meth:`UseCases.handle_message` (keyed by message id)."""
     return InboundMessage(
@@ -94,12 +102,13 @@ def inbound(message: discord.Message, *, bot_id: int, is_moderator: bool = False
         locale=None,  # Discord messages carry no locale; interactions do
         addressed=is_addressed(message, bot_id),
         is_moderator=is_moderator,
+        images=images(message),
     )
 
 
 def target_inbound(message: discord.Message, *, bot_id: int) -> InboundMessage:
     """The message a moderator escalates, as the core sees a user's message (not addressed to the bot)."""
-    return replace(inbound(message, bot_id=bot_id), addressed=False)
+    return replace(inbound(message, bot_id=bot_id), addressed=False, images=())
 
 
 def _retry_after(exc: discord.HTTPException) -> float | None:

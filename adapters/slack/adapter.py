@@ -35,6 +35,7 @@ from adapters.slack.entry import configured
 from adapters.slack.setup import (COMMANDS_PATH, EVENTS_PATH, FAQ_COMMAND, INTERACTIVE_PATH, STAFF_CHANGE_EVENTS,
                                   STAFF_COMMANDS)
 from adapters.slack.errors import api_error_code
+from adapters.slack.files import SlackFiles
 from adapters.slack.inbound import SlackInbound
 from adapters.slack.sender import SlackSender
 from adapters.slack.staff import refresh_staff_facts
@@ -104,6 +105,8 @@ class SlackAdapter:
         self.sender = SlackSender(self.client, self.limiter, admin_client=AsyncWebClient(
             token=admin.get_secret_value(), base_url=_api_base(settings.slack_api_base_url)) if admin else None)
         self.inbound = SlackInbound(core, self.client, staff_channel=self.staff_channel)
+        self.files = SlackFiles(settings.slack_bot_token.get_secret_value(), settings.slack_api_base_url)
+        core.images.fetchers["slack"] = self.files.fetch
         self.connected = False
         self.bot_user_id = ""
         self._tasks: set[asyncio.Task[None]] = set()
@@ -189,6 +192,7 @@ class SlackAdapter:
             finally:
                 self._socket = None
         await self.drain(timeout=10.0)
+        await self.files.aclose()
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait for the interaction handlers in flight (tests; graceful shutdown)."""

@@ -135,7 +135,7 @@ class SlackInbound:
         if event.get("user") == bot_user_id:
             return
         probe = community_message(event, bot_user_id=bot_user_id, mention_event=mention_event)
-        if probe is None or not probe.text.strip():
+        if probe is None or not (probe.text.strip() or probe.images):
             return
         # every message reaches the core, addressed or not: the shield and the
         # impostor check run on all of them (the core decides whether to answer)
@@ -144,8 +144,8 @@ class SlackInbound:
                                 locale=profile.locale, mention_event=mention_event,
                                 can_delete=self.core.settings.slack_admin_user_token is not None)
         assert msg is not None
-        if edit is not None:
-            msg = dataclasses.replace(msg, event_key=edit[1], addressed=False)
+        if edit is not None:  # an edit changes the words, never the files: they were checked
+            msg = dataclasses.replace(msg, event_key=edit[1], addressed=False, images=())
         try:
             await self.core.dialogue.handle_message(msg)
         except StoreError:

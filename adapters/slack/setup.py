@@ -34,6 +34,7 @@ BOT_SCOPES: dict[str, tuple[str, ...]] = {
     "channels:history": ("message.channels",),
     "groups:history": ("message.groups",),
     "im:history": ("message.im",),
+    "files:read": ("url_private (the shield reads the images people share)",),
 }
 # SLACK_ADMIN_USER_TOKEN: a workspace admin's token that deletes users' leaked messages
 USER_SCOPES = ("chat:write",)

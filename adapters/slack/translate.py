@@ -17,13 +17,14 @@ from typing import Any
 
 from adapters.slack.blocks import ACTION_IDS, ACTION_PRIORITY
 from adapters.slack.text import mentions, strip_mention, to_plain
-from core.models import ChatRef, InboundMessage, UserRef
+from core.models import ChatRef, InboundImage, InboundMessage, UserRef
 
 __all__ = [
     "FaqRequest",
     "StaffRequest",
     "community_message",
     "faq_request_from_command",
+    "images",
     "is_human_message",
     "message_key",
     "parse_ticket_id",
@@ -117,6 +118,22 @@ def _is_im(event: Mapping[str, Any]) -> bool:
     return channel_type == "im"
 
 
+def images(event: Mapping[str, Any]) -> tuple[InboundImage, ...]:
+    """The image files shared with a message (a ``file_share`` message's ``files``),
+    by their ``url_private_download`` (or ``url_private``), which need the bot token."""
+    found: list[InboundImage] = []
+    for file in event.get("files") or ():
+        if not isinstance(file, Mapping):
+            continue
+        mimetype = str(file.get("mimetype") or "")
+        url = file.get("url_private_download") or file.get("url_private")
+        if not mimetype.lower().startswith("image/") or not isinstance(url, str):
+            continue
+        size = file.get("size")
+        found.append(InboundImage(url, mimetype, size if isinstance(size, int) else None, str(file.get("name") or "")))
+    return tuple(found)
+
+
 def community_message(
     event: Mapping[str, Any], *, bot_user_id: str, display_name: str = "", locale: str | None = None,
     mention_event: bool = False, can_delete: bool = False,
@@ -142,6 +159,7 @@ def community_message(
         locale=locale,
         addressed=addressed,
         can_delete=can_delete,
+        images=images(event),
     )
 
 

@@ -32,7 +32,7 @@ from core.errors import (DeliveryError, InvalidInput, NotFound, PlatformStartErr
                          WalletdeskError)
 from core.i18n import t
 from core.identity.policy import Actor, Permission
-from core.models import Delivery, DeliveryResult, InboundMessage, UserRef
+from core.models import Delivery, DeliveryResult, InboundImage, InboundMessage, UserRef
 from core.support.ratelimit import ChatRateLimiter
 from core.text import split_text
 
@@ -77,9 +77,10 @@ class TelegramAdapter:
             builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
         # no Updater: it confirms updates before they are handled (adapters/telegram/polling.py)
         self.app: Application = builder.updater(None).build()
-        # new messages, edits and channel posts alike: every text reaches the shield
+        # new messages, edits and channel posts alike: every text and image reaches the shield
         updates = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS
-        self.app.add_handler(MessageHandler(updates & (filters.TEXT | filters.CAPTION), self._on_message))
+        content = filters.TEXT | filters.CAPTION | filters.PHOTO | filters.Document.IMAGE
+        self.app.add_handler(MessageHandler(updates & content, self._on_message))
         self.app.add_error_handler(self._on_error)
         self.limiter = ChatRateLimiter((30, 1.0), (1, 1.0), (20, 60.0), scale=settings.rate_limit_scale)
         self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
@@ -131,6 +132,7 @@ class TelegramAdapter:
         me = self.bot.bot
         self.username, self.bot_id = me.username or "", me.id
         self.core.link_templates["telegram"] = f"https://t.me/{self.username}?start=ticket_{{ticket_id}}"
+        self.core.images.fetchers["telegram"] = self._fetch_image
         await self.app.start()
         await self._register_commands()
         if self._webhook_mode:
@@ -258,6 +260,14 @@ class TelegramAdapter:
             self._unkept.discard(update.update_id)
             return False
         return True
+
+    async def _fetch_image(self, image: InboundImage, limit: int) -> bytes:
+        """A photo's or image file's bytes: ``getFile``, then its download URL
+        (``/file/bot<token>/<file_path>``); Telegram serves bots files up to 20 MB."""
+        file = await self.bot.get_file(image.ref)
+        if file.file_size is not None and file.file_size > limit:
+            raise InvalidInput(f"telegram: the file is {file.file_size} bytes, over the limit")
+        return bytes(await file.download_as_bytearray())
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         err = context.error

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from core.models import ChatRef, InboundMessage, UserRef
+from core.models import ChatRef, InboundImage, InboundMessage, UserRef
 
-__all__ = ["author", "chat_ref", "inbound", "is_addressed", "is_edit", "strip_mention"]
+__all__ = ["author", "chat_ref", "images", "inbound", "is_addressed", "is_edit", "strip_mention"]
 
 
 def author(message: Message) -> tuple[UserRef, str, str | None] | None:
@@ -50,6 +50,18 @@ def is_addressed(message: Message, bot_id: int, username: str) -> bool:
     return bool(reply and reply.from_user and reply.from_user.id == bot_id)
 
 
+def images(message: Message) -> tuple[InboundImage, ...]:
+    """The images of ``message``: a photo (Telegram sends it in several sizes: the
+    largest is read) or a document with an image type (sent "as a file", at full size)."""
+    if message.photo:
+        largest = max(message.photo, key=lambda p: p.width * p.height)
+        return (InboundImage(largest.file_id, "image/jpeg", largest.file_size, "photo.jpg"),)  # photos are JPEG
+    doc = message.document
+    if doc is not None and (doc.mime_type or "").lower().startswith("image/"):
+        return (InboundImage(doc.file_id, doc.mime_type, doc.file_size, doc.file_name or ""),)
+    return ()
+
+
 def inbound(update: Update, message: Message, *, bot_id: int, username: str, is_moderator: bool = False) -> InboundMessage:
     """An edit is reported like a new message (its own update_id) but never
     addressed to the bot: the shield sees it, nothing answers it."""
@@ -66,4 +78,5 @@ def inbound(update: Update, message: Message, *, bot_id: int, username: str, is_
         locale=who[2],
         addressed=not is_edit(update) and is_addressed(message, bot_id, username),
         is_moderator=is_moderator,
+        images=images(message),
     )

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from core.conversation.acts import Act, classify
 from core.conversation.context import expects_tx_hash, forget_lines, prepare, remember_exchange
 from core.conversation.handlers import Handler, Prefetching, default_handlers, open_urgent
+from core.conversation.images import ImageCheck
 from core.conversation.services import Services
 from core.conversation.turn import Turn, parse_command, words
 from core.errors import InvalidInput, NotFound, StoreError
@@ -18,6 +19,7 @@ from core.identity.roster import skeleton
 from core.lang import detect_lang
 from core.models import InboundMessage
 from core.ops.metrics import Metrics
+from core.shield.findings import MARKERS
 from core.shield.gate import Guarded, PhraseWindow, RecentParts, TextSource, guard, guard_sender
 from core.storage import SqlTx, Store
 from core.support.outbox import Effects
@@ -35,8 +37,10 @@ _SCAN_LIMIT = 100_000  # longer than any platform sends (Slack: 40,000)
 
 class Dialogue:
     def __init__(self, services: Services, store: Store, metrics: Metrics, clock: Callable[[], float],
-                 wake: Callable[[], None], handlers: Sequence[Handler] | None = None) -> None:
+                 wake: Callable[[], None], handlers: Sequence[Handler] | None = None,
+                 images: ImageCheck | None = None) -> None:
         self.services = services
+        self.images = images  # where a message's images are checked (their leaks come back to image_leaked)
         self.store = store
         self.metrics = metrics
         self.clock = clock
@@ -51,23 +55,29 @@ class Dialogue:
             StoreError: the store failed; nothing of the message was kept (its event
                 key neither), so the adapter has the platform redeliver it, or retries.
         """
+        msg = guard_sender(msg)
         try:
             outcome = await self._handle(msg)
         except StoreError as exc:
             if not isinstance(exc, NotFound):
                 self.metrics.inbound_store_failures.labels(msg.chat.platform).inc()
             raise
+        if msg.images and self.images is not None and outcome.status != "duplicate" and not outcome.leak:
+            # the text is handled (and answered) already; the images are read in the
+            # background, so neither this user's nor anyone else's messages wait for OCR
+            # (a message whose text leaked is deleted already, its images with it)
+            if self.images.submit(msg):
+                outcome.notes.append(f"{len(msg.images)} image(s) to check")
         if outcome.status not in ("duplicate", "ignored"):
             self.metrics.messages_in.labels(msg.chat.platform).inc()
             observe(self.metrics, msg.chat.platform, outcome)
         return outcome
 
     async def _handle(self, msg: InboundMessage) -> Outcome:
-        msg = guard_sender(msg)
         text = msg.text.strip()
-        if not text:
-            return Outcome("ignored")
         now = self.clock()
+        if not text:
+            return await self._images_only(msg, now) if msg.images else Outcome("ignored")
         effects = Effects(f"in:{msg.event_key}")
         command = parse_command(text)
         probe = command[1] if command else text
@@ -134,6 +144,44 @@ class Dialogue:
             await turn.save()
             await effects.flush(tx, now)
         self.wake()
+        return outcome
+
+    async def _images_only(self, msg: InboundMessage, now: float) -> Outcome:
+        """A photo without a caption: claimed like a message (a redelivery is
+        refused), the user remembered; the images are checked after this."""
+        async with self.store.transaction() as tx:
+            if not await tx.claim_event(msg.event_key, now):
+                return Outcome("duplicate")
+            await remember_user(tx, msg, None, now)
+        return Outcome("handled", notes=["images only"])
+
+    async def image_leaked(self, msg: InboundMessage, kinds: tuple[str, ...]) -> Outcome:
+        """An image of ``msg`` held a secret (:mod:`core.conversation.images` read it):
+        what a text with that secret gets, once per message. The message is deleted
+        and the user warned; in a private chat a recovery phrase opens an urgent
+        ticket, whose text is the shield's markers (nothing of the image)."""
+        msg = guard_sender(msg)  # already guarded when it comes from handle_message; a name is kept
+        now = self.clock()
+        effects = Effects(f"image:{msg.event_key}")
+        outcome = Outcome("handled", leak=True, leak_kinds=kinds, notes=["image"])
+        text = " ".join(MARKERS[k] for k in kinds)
+        async with self.store.transaction() as tx:
+            if not await tx.claim_event(f"image:{msg.event_key}", now):
+                return Outcome("duplicate")
+            lang = await remember_user(tx, msg, None, now)
+            self._warn_leak(msg, lang, kinds, effects)
+            if msg.chat.is_private and "seed_phrase" in kinds:
+                conv_chat = dm_chat(msg.user)
+                turn = Turn(msg, text, lang, tx, effects, outcome, now,
+                            await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, None, words(text))
+                await prepare(turn, self.services.settings.reopen_window_hours)
+                await open_urgent(turn, self.services, "a photo of a recovery phrase")
+                await turn.save()
+            else:
+                await self._tell_desk_secret_removed(tx, msg, Guarded(text, True, kinds, TextSource.MESSAGE), effects)
+            await effects.flush(tx, now)
+        self.wake()
+        observe(self.metrics, msg.chat.platform, outcome)
         return outcome
 
     async def _prefetch(self, guarded: Guarded, is_command: bool, private: bool) -> dict[str, object]:

@@ -26,6 +26,7 @@ STAFF = Actor.at_desk("console:operator")
 # test_every_entry_point_is_accounted_for until it is listed here.
 TEXT_ENTRY_POINTS = {
     "dialogue.handle_message": "test_no_entry_point_lets_a_phrase_through",
+    "dialogue.image_leaked": "test_no_entry_point_lets_a_phrase_through",  # its images: tests/core/test_image_check.py
     "escalation.escalate": "test_no_entry_point_lets_a_phrase_through",
     "staff.act": "test_no_entry_point_lets_a_phrase_through",
     "answers.add_phrasing": "tests/core/test_faq_live.py::test_bad_phrasings_change_nothing",
@@ -81,6 +82,9 @@ async def test_no_entry_point_lets_a_phrase_through(core: UseCases, tmp_path: Pa
     await core.dialogue.handle_message(message(f"here it is {PHRASE} please check"))
     await core.dialogue.handle_message(message(f"group {PHRASE} help", chat=GROUP))
     await core.dialogue.handle_message(message("hello there", name=PHRASE))
+    # an image of a message held a secret: the message's words and name are not what is kept
+    await core.dialogue.image_leaked(message(f"caption {PHRASE}", name=PHRASE), ("seed_phrase",))
+    await core.dialogue.image_leaked(message(f"caption {PHRASE}", chat=GROUP, name=PHRASE), ("seed_phrase",))
     # a moderator's escalation: the message, the note and the name
     mod = Actor(UserRef("telegram", "7"), platform_moderator=True)
     out = await core.escalation.escalate(moderator=mod, target=message(f"my words {PHRASE}", chat=GROUP, name=PHRASE),

@@ -48,7 +48,10 @@ Simulator API (all ids accepted as int or str; payloads use Discord's str ids)
 World: ``bot_id``, ``application_id``, ``guild_id``, ``channel_id`` (#general),
 ``moderator_role_id``, ``everyone_role_id``, ``owner_id``, ``shards``; ``add_guild``, ``add_channel``,
 ``add_user``, ``open_dm(user_id)``, ``block_dms(user_id)``, ``set_bot_permissions``.
-Inject: ``await user_message(...)``, ``await slash_command(...)``,
+Inject: ``await user_message(...)`` (``attachments=[(filename, content_type, bytes)]``: each
+gets ``url``/``proxy_url`` on the simulator's CDN, ``/attachments/<channel>/<id>/<name>``
+with Discord's signing query ``ex``/``is``/``hm``, served without a token; a URL without
+the right signature is 404), ``await slash_command(...)``,
 ``await message_context_command(...)``, ``await dispatch(event, data)`` (any raw event:
 duplicates, malformed payloads), ``await disconnect_gateway(code=4000)``,
 ``await send_reconnect()``, ``await invalidate_sessions()``.
@@ -57,7 +60,7 @@ Records: ``messages_in(channel_id)``, ``message(id)``, ``interaction_responses[i
 ``original_responses[iid]``, ``followups[iid]``, ``deleted``, ``dm_channel_for(user_id)``,
 ``threads``, ``thread_members``, ``registered_commands[None | guild_id]``, ``calls`` /
 ``calls_to("POST /channels")``, ``identifies``, ``resumes``, ``gateway_queries``,
-``dispatched_to(shard_id)``.
+``dispatched_to(shard_id)``, ``attachment_downloads`` (path, status).
 Waiting: ``await wait_for(predicate)``, ``await wait_for_message(channel_id, predicate)``,
 ``await wait_until_ready(sessions=1)``.
 
@@ -389,6 +392,8 @@ class DiscordSim:
         self.original_responses: dict[int, JSON] = _SnowflakeDict()  # current @original message
         self.followups: dict[int, list[JSON]] = _SnowflakeDict()
         self.calls: list[SimCall] = []
+        self.attachment_downloads: list[tuple[str, int]] = []  # CDN requests: (path, status)
+        self._cdn: dict[str, tuple[str, str, bytes]] = {}  # path -> (signature query, content type, bytes)
         self.identifies: list[JSON] = []  # IDENTIFY payloads ("d"), token included
         self.nonce_hits = 0  # message creates answered with an earlier message (enforce_nonce)
         self.resumes: list[JSON] = []
@@ -758,11 +763,12 @@ class DiscordSim:
             app.router.add_route(method, path, handler)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/gateway/", self._gateway)
+        app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", self._cdn_get)
 
     @web.middleware
     async def _middleware(self, request: web.Request,
                           handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-        if request.path.startswith("/gateway"):
+        if request.path.startswith(("/gateway", "/attachments/")):  # the CDN takes no token
             return await handler(request)
         prefix = f"/api/v{API_VERSION}"
         path = request.path[len(prefix):] if request.path.startswith(prefix) else request.path
@@ -1530,8 +1536,11 @@ class DiscordSim:
         mentions_bot: bool = False,
         reference_message_id: int | str | None = None,
         embeds: list[JSON] | None = None,
+        attachments: Iterable[tuple[str, str | None, bytes]] = (),
     ) -> JSON:
         """A user posts ``content``: dispatches MESSAGE_CREATE and returns its payload (ids as str).
+
+        ``attachments``: files uploaded with it, ``(filename, content_type, bytes)``.
 
         ``guild_id`` defaults to the channel's guild (None for DMs, see :meth:`open_dm`);
         the author becomes a guild member with ``roles``.  ``mentions_bot`` prepends
@@ -1558,6 +1567,7 @@ class DiscordSim:
                 body["message_reference"]["guild_id"] = str(gid)
             message_type = 19
         message = self._new_message(cid, author, body, message_type=message_type)
+        message["attachments"] = [self._attachment(cid, name, ctype, data) for name, ctype, data in attachments]
         if gid is not None and self._guild_of_channel(cid) is None:
             message["guild_id"] = str(gid)
         self._store_message(message)
@@ -1583,6 +1593,29 @@ class DiscordSim:
         wire = self._gateway_message(message)
         await self.dispatch("MESSAGE_CREATE", wire)
         return wire
+
+    def _attachment(self, channel_id: int, filename: str, content_type: str | None, data: bytes) -> JSON:
+        """An uploaded file as Discord describes it, its bytes on the simulator's CDN."""
+        aid = self.new_id()
+        path = f"/attachments/{channel_id}/{aid}/{filename}"
+        expires = int(time.time()) + 86400
+        signature = f"ex={expires:x}&is={int(time.time()):x}&hm={hashlib.sha256(path.encode() + data).hexdigest()}&"
+        self._cdn[path] = (signature, content_type or "application/octet-stream", data)
+        attachment: JSON = {"id": str(aid), "filename": filename, "size": len(data),
+                            "url": f"{self.base_url}{path}?{signature}", "proxy_url": f"{self.base_url}{path}?{signature}"}
+        if content_type:
+            attachment["content_type"] = content_type
+        return attachment
+
+    async def _cdn_get(self, request: web.Request) -> web.Response:
+        path = request.path
+        stored = self._cdn.get(path)
+        query = request.query_string.rstrip("&") + "&" if request.query_string else ""
+        if stored is None or query != stored[0]:
+            self.attachment_downloads.append((path, 404))
+            return web.Response(status=404, text="This content is no longer available.")
+        self.attachment_downloads.append((path, 200))
+        return web.Response(body=stored[2], content_type=stored[1])
 
     async def user_edit(self, message_id: int | str, content: str) -> JSON:
         """The author edits their message: its content and ``edited_timestamp`` change

@@ -25,6 +25,13 @@ text at most 3000 chars, header 150, button text 75, duplicate ``action_id`` /
 ``cant_delete_message`` (bot tokens cannot delete other people's messages),
 ``message_not_found``, trigger ids for ``views.open``. Faults: ``fail`` /
 ``fail_for`` answer HTTP 429 with ``Retry-After`` (body ``ratelimited``) or 5xx.
+
+Files people share: ``user_message_event(..., files=[(name, mimetype, bytes)])``
+is a ``file_share`` message with a ``files`` array (Slack's file objects, with
+``url_private`` and ``url_private_download`` on the simulator), served only to
+``Authorization: Bearer <bot token>`` with the ``files:read`` scope (401
+without a valid token, 403 without the scope); ``file_downloads`` records each
+request as ``(path, status)``.
 """
 
 from __future__ import annotations
@@ -264,7 +271,7 @@ def _text_of_blocks(blocks: list[JSONDict] | None) -> str:
 # a bot token's scopes when the test does not set SlackSim.scopes (every scope walletdesk asks for)
 DEFAULT_SCOPES = (
     "app_mentions:read", "channels:history", "channels:read", "chat:write", "commands", "groups:history",
-    "groups:read", "im:history", "im:write", "reactions:write", "usergroups:read", "users:read",
+    "groups:read", "im:history", "im:write", "reactions:write", "usergroups:read", "users:read", "files:read",
 )
 
 
@@ -311,6 +318,8 @@ class SlackSim:
         self.views: list[JSONDict] = []
         self.responses: list[ResponseUrlPost] = []
         self.deliveries: list[SlackDelivery] = []
+        self.file_downloads: list[tuple[str, int]] = []  # (path, HTTP status)
+        self.files: dict[str, tuple[JSONDict, bytes]] = {}  # file id -> (file object, bytes)
 
         # state
         self.channels: dict[str, JSONDict] = {}
@@ -365,6 +374,8 @@ class SlackSim:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{rid}", self._handle_response_url)
+        app.router.add_get("/files-pri/{team_file}/{name}", self._handle_file)
+        app.router.add_get("/files-pri/{team_file}/download/{name}", self._handle_file)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self._port).start()
@@ -525,8 +536,13 @@ class SlackSim:
         ts: str | None = None,
         thread_ts: str | None = None,
         channel_type: str | None = None,
+        files: Iterable[tuple[str, str, bytes]] = (),
     ) -> JSONDict:
-        """Build a ``message`` event for a human's message and add it to the channel history."""
+        """Build a ``message`` event for a human's message and add it to the channel history.
+
+        ``files``: shared with it, ``(name, mimetype, bytes)``: the event becomes a
+        ``file_share`` message with Slack's ``files`` array (``url_private`` needs the bot token).
+        """
         ts = ts or self.next_ts()
         self._record_user_message(channel, user, text, ts, thread_ts)
         event: JSONDict = {
@@ -541,7 +557,47 @@ class SlackSim:
             parent = self._find(channel, thread_ts)
             if parent is not None:
                 event["parent_user_id"] = parent.user
+        shared = [self._add_file(user, name, mimetype, data, ts) for name, mimetype, data in files]
+        if shared:
+            event.update(subtype="file_share", files=shared, upload=True, display_as_bot=False)
+            if not text:
+                event.pop("blocks", None)
         return event
+
+    def _add_file(self, user: str, name: str, mimetype: str, data: bytes, ts: str) -> JSONDict:
+        file_id = self._new_id("F")
+        base = f"{self.base_url}/files-pri/{self.team_id}-{file_id}"
+        file: JSONDict = {
+            "id": file_id, "created": int(float(ts)), "timestamp": int(float(ts)), "name": name, "title": name,
+            "mimetype": mimetype, "filetype": name.rsplit(".", 1)[-1].lower() if "." in name else "binary",
+            "pretty_type": mimetype.split("/")[-1].upper(), "user": user, "user_team": self.team_id,
+            "editable": False, "size": len(data), "mode": "hosted", "is_external": False, "is_public": True,
+            "public_url_shared": False, "display_as_bot": False, "username": "",
+            "url_private": f"{base}/{name}", "url_private_download": f"{base}/download/{name}",
+            "permalink": f"https://{self.team_domain}.slack.com/files/{user}/{file_id}/{name}",
+            "has_rich_preview": False, "file_access": "visible",
+        }
+        self.files[file_id] = (file, data)
+        return file
+
+    async def _handle_file(self, request: web.Request) -> web.Response:
+        path = request.path
+        team, _, file_id = request.match_info["team_file"].partition("-")
+        found = self.files.get(file_id) if team == self.team_id else None
+        auth = request.headers.get("Authorization", "")
+        token = auth[7:] if auth.startswith("Bearer ") else ""
+        if token not in (self.token, self.admin_user_token):
+            status = 401
+        elif token == self.token and "files:read" not in self.scopes:
+            status = 403
+        elif found is None or found[0]["name"] != request.match_info["name"]:
+            status = 404
+        else:
+            status = 200
+        self.file_downloads.append((path, status))
+        if status != 200:
+            return web.Response(status=status, text={401: "Unauthorized", 403: "Forbidden"}.get(status, "Not Found"))
+        return web.Response(body=found[1], content_type=found[0]["mimetype"])  # type: ignore[index]
 
     def message_changed_event(self, channel: str, ts: str, text: str) -> JSONDict:
         """A ``message`` event of subtype ``message_changed``: the person edited their

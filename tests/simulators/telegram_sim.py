@@ -11,7 +11,7 @@ port, so the real python-telegram-bot talks to it over a real socket::
 
 It records every call (``sim.calls``), every message the bot sends
 (``sim.messages_to``), deletions (``sim.deleted``) and edits, lets a test inject
-user activity (``user_message``, ``callback_query``, ``duplicate_last_update``),
+user activity (``user_message``, ``user_photo``, ``callback_query``, ``duplicate_last_update``),
 delivers updates either to ``getUpdates`` long polling or to a webhook set with
 ``setWebhook`` (with the ``X-Telegram-Bot-Api-Secret-Token`` header), and
 injects faults (``fail``, ``fail_for``).
@@ -21,6 +21,13 @@ character limit (counted after entity parsing), ``parse_mode`` syntax errors
 (HTML and MarkdownV2), unknown chats, private chats whose user never started the
 bot, replies to unknown messages, deleting messages without the right, and
 callback data longer than 64 bytes.
+
+Files: a ``user_photo`` carries ``photo`` (an array of PhotoSize, a thumbnail
+and the full size, each with its ``file_id``) or, sent as a file, a
+``document`` with its ``mime_type``. ``getFile`` answers a ``file_path``
+(refusing files over the bots' 20 MB), and the bytes are served at
+``/file/bot<token>/<file_path>``, as the Bot API does (``file_downloads``
+records each request).
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ __all__ = ["BotMessage", "Fault", "TelegramApiError", "TelegramSim"]
 JSONDict = dict[str, Any]
 
 MAX_MESSAGE_LENGTH = 4096
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # getFile: "file is too big" beyond this
 MAX_CALLBACK_DATA_BYTES = 64
 #: Methods that ``fail(None, ...)`` / ``fail_for(...)`` do not affect unless named.
 POLLING_METHODS = frozenset({"getupdates"})
@@ -353,6 +361,8 @@ class TelegramSim:
         self.callback_answers: list[JSONDict] = []
         self.webhook_deliveries: list[tuple[int, int | str]] = []  # (update_id, status|error)
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
+        self.file_downloads: list[tuple[str, int]] = []  # (file_path, HTTP status)
+        self.files: dict[str, tuple[JSONDict, bytes]] = {}  # file_id -> (File object, bytes)
 
         # state
         self.chats: dict[int | str, JSONDict] = {}
@@ -395,6 +405,7 @@ class TelegramSim:
             "editmessagetext": self._edit_message_text,
             "deletemessage": self._delete_message,
             "deletemessages": self._delete_messages,
+            "getfile": self._get_file,
             "getchat": self._get_chat,
             "getchatmember": self._get_chat_member,
             "getchatadministrators": self._get_chat_administrators,
@@ -424,6 +435,7 @@ class TelegramSim:
         self._cond = asyncio.Condition()
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", r"/bot{token:[^/]*}/{method:[^/]*}", self._handle)
+        app.router.add_get(r"/file/bot{token:[^/]*}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self._port)
@@ -600,6 +612,75 @@ class TelegramSim:
         self.messages[(chat_id, message["message_id"])] = message
         await self._enqueue({"message": message})
         return message
+
+    def _add_file(self, data: bytes, kind: str, ext: str) -> JSONDict:
+        n = len(self.files) + 1
+        file = {"file_id": f"AgAC{kind}{n:06d}-sim", "file_unique_id": f"AQAD{n:06d}", "file_size": len(data),
+                "file_path": f"{kind}/file_{n}.{ext}"}
+        self.files[file["file_id"]] = (file, data)
+        return file
+
+    async def user_photo(
+        self,
+        chat_id: int,
+        data: bytes,
+        *,
+        user_id: int,
+        caption: str | None = None,
+        as_document: bool = False,
+        mime_type: str = "image/png",
+        file_name: str = "screenshot.png",
+        first_name: str = "User",
+        language_code: str | None = "en",
+    ) -> JSONDict:
+        """A user posts an image in ``chat_id``: as a photo (``photo``: a 90 px
+        thumbnail and the image, as Telegram sends sizes) or, ``as_document``, as
+        a file (``document`` with ``mime_type``); ``caption`` optional. Queues the
+        ``message`` update and returns the Message."""
+        import io
+
+        from PIL import Image  # the simulator's only use of Pillow: a real thumbnail
+
+        message = await self._user_base(chat_id, user_id, first_name, language_code)
+        if as_document:
+            file = self._add_file(data, "documents", file_name.rsplit(".", 1)[-1])
+            message["document"] = {"file_id": file["file_id"], "file_unique_id": file["file_unique_id"],
+                                   "file_name": file_name, "mime_type": mime_type, "file_size": len(data)}
+        else:
+            # Telegram re-encodes a photo as JPEG (at most 1280 px) and adds smaller sizes
+            with Image.open(io.BytesIO(data)) as img:
+                rgb = img.convert("RGB")
+            rgb.thumbnail((1280, 1280))
+            width, height = rgb.size
+            thumb = rgb.copy()
+            thumb.thumbnail((90, 90))
+            encoded = []
+            for picture in (thumb, rgb):
+                buf = io.BytesIO()
+                picture.save(buf, "JPEG", quality=87)
+                encoded.append(buf.getvalue())
+            small = self._add_file(encoded[0], "photos", "jpg")
+            full = self._add_file(encoded[1], "photos", "jpg")
+            message["photo"] = [
+                {"file_id": small["file_id"], "file_unique_id": small["file_unique_id"],
+                 "file_size": small["file_size"], "width": thumb.width, "height": thumb.height},
+                {"file_id": full["file_id"], "file_unique_id": full["file_unique_id"],
+                 "file_size": full["file_size"], "width": width, "height": height},
+            ]
+        if caption is not None:
+            message["caption"] = caption
+        self.messages[(chat_id, message["message_id"])] = message
+        await self._enqueue({"message": message})
+        return message
+
+    async def _user_base(self, chat_id: int, user_id: int, first_name: str, language_code: str | None) -> JSONDict:
+        user = self.add_user(user_id, first_name=first_name, language_code=language_code)
+        chat = self._ensure_chat(chat_id, None, None)
+        if chat["type"] == "private":
+            self.started_private.add(user_id)
+            self.blocked_by.discard(user_id)
+        self.members.setdefault(chat_id, set()).add(user_id)
+        return {"message_id": self._new_message_id(chat_id), "from": user, "chat": chat, "date": int(time.time())}
 
     async def user_edits_message(self, chat_id: int, message_id: int, text: str) -> JSONDict:
         """The author edits an earlier message; queues an ``edited_message`` update."""
@@ -1045,6 +1126,27 @@ class TelegramSim:
             if key in self.messages and key not in self.deleted:
                 self._mark_deleted(*key)
         return True
+
+    async def _get_file(self, params: JSONDict) -> JSONDict:
+        found = self.files.get(str(params.get("file_id") or ""))
+        if found is None:
+            raise _bad_request("wrong file_id or the file is temporarily unavailable")
+        file, data = found
+        if len(data) > MAX_DOWNLOAD_BYTES:
+            raise _bad_request("file is too big")
+        return dict(file)
+
+    async def _download(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        if request.match_info["token"] != self.token:
+            self.file_downloads.append((path, 401))
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        for file, data in self.files.values():
+            if file["file_path"] == path:
+                self.file_downloads.append((path, 200))
+                return web.Response(body=data, content_type="application/octet-stream")
+        self.file_downloads.append((path, 404))
+        return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
 
     async def _get_chat(self, params: JSONDict) -> JSONDict:
         chat = self.chats.get(params.get("chat_id"))

@@ -13,6 +13,7 @@ import time
 from collections import defaultdict
 from typing import Any, AsyncIterator, Iterator
 
+import aiohttp
 import discord
 import discord.gateway
 import discord.http
@@ -345,3 +346,25 @@ async def test_restarted_bot_identifies_fresh(sim: DiscordSim) -> None:
         assert len(sim.identifies) == 2 and sim.connected
         await sim.user_message(sim.channel_id, "after restart", author_id=2)
         await sim.wait_for(lambda: second.events["message"])
+
+
+async def test_attachments_are_served_by_their_signed_cdn_url(sim: DiscordSim) -> None:
+    client = new_client()
+    seen: list[discord.Message] = []
+
+    @client.event
+    async def on_message(message: discord.Message) -> None:
+        seen.append(message)
+
+    async with running(client):
+        sent = await sim.user_message(sim.channel_id, "see this", author_id=4242,
+                                      attachments=[("shot.png", "image/png", b"\x89PNG fake bytes")])
+        await sim.wait_for(lambda: seen)
+        (attachment,) = seen[0].attachments
+        assert (attachment.filename, attachment.content_type, attachment.size) == ("shot.png", "image/png", 15)
+        assert await attachment.read() == b"\x89PNG fake bytes"  # discord.py's CDN fetch, no token
+    unsigned = sent["attachments"][0]["url"].split("?", 1)[0]
+    async with aiohttp.ClientSession() as http:
+        async with http.get(unsigned) as resp:
+            assert resp.status == 404
+    assert [status for _, status in sim.attachment_downloads] == [200, 404]

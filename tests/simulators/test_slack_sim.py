@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs
 
+import aiohttp
 import pytest
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
@@ -254,3 +255,20 @@ async def test_bolt_app_interactivity(sim: SlackSim, bolt: str, client: AsyncWeb
     submitted = await sim.view_submission(bolt, view["id"], {"n": {"text": {"type": "plain_text_input", "value": "checked"}}}, user=BOB)
     assert submitted.status == 200
     await sim.wait_for(lambda: any(m.text == "checked" for m in sim.ephemerals))
+
+
+async def test_shared_files_are_served_only_to_the_bot_token(sim: SlackSim) -> None:
+    event = sim.user_message_event(STAFF, ALICE, "", files=[("shot.png", "image/png", b"\x89PNG fake")])
+    assert event["subtype"] == "file_share"
+    (file,) = event["files"]
+    assert (file["name"], file["mimetype"], file["size"]) == ("shot.png", "image/png", 9)
+    async with aiohttp.ClientSession() as http:
+        for url in (file["url_private"], file["url_private_download"]):
+            async with http.get(url, headers={"Authorization": f"Bearer {sim.token}"}) as resp:
+                assert resp.status == 200 and await resp.read() == b"\x89PNG fake"
+        async with http.get(file["url_private"]) as resp:
+            assert resp.status == 401
+        sim.scopes.remove("files:read")
+        async with http.get(file["url_private"], headers={"Authorization": f"Bearer {sim.token}"}) as resp:
+            assert resp.status == 403
+    assert [status for _, status in sim.file_downloads] == [200, 200, 401, 403]

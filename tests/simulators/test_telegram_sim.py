@@ -247,3 +247,34 @@ async def test_webhook_delivery_with_secret_and_conflict(sim: TelegramSim, bot: 
         assert await bot.get_updates() == ()
     finally:
         await runner.cleanup()
+
+
+async def test_photos_get_file_and_the_file_download_url(sim: TelegramSim) -> None:
+    """A photo arrives as PhotoSizes (a thumbnail, then the image re-encoded as JPEG);
+    getFile names its path and the bytes are at /file/bot<token>/<path>, as on Telegram."""
+    import io
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (1600, 800), "white").save(png, "PNG")
+    async with Bot(TOKEN, base_url=f"{sim.base_url}/bot", base_file_url=f"{sim.base_url}/file/bot") as bot:
+        message = await sim.user_photo(GROUP, png.getvalue(), user_id=ALICE, caption="look")
+        update = Update.de_json((await bot.get_updates())[-1].to_dict(), bot)
+        assert update is not None and update.message is not None and update.message.caption == "look"
+        thumb, full = update.message.photo
+        assert (full.width, full.height) == (1280, 640) and max(thumb.width, thumb.height) == 90
+        file = await bot.get_file(full.file_id)
+        data = bytes(await file.download_as_bytearray())
+        assert data[:3] == b"\xff\xd8\xff" and len(data) == full.file_size  # a JPEG, as Telegram sends photos
+        assert message["photo"][-1]["file_id"] == full.file_id
+        document = await sim.user_photo(GROUP, png.getvalue(), user_id=ALICE, as_document=True, file_name="a.png")
+        doc_file = await bot.get_file(document["document"]["file_id"])
+        assert bytes(await doc_file.download_as_bytearray()) == png.getvalue()  # a file is sent as it was
+        with pytest.raises(BadRequest, match="(?i)wrong file_id"):
+            await bot.get_file("no-such-file")
+    path = file.file_path.rsplit("/file/bot", 1)[1].split("/", 1)[1]  # type: ignore[union-attr]
+    async with ClientSession() as http:
+        async with http.get(f"{sim.base_url}/file/bot123:WRONG/{path}") as resp:
+            assert resp.status == 401
+    assert [status for _, status in sim.file_downloads] == [200, 200, 401]

@@ -136,6 +136,7 @@ async def running_rig(sim: DiscordSim, tmp_path: Path, store: SQLiteStore, faq_e
         worker.stop()
         await asyncio.wait_for(task, timeout=DEADLINE)
         await adapter.stop()
+        await core.aclose()  # the OCR worker, when an image started one
 
 
 @pytest.fixture

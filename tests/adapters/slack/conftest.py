@@ -103,6 +103,7 @@ async def make_desk(
             worker.stop()
             await asyncio.wait_for(task, DEADLINE)
             await adapter.stop()
+            await core.aclose()  # the OCR worker, when an image started one
             await runner.cleanup()
 
         cleanups.append(cleanup)

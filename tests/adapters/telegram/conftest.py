@@ -96,5 +96,6 @@ async def running_rig(sim: TelegramSim, tmp_path: Path, store: Store, faq_engine
         worker.stop()
         await task
         await adapter.stop()
+        await core.aclose()  # the OCR worker, when an image started one
         if runner is not None:
             await runner.cleanup()
