@@ -71,6 +71,72 @@ BACKGROUND_EXAMPLES: tuple[str, ...] = (
     "什么时候开AMA", "这个项目靠谱吗", "什么时候上所", "还能上车吗", "做多还是做空", "几倍杠杆",
     "下一个百倍币是哪个", "要砸盘了", "大佬们都买了啥", "关注我的频道领信号", "帮我点个赞",
     "周末去哪玩", "新年快乐", "生日快乐", "今天好累啊",
+    # chat-style chatter (issue 14 item 9), by kind; the bot answers none of it
+    # greetings, thanks and reactions
+    "gm fam", "gm gm", "gm ser", "good morning frens", "gn all", "gn ser", "night guys", "sup all",
+    "hey hey", "hiii", "hello frens", "ty ser", "thx", "thanks bot", "appreciate it", "cool",
+    "ok ty", "got it thanks", "kk", "lfg", "lets gooo", "🔥🔥", "🚀🚀🚀", "👍", "haha", "hahaha nice", "xD",
+    "bruh", "rip", "oof", "gg", "omg", "wow", "same", "this", "fr fr", "ngl", "true", "sheesh",
+    "早", "早安", "各位好", "晚上好", "晚安各位", "午安", "谢啦", "感谢", "收到", "好嘞", "哈哈",
+    "嘻嘻", "牛逼", "厉害", "加油", "冲冲冲", "起飞", "赞", "👍👍", "大家早安", "早啊兄弟们", "gm 大家",
+    # price talk and predictions
+    "eth gonna pump?", "btc to 100k when", "wen 200k btc", "is sol going up", "pepe gonna moon?",
+    "price of eth now?", "btc price rn", "what will doge be worth next year", "is this the bottom",
+    "time to buy the dip?", "are we in a bear market", "bull run when", "alt season when", "rekt lol",
+    "got liquidated again", "market is crazy today", "green candles everywhere", "red day again",
+    "my bags are down 50%", "this chart looks bullish", "btc dominance rising", "is eth dead",
+    "sol or eth which goes higher", "should i sell my bags", "take profit now?", "dca or lump sum",
+    "where is the top", "eth etf news?", "fed meeting today, dump?", "cpi data tomorrow",
+    "比特币能涨到多少", "以太坊还会涨吗", "今天大跌了", "又爆仓了", "行情太猛了", "什么时候牛市", "是不是要熊了",
+    "现在能抄底吗", "要不要止盈", "这波还能追吗", "山寨季什么时候来", "减半之后会涨吗", "大饼要破新高了",
+    "姨太能到五千吗", "狗狗币还有戏吗", "这币是不是到顶了", "今天是不是该割肉", "eth会不会跌破两千",
+    "btc明天怎么走", "sol能涨到多少", "大盘要崩了吗", "现在是牛还是熊",
+    # trading advice, futures, gems
+    "best coin to buy now", "any gems ser", "next 1000x?", "shill me a coin", "what are you buying",
+    "whats in your bag", "which meme coin is next", "anyone in on the new presale", "leverage trading tips",
+    "how to trade futures", "bybit or binance for perps", "best exchange for futures", "copy trading worth it?",
+    "anyone doing grid bots", "share your trades", "who else is shorting", "long eth here?",
+    "推荐个币", "有什么潜力币", "买什么好", "下一个千倍币", "合约怎么玩", "有人玩永续吗", "现货还是合约",
+    "带单靠谱吗", "量化机器人好用吗", "大家仓位多少", "有没有一起做多的", "meme币推荐一下", "跟单群有吗",
+    # other projects' airdrops, listings, launches
+    "when airdrop", "is the airdrop snapshot done", "how to qualify for the layer2 airdrop",
+    "which testnets to farm", "any new airdrops to farm", "when coinbase listing", "is this token listed on okx",
+    "when does the presale end", "tge date?", "how to join the whitelist", "is the mint live",
+    "空投快照了吗", "怎么撸空投", "有什么新空投", "什么时候上线交易所", "预售什么时候结束", "白名单怎么拿",
+    "这个项目什么时候发币", "tge是哪天", "撸毛项目推荐", "测试网交互有用吗",
+    # staking, yield, mining, other platforms' products
+    "how do i stake sol", "where to stake eth for best apr", "is liquid staking safe", "best apy for usdc",
+    "how to run a validator", "how to provide liquidity on uniswap", "yield farming tips", "lending rates on aave",
+    "how to mine bitcoin at home", "is gpu mining still profitable", "best mining pool", "restaking worth it?",
+    "binance earn vs okx earn", "is the binance savings product any good", "bybit earn apr",
+    "怎么质押eth", "质押年化多少", "哪里理财收益高", "流动性挖矿怎么弄", "矿机哪里买", "挖矿还赚钱吗",
+    "币安理财靠谱吗", "欧易的赚币产品怎么样", "借贷平台哪个好", "节点怎么搭", "再质押值得吗",
+    "幣安理財收益多少", "質押年化是多少", "挖礦要買什麼設備",
+    # tax, law, jobs, meetups
+    "do i pay tax on crypto gains", "crypto tax software recommendations", "is crypto legal in my country",
+    "any tax accountant here", "capital gains on btc?", "hiring a community manager", "looking for a job in web3",
+    "we are hiring rust devs", "anyone need a designer", "looking for a cofounder", "any devs here",
+    "anyone in london", "anyone from nigeria here", "who is going to the conference", "meetup in singapore?",
+    "炒币要交税吗", "币圈收入怎么报税", "加密货币在国内合法吗", "招聘运营，有意私聊", "找web3工作", "有没有做设计的",
+    "有深圳的吗", "有没有北京的朋友", "线下聚会吗", "有人去峰会吗", "有没有群友在杭州", "招人", "求职",
+    # other wallets, chains and dev questions
+    "metamask or phantom?", "is trust wallet good", "which hardware wallet is best for solana",
+    "does ledger support xrp", "how do solana transactions work", "explain rollups", "what is a zk proof",
+    "how to write a solidity contract", "how does the lightning network work", "what is restaking",
+    "小狐狸钱包好用吗", "tp钱包和imtoken哪个好", "ledger支持哪些币", "layer2是什么", "怎么写智能合约",
+    "什么是零知识证明", "solana生态有什么好项目", "哪条链gas最便宜做meme",
+    # off-topic and jokes
+    "anyone watching the game tonight", "what's for lunch", "best vpn for travel", "recommend a good book",
+    "which phone should i buy", "how to learn python", "my cat is sleeping on my keyboard", "tell me something funny",
+    "monday again ugh", "who wants to play valorant", "best pizza in town", "it's raining here",
+    "推荐个vpn", "今天好热", "有人打游戏吗", "午饭吃啥", "周末愉快", "讲个段子", "推荐本书", "有人看球吗",
+    "wen lambo ser", "ser pls", "i'm poor now haha", "bought the top again 🤡", "number go up", "few understand",
+    # taxes and other platforms' products, which share words ("report", "safe") with entries
+    "how do i report my crypto income to the tax office", "do staking rewards go on my tax return",
+    "which form do i use to declare crypto gains", "tax report for my trades?", "is binance safe to keep funds on",
+    "is okx legit", "is bybit earn risky", "are cex savings products safe", "is kucoin trustworthy",
+    "加密货币收益怎么报税", "炒币赚的钱要申报吗", "欧易安全吗", "币安的活期理财有风险吗", "火币还靠谱吗",
+    "幣安的定期理財划算嗎", "加密貨幣要怎麼報稅",
 )
 
 
