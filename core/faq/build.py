@@ -137,6 +137,18 @@ BACKGROUND_EXAMPLES: tuple[str, ...] = (
     "is okx legit", "is bybit earn risky", "are cex savings products safe", "is kucoin trustworthy",
     "加密货币收益怎么报税", "炒币赚的钱要申报吗", "欧易安全吗", "币安的活期理财有风险吗", "火币还靠谱吗",
     "幣安的定期理財划算嗎", "加密貨幣要怎麼報稅",
+    # mixed zh-en, Traditional Chinese and emoji chatter; features no entry covers (staking, NFTs)
+    "gm 兄弟们", "这波pump了", "今天又rekt了", "大饼to the moon", "wagmi 兄弟们", "sol要起飞了吗🚀", "eth 冲冲冲",
+    "有没有alpha", "这个meme币能买吗", "btc新高了🎉", "早安大家☀️", "晚安 gn", "哈哈哈 lol", "太牛了 bro",
+    "大家好呀", "早安各位", "謝謝大家", "哈哈好笑", "今天行情如何", "比特幣會跌嗎", "現在可以買嗎", "有推薦的幣嗎",
+    "以太坊會漲嗎", "晚安大家", "有人在台北嗎", "空投什麼時候", "這個項目會上幣安嗎",
+    "can i stake in this wallet", "does this wallet do staking", "can i buy nfts in the app", "nft floor price?",
+    "any good nft mints today", "does the app have an earn feature", "can i lend my usdt here for interest",
+    "钱包能质押吗", "这个钱包能买nft吗", "app里有理财功能吗", "能在这里赚利息吗",
+    "lol who else got rekt", "bro this chop is brutal", "anyone else bored of this crab market",
+    "what is everyone aping into", "pump it 🚀", "so bullish rn", "gm legends", "we're so early",
+    "do you guys have a token", "is there a referral program", "when is your next giveaway", "who runs this group",
+    "你们有发币计划吗", "有邀请返佣吗", "什么时候搞活动", "群主是谁",
 )
 
 
