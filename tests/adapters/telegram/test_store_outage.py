@@ -73,3 +73,17 @@ async def test_an_update_not_kept_when_the_bot_stops_is_fetched_again_on_the_nex
         await tg.drain()
         await rig.settle()
         assert len(tg.messages_to(USER)) == 1 and messages_in(rig.core.metrics, "telegram") == 1
+
+
+async def test_polling_skips_an_update_it_cannot_read_and_goes_on(
+    tg: TelegramSim, tmp_path: Path, sqlite_store: SQLiteStore, faq_engine, code_sender: RecordingCodeSender,
+) -> None:
+    """One update python-telegram-bot cannot parse must not stop polling for every later one."""
+    async with running_rig(tg, tmp_path, sqlite_store, faq_engine, code_sender) as rig:
+        await tg.user_message(USER, "what are your support hours?", user_id=USER, chat_type="private")
+        await tg.inject_update({"message": {"message_id": 1, "date": "not a date", "chat": "nonsense"}})
+        await tg.user_message(USER, "how do I add a custom token?", user_id=USER, chat_type="private")
+        await wait_until(lambda: len(tg.messages_to(USER)) >= 2, what="both answers")
+        await tg.drain()  # every update confirmed, the unreadable one included
+        await rig.settle()
+        assert len(tg.messages_to(USER)) == 2 and messages_in(rig.core.metrics, "telegram") == 2
