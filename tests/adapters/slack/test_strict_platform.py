@@ -1,0 +1,54 @@
+"""The product on the strict Slack simulator (issue 16 item 6): the answer to a
+message event stays inside Slack's 3 s when users.info hangs; Slack's own retries of
+a late answer, arriving while the first delivery is still being handled, are
+processed once; a channel the bot is not in is a refusal, never retried."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import DeliveryError, RetryLater
+from core.models import Delivery
+from tests.outage import messages_in
+
+from .conftest import ALICE, ALICE_DM, Desk
+
+
+async def test_the_event_is_answered_inside_three_seconds_while_users_info_hangs(desk: Desk) -> None:
+    sim = desk.sim
+    assert sim.ack_timeout == 3.0  # Slack's deadline, not a test's
+    gate = sim.hold("users.info")
+    delivered = await sim.user_says(desk.url, ALICE_DM, ALICE, "what are your support hours?")
+    assert not delivered.timed_out and delivered.status == 200
+    gate.set()
+    await desk.settle()
+    assert len(sim.messages_in(ALICE_DM)) == 1 and len(sim.deliveries_of(delivered.event_id or "")) == 1
+
+
+async def test_slack_retries_of_a_late_answer_are_processed_once(desk: Desk) -> None:
+    sim = desk.sim
+    delays: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # Slack's 1 and 5 minutes, not waited out
+        delays.append(seconds)
+
+    sim.sleep = sleep
+    sim.ack_timeout = 0.2  # users.info hangs: every delivery is late, Slack retries three times
+    gate = sim.hold("users.info")
+    first = await sim.user_says(desk.url, ALICE_DM, ALICE, "what are your support hours?")
+    assert first.timed_out
+    await sim.retries_done()
+    deliveries = sim.deliveries_of(first.event_id or "")
+    assert [d.retry_num for d in deliveries] == [None, 1, 2, 3] and delays == [0.0, 60.0, 300.0]
+    gate.set()  # four handlers of the same event now go on at once
+    await desk.settle()
+    assert len(sim.messages_in(ALICE_DM)) == 1 and messages_in(desk.core.metrics, "slack") == 1
+
+
+@pytest.mark.parametrize("channel, error", [("C0GONE", "channel_not_found"), ("C0NOTIN", "not_in_channel")])
+async def test_a_channel_the_bot_cannot_post_in_is_refused_not_retried(desk: Desk, channel: str, error: str) -> None:
+    desk.sim.add_channel("C0NOTIN", "random", bot_is_member=False)
+    row = Delivery(id=77, platform="slack", action="send", chat_id=channel, thread_id=None, payload={"text": "hi"})
+    with pytest.raises(DeliveryError) as info:
+        await desk.adapter.deliver(row)
+    assert not isinstance(info.value, RetryLater) and str(info.value) == error
