@@ -11,7 +11,7 @@ from core.errors import DeliveryError, RetryLater
 from core.models import Delivery
 from tests.outage import messages_in
 
-from .conftest import ALICE, ALICE_DM, Desk
+from .conftest import ALICE, ALICE_DM, BOB, STAFF, Desk
 
 
 async def test_the_event_is_answered_inside_three_seconds_while_users_info_hangs(desk: Desk) -> None:
@@ -52,3 +52,18 @@ async def test_a_channel_the_bot_cannot_post_in_is_refused_not_retried(desk: Des
     with pytest.raises(DeliveryError) as info:
         await desk.adapter.deliver(row)
     assert not isinstance(info.value, RetryLater) and str(info.value) == error
+
+
+async def test_a_button_is_acknowledged_at_once_while_its_work_waits_on_slack(desk: Desk) -> None:
+    sim = desk.sim
+    assert (await sim.send_event(desk.url, sim.user_message_event(ALICE_DM, ALICE, "human"))).status == 200
+    root, ticket = await desk.ticket_root()
+    await desk.settle()
+    gate = sim.hold("chat.update")  # Slack is slow to update the root message
+    click = await sim.block_action(desk.url, "wd_claim", str(ticket.id), user=BOB, channel=STAFF, message_ts=root.ts)
+    assert not click.timed_out and click.status == 200
+    assert not any(m.ts == root.ts for m in sim.updated)  # the work is still waiting
+    gate.set()
+    await desk.settle()
+    current = sim.message(STAFF, root.ts)
+    assert current is not None and any("claimed" in str(b) for b in current.blocks or [])
