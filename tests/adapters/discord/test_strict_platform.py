@@ -1,18 +1,21 @@
 """The product on the strict Discord simulator (issue 16 item 6): real rate-limit
 buckets are waited out, a channel the bot may not post in is refused once and
-said so in the log, a row sent again inside the nonce window posts once."""
+said so in the log, an answer later than the 15-minute interaction token is a
+warning and the next command is answered."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import logging
+import time
 
 import aiohttp
 import pytest
 
 from core.errors import DeliveryError, RetryLater
 from core.models import Delivery
+from tests.conftest import Clock
 from tests.simulators.discord_sim import Perm
 from tests.waiting import wait_until
 
@@ -71,3 +74,34 @@ async def test_no_send_permission_in_the_channel_is_refused_and_logged(rig: Rig,
     await rig.settle()
     assert len(sim.calls_to("POST /channels")) == before + 1
     assert sim.messages_in(sim.channel_id) == []  # the bot posted nothing there
+
+
+async def test_an_answer_later_than_the_token_is_logged_and_the_next_command_answered(
+        rig: Rig, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import adapters.discord.commands as commands
+
+    sim = rig.sim
+    clock = Clock(time.monotonic())  # continues the simulator's own clock, then moves by hand
+    sim.clock = clock
+    monkeypatch.setattr(commands, "DEFER_AFTER", 0.05)
+    assert rig.adapter.commands is not None
+    faq = rig.adapter.commands.faq
+    release = asyncio.Event()
+
+    async def slow_faq(question: str, lang: str) -> str:
+        if question.startswith("slow"):
+            await release.wait()
+        return await faq(question, lang)
+
+    monkeypatch.setattr(rig.adapter.commands, "faq", slow_faq)
+    late = int((await sim.slash_command("faq", {"question": "slow: what are gas fees?"}, user_id=USER))["id"])
+    await sim.wait_for(lambda: sim.interaction_responses.get(late))  # deferred
+    clock.advance(15 * 60 + 1)  # the answer comes after the interaction token expired
+    release.set()
+    record = await wait_until(lambda: next((r for r in caplog.records if "could not answer interaction" in
+                                            r.getMessage()), None))
+    assert "401" in record.getMessage() and "50027" in record.getMessage() and record.levelno == logging.WARNING
+    assert not sim.original_responses[late].get("content")
+    fresh = int((await sim.slash_command("faq", {"question": "what are gas fees?"}, user_id=USER))["id"])
+    answer = await sim.wait_for(lambda: sim.interaction_responses.get(fresh))
+    assert answer["type"] == 4 and answer["data"]["content"]
