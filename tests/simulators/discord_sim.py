@@ -376,7 +376,7 @@ class DiscordSim:
         # the time source of every time-based rule (rate limits, interaction tokens, nonces);
         # tests inject one and move it by hand
         self.clock = clock
-        self.rate_limits = RateBuckets(lambda: self.clock())
+        self.rate_limits: RateBuckets | None = RateBuckets(lambda: self.clock())
         self.nonces = NonceWindow(lambda: self.clock())
         self.interaction_token_ttl = INTERACTION_TOKEN_TTL
         # GATEWAY_GUILD_MEMBERS_LIMITED | GATEWAY_MESSAGE_CONTENT_LIMITED | APPLICATION_COMMAND_BADGE;

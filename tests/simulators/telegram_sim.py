@@ -358,7 +358,7 @@ class TelegramSim:
         # BotFather's group privacy (on for every new bot): in a group where the bot is not an
         # admin it gets only commands, replies to its messages and @mentions of it
         self.privacy_mode = privacy_mode
-        self.withheld: list[JSONDict] = []  # updates privacy mode kept from the bot
+        self.withheld: list[JSONDict] = []  # update bodies privacy mode kept from the bot (no update_id)
         self.topics: dict[int | str, dict[int, str]] = {}  # forum chat -> topic id -> name
         bot_id = token.split(":", 1)[0]
         self.bot_id = int(bot_id) if bot_id.isdigit() else 123456789
@@ -807,12 +807,12 @@ class TelegramSim:
         return mid
 
     async def _enqueue(self, payload: JSONDict) -> JSONDict:
+        if not self._bot_may_read(payload):  # never an update for the bot: no update_id either
+            self.withheld.append(payload)
+            return payload
         update = {"update_id": self._next_update_id, **payload}
         self._next_update_id += 1
         self.updates.append(update)
-        if not self._bot_may_read(payload):
-            self.withheld.append(update)
-            return update
         self._pending.append(update)
         await self._notify()
         return update
