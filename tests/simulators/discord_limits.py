@@ -78,6 +78,9 @@ class RateBuckets:
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._global: _Bucket | None = None
         self.limited: list[tuple[str, bool]] = []  # (route key, global) of every 429 given
+        # called with every 429 given: a test moves its clock by the retry_after the client
+        # will wait, so the client's retry finds the bucket reset however slow the machine
+        self.on_limited: Callable[[Limited], None] | None = None
 
     def _fresh(self, bucket: _Bucket | None, limit: tuple[int, float], now: float) -> _Bucket:
         if bucket is None or now >= bucket.reset_at:
@@ -93,8 +96,9 @@ class RateBuckets:
         if self._global.remaining <= 0:
             retry = self._global.reset_at - now
             self.limited.append((f"{method} {template}", True))
-            return Limited(retry, True, {"Retry-After": str(math.ceil(retry)), "X-RateLimit-Global": "true",
-                                         "X-RateLimit-Scope": "global", "Via": "1.1 google"}), {}
+            return self._limited(Limited(retry, True, {
+                "Retry-After": str(math.ceil(retry)), "X-RateLimit-Global": "true", "X-RateLimit-Scope": "global",
+                "Via": "1.1 google"})), {}
         route = f"{method} {template}"
         limit = self.limits.get(route, OTHER_ROUTES)
         major = "/".join(params.get(k, "") for k in _MAJOR)
@@ -106,10 +110,15 @@ class RateBuckets:
             self.limited.append((route, False))
             headers = self._headers(bucket, bucket_hash, now)
             headers.update({"Retry-After": str(math.ceil(retry)), "X-RateLimit-Scope": "user", "Via": "1.1 google"})
-            return Limited(retry, False, headers), {}
+            return self._limited(Limited(retry, False, headers)), {}
         bucket.remaining -= 1
         self._global.remaining -= 1
         return None, self._headers(bucket, bucket_hash, now)
+
+    def _limited(self, limited: Limited) -> Limited:
+        if self.on_limited is not None:
+            self.on_limited(limited)
+        return limited
 
     @staticmethod
     def _headers(bucket: _Bucket, bucket_hash: str, now: float) -> dict[str, str]:

@@ -29,7 +29,8 @@ text at most 3000 chars, header 150, button text 75, duplicate ``action_id`` /
 Strict by default, as Slack is: a channel the workspace does not have is
 ``channel_not_found`` and one the bot is not in ``not_in_channel``
 (``strict_channels=False``: unknown channels are created on first use, the bot a
-member). Every POST to the app must be answered within ``ack_timeout`` (3 s): a
+member); with the ``chat:write.public`` scope the bot may post in public channels it is
+not in, and a private channel it is not in is ``channel_not_found``. Every POST to the app must be answered within ``ack_timeout`` (3 s): a
 later answer is a failed delivery (``timed_out``, status 0). A failed event
 delivery (a timeout or any non-2xx) is retried by the simulator as Slack does, in
 the background: up to three times, after ``retry_delays`` (at once, 1 min, 5 min,
@@ -1086,7 +1087,10 @@ class SlackSim:
                     raise SlackApiFailure("channel_not_found")
                 info = self._auto_channel(channel)
         if posting and not info["is_im"] and not info["is_member"]:
-            raise SlackApiFailure("not_in_channel")
+            if info["is_private"]:  # a private channel the bot is not in does not exist for it
+                raise SlackApiFailure("channel_not_found")
+            if "chat:write.public" not in self.scopes:
+                raise SlackApiFailure("not_in_channel")
         return info
 
     def _find(self, channel: str, ts: str | None) -> SlackMessage | None:
@@ -1245,7 +1249,10 @@ class SlackSim:
         channel = params.get("channel")
         if channel not in self.channels:
             raise SlackApiFailure("channel_not_found")
-        return {"channel": self.channels[channel]}
+        info = self.channels[channel]
+        if info["is_private"] and not info["is_im"] and not info["is_member"]:
+            raise SlackApiFailure("channel_not_found")  # a private channel the bot is not in is invisible
+        return {"channel": info}
 
     async def _conversations_replies(self, params: JSONDict) -> JSONDict:
         channel = self._resolve_channel(params.get("channel"))

@@ -77,6 +77,20 @@ async def test_unknown_channel_and_channel_without_the_bot_are_refused(sim: Slac
     assert sim.texts_in("C0STAFF") == ["hello"] and "C0NOSUCH" not in sim.channels
 
 
+async def test_public_channels_with_chat_write_public_and_private_ones_unseen(sim: SlackSim) -> None:
+    client = AsyncWebClient(token=sim.token, base_url=sim.api_url)
+    sim.add_channel("C0PUBLIC", "public", bot_is_member=False)
+    sim.add_channel("G0PRIVATE", "private", is_private=True, bot_is_member=False)
+    with pytest.raises(SlackApiError) as info:
+        await client.chat_postMessage(channel="G0PRIVATE", text="hello")
+    assert info.value.response["error"] == "channel_not_found"
+    sim.scopes.append("chat:write.public")
+    assert (await client.chat_postMessage(channel="C0PUBLIC", text="hello"))["ok"]
+    with pytest.raises(SlackApiError) as info:
+        await client.chat_postMessage(channel="G0PRIVATE", text="hello")
+    assert info.value.response["error"] == "channel_not_found"
+
+
 async def test_lenient_channels_only_when_asked() -> None:
     async with SlackSim(strict_channels=False) as sim:
         client = AsyncWebClient(token=sim.token, base_url=sim.api_url)

@@ -32,9 +32,12 @@ def _send(channel_id: int, text: str) -> Delivery:
 
 async def test_a_bucket_another_client_emptied_is_waited_out(rig: Rig) -> None:
     sim = rig.sim
-    sim.clock = asyncio.get_running_loop().time  # a short real bucket: 2 per 0.3 s
+    clock = Clock(time.monotonic())  # continues the simulator's own clock
+    sim.clock = clock
     assert sim.rate_limits is not None
-    sim.rate_limits.limits["POST /channels/{channel_id}/messages"] = (2, 0.3)
+    sim.rate_limits.limits["POST /channels/{channel_id}/messages"] = (2, 0.2)
+    # time passes only while the client waits out the 429 it got (at most 0.2 s, really waited)
+    sim.rate_limits.on_limited = lambda limited: clock.advance(limited.retry_after)
     async with aiohttp.ClientSession(headers={"Authorization": f"Bot {TOKEN}"}) as http:
         for n in range(2):  # e.g. a second worker process sharing the bot token
             async with http.post(f"{sim.api_base}/channels/{sim.channel_id}/messages",

@@ -1,15 +1,21 @@
 """The product on the strict Slack simulator (issue 16 item 6): the answer to a
 message event stays inside Slack's 3 s when users.info hangs; Slack's own retries of
 a late answer, arriving while the first delivery is still being handled, are
-processed once; a channel the bot is not in is a refusal, never retried."""
+processed once; a channel the bot is not in is a refusal, never retried, and a staff
+channel without the bot is one warning at start-up."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
 from core.errors import DeliveryError, RetryLater
 from core.models import Delivery
 from tests.outage import messages_in
+from tests.simulators.slack_sim import SlackSim
 
 from .conftest import ALICE, ALICE_DM, BOB, STAFF, Desk
 
@@ -67,3 +73,31 @@ async def test_a_button_is_acknowledged_at_once_while_its_work_waits_on_slack(de
     await desk.settle()
     current = sim.message(STAFF, root.ts)
     assert current is not None and any("claimed" in str(b) for b in current.blocks or [])
+
+
+@pytest.mark.parametrize("private", [False, True])
+async def test_a_staff_channel_without_the_bot_is_one_warning_at_start(
+        sim: SlackSim, make_desk: Callable[..., Awaitable[Desk]], caplog: pytest.LogCaptureFixture,
+        private: bool) -> None:
+    sim.channels[STAFF].update(is_member=False, is_private=private)
+    caplog.set_level(logging.WARNING, logger="adapters.slack.desk_check")
+    await make_desk()
+    (warning,) = [r.getMessage() for r in caplog.records if r.name == "adapters.slack.desk_check"]
+    assert STAFF in warning and "/invite" in warning
+    assert ("channel_not_found" if private else "not_in_channel") in warning
+
+
+async def test_a_public_staff_channel_the_token_may_post_in_is_no_warning(
+        sim: SlackSim, make_desk: Callable[..., Awaitable[Desk]], caplog: pytest.LogCaptureFixture) -> None:
+    sim.channels[STAFF]["is_member"] = False
+    sim.scopes.append("chat:write.public")
+    caplog.set_level(logging.WARNING, logger="adapters.slack.desk_check")
+    desk = await make_desk()
+    assert not [r for r in caplog.records if r.name == "adapters.slack.desk_check"]
+    root, _ticket = await _open(desk)
+    assert root.channel == STAFF
+
+
+async def _open(desk: Desk) -> tuple[Any, Any]:
+    assert (await desk.sim.send_event(desk.url, desk.sim.user_message_event(ALICE_DM, ALICE, "human"))).status == 200
+    return await desk.ticket_root()
