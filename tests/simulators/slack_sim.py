@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from tests.simulators.faults import Fault, FaultPlan
 from tests.waiting import DEADLINE
@@ -730,13 +730,17 @@ class SlackSim:
     async def _retry(self, app_url: str, event_id: str, first: SlackDelivery) -> None:
         """Slack's retries of a failed event delivery: up to three, each with
         ``X-Slack-Retry-Num`` and ``X-Slack-Retry-Reason``, until one succeeds."""
-        last = first
+        last, reason = first, "http_timeout" if first.timed_out else "http_error"
         for num, delay in enumerate(self.retry_delays, start=1):
             await self.sleep(delay)
-            reason = "http_timeout" if last.timed_out else "http_error"
-            last = await self.send_event(app_url, {}, event_id=event_id, retry_num=num, retry_reason=reason)
+            try:
+                last = await self.send_event(app_url, {}, event_id=event_id, retry_num=num, retry_reason=reason)
+            except ClientError:  # the app is not listening (stopped, restarting)
+                reason = "connection_failed"
+                continue
             if not last.failed or last.headers.get("X-Slack-No-Retry") == "1":
                 return
+            reason = "http_timeout" if last.timed_out else "http_error"
 
     async def retries_done(self, timeout: float = DEADLINE) -> None:
         """Wait until every retry Slack scheduled so far has been delivered (or given up)."""

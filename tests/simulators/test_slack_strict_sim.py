@@ -26,6 +26,7 @@ class App:
         self.release = asyncio.Event()
         self.no_retry = False
         self.url = ""
+        self.runner: web.AppRunner | None = None
 
     async def handle(self, request: web.Request) -> web.Response:
         self.seen.append((request.headers.get("X-Slack-Retry-Num"), request.headers.get("X-Slack-Retry-Reason")))
@@ -46,9 +47,11 @@ async def app() -> AsyncIterator[App]:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     stand_in.url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+    stand_in.runner = runner
     yield stand_in
     stand_in.release.set()
-    await runner.cleanup()
+    if stand_in.runner is not None:
+        await runner.cleanup()
 
 
 @pytest.fixture
@@ -141,3 +144,22 @@ async def test_a_prompt_answer_is_not_retried(sim: SlackSim, app: App) -> None:
     delivered = await sim.send_event(app.url, sim.user_message_event("C0STAFF", "U0ALICE", "hi"))
     await sim.retries_done()
     assert not delivered.failed and app.seen == [(None, None)]
+
+
+async def test_an_app_that_went_away_is_retried_with_connection_failed(sim: SlackSim, app: App) -> None:
+    reasons: list[str | None] = []
+    app.plan = [500]
+
+    async def sleep(seconds: float) -> None:
+        if seconds == 0.0 and app.runner is not None:  # the app stops before Slack's first retry
+            await app.runner.cleanup()
+            app.runner = None
+            return
+        reasons.append("slept")
+
+    sim.sleep = sleep
+    first = await sim.send_event(app.url, sim.user_message_event("C0STAFF", "U0ALICE", "hi"))
+    assert first.status == 500
+    await sim.retries_done()
+    assert [d.retry_num for d in sim.deliveries_of(first.event_id or "")] == [None]  # no answer from a gone app
+    assert reasons == ["slept", "slept"]  # retries 2 and 3 were still tried
