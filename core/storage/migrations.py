@@ -131,6 +131,9 @@ MIGRATIONS: list[list[str]] = [
     # 5: when an account's link to its person was confirmed from the other account (NULL: a link
     # made before confirmation was required, or none); privacy requests cover confirmed links only
     ["ALTER TABLE users ADD COLUMN link_confirmed_at {float}"],
+    # 6: display names are sealed at rest (core/storage/sealed_rows.py): a keyed blind index
+    # (HMAC of the lower-cased name) finds users by name without the name in the clear
+    ["ALTER TABLE users ADD COLUMN name_index TEXT", "CREATE INDEX users_name_index ON users(name_index)"],
 ]
 
 
