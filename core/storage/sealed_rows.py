@@ -7,7 +7,8 @@ they write. Callers keep getting plain values; nothing above the store changes.
 
 Sealed columns: ``users.display_name``, ``conversations.data`` (the FAQ question
 and the rest of a conversation's state), ``tickets.subject`` and
-``tickets.csat_comment``, ``ticket_events.body``, ``outbox.payload``. The markers
+``tickets.csat_comment``, ``ticket_events.body``, ``outbox.payload``,
+``phrase_parts.parts`` (the shared split-phrase window). The markers
 ``''`` and ``'{}'`` (no name, a scrubbed payload) stay as they are.
 
 Lookups that compared plain text in SQL:
@@ -50,6 +51,7 @@ SEALED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "tickets": (("id",), ("subject", "csat_comment")),
     "ticket_events": (("id",), ("body",)),
     "outbox": (("id",), ("payload",)),
+    "phrase_parts": (("user_key", "chat_key"), ("parts",)),
 }
 _COLUMNS = tuple(sorted({c for _, cols in SEALED.values() for c in cols}))
 _MARKERS = ("", "{}")
@@ -175,6 +177,10 @@ class SealedTx(SqlTx):
                                       (ticket_id,))
         await self._scrub_outbox_ids([r["id"] for r in rows if any(x in r["payload"] for x in needles)])
         return n
+
+    async def set_phrase_parts(self, user_key: str, chat_key: str, parts: str | None, expires_at: float,
+                               now: float) -> None:
+        await super().set_phrase_parts(user_key, chat_key, self._seal("parts", parts), expires_at, now)
 
     # outbox ---------------------------------------------------------------------
 
