@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from core.conversation.acts import Act, classify
 from core.conversation.context import expects_tx_hash, forget_lines, prepare, remember_exchange
@@ -17,7 +17,7 @@ from core.errors import InvalidInput, NotFound, StoreError
 from core.i18n import CATALOG, t
 from core.identity.roster import skeleton
 from core.lang import detect_lang
-from core.models import InboundMessage
+from core.models import Delivery, InboundMessage
 from core.ops.metrics import Metrics
 from core.shield.findings import MARKERS
 from core.shield.gate import Guarded, PhraseWindow, RecentParts, TextSource, guard, guard_sender
@@ -50,7 +50,15 @@ class Dialogue:
         self.prefetchers = tuple(h for h in self.handlers if isinstance(h, Prefetching))
         # a phrase sent in pieces: this process's recent word-list-only messages per user and chat
         self.window = PhraseWindow()
+        # ... or, where several processes share a chat's traffic, in the store (core/conversation/shared_window.py)
         self.shared_window = wants_shared_window(services.settings, store)
+        # hands a delivery straight to its platform, without the store (set by the app)
+        self._direct: Callable[[Delivery], Awaitable[bool]] | None = None
+        self._deleted_directly: dict[str, None] = {}  # event keys, so a retry does not delete twice
+
+    def deliver_directly_with(self, deliver: Callable[[Delivery], Awaitable[bool]]) -> None:
+        """Where a leaked secret is deleted from when the store (and so the outbox) is down."""
+        self._direct = deliver
 
     async def handle_message(self, msg: InboundMessage) -> Outcome:
         """Raises:
@@ -63,6 +71,7 @@ class Dialogue:
         except StoreError as exc:
             if not isinstance(exc, NotFound):
                 self.metrics.inbound_store_failures.labels(msg.chat.platform).inc()
+                await self._delete_public_leak_now(msg)
             raise
         if msg.images and self.images is not None and outcome.status != "duplicate" and not outcome.leak:
             # the text is handled (and answered) already; the images are read in the
@@ -150,6 +159,25 @@ class Dialogue:
             await effects.flush(tx, now)
         self.wake()
         return outcome
+
+    async def _delete_public_leak_now(self, msg: InboundMessage) -> None:
+        """The store failed, so nothing can be queued, and the platform may take minutes
+        to hand the message over again: a secret posted in a group is deleted now,
+        straight through the platform. The warnings follow once the message is kept.
+        Private chats wait (only the bot sees them, and a hash the bot asked for there
+        must not be taken for a key without the conversation to tell)."""
+        if (self._direct is None or msg.chat.is_private or not msg.can_delete or not msg.message_id
+                or msg.event_key in self._deleted_directly):
+            return
+        if not guard(msg.text.strip()[:_SCAN_LIMIT], TextSource.MESSAGE).leak:
+            return
+        delivery = Delivery(0, msg.chat.platform, "delete", msg.chat.chat_id, msg.chat.thread_id,
+                            {"message_id": msg.message_id})
+        if await self._direct(delivery):
+            self._deleted_directly[msg.event_key] = None
+            while len(self._deleted_directly) > 1_000:
+                del self._deleted_directly[next(iter(self._deleted_directly))]
+            _LOGGER.warning("shield: message %s in %s deleted while the store is down", msg.message_id, msg.chat.key)
 
     async def _images_only(self, msg: InboundMessage, now: float) -> Outcome:
         """A photo without a caption: claimed like a message (a redelivery is
