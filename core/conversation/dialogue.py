@@ -21,6 +21,7 @@ from core.models import Delivery, InboundMessage
 from core.ops.metrics import Metrics
 from core.shield.findings import MARKERS
 from core.shield.gate import Guarded, PhraseWindow, RecentParts, TextSource, guard, guard_sender
+from core.conversation.shared_window import guard_shared, wants_shared_window
 from core.storage import SqlTx, Store
 from core.support.outbox import Effects
 from core.support.outcome import Outcome, observe
@@ -49,6 +50,8 @@ class Dialogue:
         self.prefetchers = tuple(h for h in self.handlers if isinstance(h, Prefetching))
         # a phrase sent in pieces: this process's recent word-list-only messages per user and chat
         self.window = PhraseWindow()
+        # ... or, where several processes share a chat's traffic, in the store (core/conversation/shared_window.py)
+        self.shared_window = wants_shared_window(services.settings, store)
         # hands a delivery straight to its platform, without the store (set by the app)
         self._direct: Callable[[Delivery], Awaitable[bool]] | None = None
         self._deleted_directly: dict[str, None] = {}  # event keys, so a retry does not delete twice
@@ -117,8 +120,11 @@ class Dialogue:
         chain = self.services.chain
         if chain is not None and chain.knows_hash_in(text):  # found on a chain: a tx hash, not a key
             expect_hash = True
-        recent = RecentParts(self.window, msg.user.key, msg.chat.key, msg.message_id) if msg.message_id else None
-        guarded = guard(text, TextSource.MESSAGE, expect_tx_hash=expect_hash, recent=recent)
+        if msg.message_id and self.shared_window:  # several processes share the chat: the window is in the store
+            guarded = await guard_shared(self.store, msg, text, expect_tx_hash=expect_hash, now=now)
+        else:
+            recent = RecentParts(self.window, msg.user.key, msg.chat.key, msg.message_id) if msg.message_id else None
+            guarded = guard(text, TextSource.MESSAGE, expect_tx_hash=expect_hash, recent=recent)
         outcome = Outcome("handled", leak=guarded.leak, leak_kinds=guarded.kinds)
         guarded_command = parse_command(guarded.text)
         fetched = await self._prefetch(guarded, guarded_command is not None, msg.chat.is_private)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from core.models import ChatRef, Conversation, Delivery, Priority, Ticket, TicketEvent, TicketState, UserRef
 from core.storage.migrations import MIGRATIONS, render
+from core.storage.window_rows import PhrasePartRows
 
 __all__ = ["Connection", "SqlTx", "Store", "row_to_ticket"]
 
@@ -93,7 +94,7 @@ def row_to_ticket(row: Row) -> Ticket:
     )
 
 
-class SqlTx:
+class SqlTx(PhrasePartRows):
     """Typed queries over one transaction. Backends differ only in ``Connection``
     and in ``skip_locked`` (PostgreSQL row locks for concurrent workers)."""
 
