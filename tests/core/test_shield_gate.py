@@ -36,6 +36,7 @@ NO_OUTSIDE_TEXT = {
     "answers.recent_phrasings", "answers.remove_phrasing", "answers.reload", "answers.ask",
     "timers.run", "timers.delivery_finished", "timers.sla_due", "ticket_for_desk_ref", "escalation.private_link",
     "dialogue.on_error",  # takes a refusal the core raised, no outside text
+    "dialogue.deliver_directly_with",  # wiring: takes the outbox's direct sender
     "aclose",  # shutdown
 }
 
