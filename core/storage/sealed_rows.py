@@ -70,8 +70,9 @@ def seal_value(sealer: Sealer, column: str, value: str | None) -> str | None:
 
 class SealingConnection:
     """A connection whose fetched rows come back opened: a sealed column's value is
-    recognised by its key (``SELECT *`` and plain column names; an alias would not be
-    opened and would fail loudly where it is parsed) and its ``wd1:`` prefix."""
+    recognised by its key (``SELECT *`` and plain column names) and its ``wd1:`` prefix.
+    A sealed column selected under an alias would come back sealed: no query does
+    (tests/core/test_sealed_writers.py fails on one)."""
 
     __slots__ = ("raw", "_sealer")
 

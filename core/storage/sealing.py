@@ -114,12 +114,12 @@ class Sealer:
         aead = self._aead.get(kid)
         if aead is None:
             raise SealError(
-                f"stored text in column {column!r} is sealed with data key {kid}, which {self.source} does not hold"
-                f" (keys: {', '.join(self._order)}): configure the key it was written with")
+                f"{self.source}: stored text in column {column!r} is sealed with data key {kid}, which is not"
+                f" among the keys given ({', '.join(self._order)}): configure the key it was written with")
         try:
             plain = aead.decrypt(blob[:_NONCE], blob[_NONCE:], _aad(column))
         except InvalidTag:
-            raise SealError(f"stored text in column {column!r} under data key {kid} does not open:"
+            raise SealError(f"{self.source}: stored text in column {column!r} under data key {kid} does not open:"
                             " it was altered or copied from another column") from None
         return plain.decode("utf-8", "surrogatepass")
 

@@ -1,6 +1,8 @@
 """Every store method that writes a sealed column seals it: a method of SqlTx (or one of
 its row mixins) that puts a value into a sealed column must be overridden by SealedTx,
-or the column would hold plaintext on a sealed store. Fails when a new query forgets."""
+or the column would hold plaintext on a sealed store. And no query reads a sealed
+column under an alias (the sealing connection opens values by column name). Fails
+when a new query forgets."""
 
 from __future__ import annotations
 
@@ -37,3 +39,14 @@ def test_the_check_sees_a_writer() -> None:
     assert _writes_sealed_value('"INSERT INTO ticket_events(ticket_id, body) VALUES (?, ?)"') == ["ticket_events.body"]
     assert _writes_sealed_value('"UPDATE tickets SET subject = ? WHERE id = ?"') == ["tickets.subject"]
     assert _writes_sealed_value('"UPDATE ticket_events SET body = NULL WHERE id = ?"') == []
+
+
+_COLUMNS = sorted({c for _, cols in SEALED.values() for c in cols})
+_ALIASED = re.compile(rf"\b(?:{'|'.join(_COLUMNS)})\s+AS\s+\w+", re.IGNORECASE)
+
+
+def test_no_query_reads_a_sealed_column_under_an_alias() -> None:
+    aliased = {name: _ALIASED.findall(inspect.getsource(fn))
+               for name, fn in inspect.getmembers(SqlTx, inspect.iscoroutinefunction)}
+    assert not {k: v for k, v in aliased.items() if v}, aliased
+    assert _ALIASED.findall("SELECT body AS b FROM ticket_events") == ["body AS b"]
