@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from core.conversation.acts import Act, classify
 from core.conversation.context import expects_tx_hash, forget_lines, prepare, remember_exchange
+from core.conversation.gatekeeper import Gatekeeper, delete_leak, scrub_earlier
 from core.conversation.handlers import Handler, Prefetching, default_handlers, open_urgent
 from core.conversation.images import ImageCheck
 from core.conversation.services import Services
@@ -49,6 +50,8 @@ class Dialogue:
         self.prefetchers = tuple(h for h in self.handlers if isinstance(h, Prefetching))
         # a phrase sent in pieces: this process's recent word-list-only messages per user and chat
         self.window = PhraseWindow()
+        # blocked users and floods: shielded, then neither answered nor relayed
+        self.gate = Gatekeeper(services.settings, services.desk, clock)
 
     async def handle_message(self, msg: InboundMessage) -> Outcome:
         """Raises:
@@ -92,9 +95,12 @@ class Dialogue:
                 if not await tx.claim_event(msg.event_key, now):
                     return Outcome("duplicate")
                 lang = await remember_user(tx, msg, lang_guess, now)
-                if leaked.leak:
+                stop = await self.gate.stopped(tx, msg, lang, effects)
+                if stop == "blocked":
+                    delete_leak(msg, leaked, effects)
+                elif leaked.leak:
                     self._warn_leak(msg, lang, leaked.kinds, effects)
-                else:
+                elif stop is None:
                     effects.send(msg.chat, t("error.too_long", lang, length=len(text), limit=limit),
                                  reply_to=msg.message_id)
                 await effects.flush(tx, now)
@@ -118,6 +124,16 @@ class Dialogue:
             if not await tx.claim_event(msg.event_key, now):
                 return Outcome("duplicate")
             lang = await remember_user(tx, msg, lang_guess, now)
+            stop = await self.gate.stopped(tx, msg, lang, effects)
+            if stop is not None:  # still shielded: a blocked user is not warned (the bot is silent for them)
+                if guarded.leak and stop == "blocked":
+                    delete_leak(msg, guarded, effects)
+                elif guarded.leak:
+                    self._warn_leak(msg, lang, guarded.kinds, effects, guarded.earlier_parts)
+                await scrub_earlier(tx, msg, guarded)
+                await effects.flush(tx, now)
+                self.wake()
+                return Outcome("rejected", notes=[stop], leak=guarded.leak, leak_kinds=guarded.kinds)
             await self._flag_impostor(tx, msg, effects, now)
             turn = Turn(msg, guarded.text, lang, tx, effects, outcome, now,
                         await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, guarded_command,
@@ -169,6 +185,11 @@ class Dialogue:
             if not await tx.claim_event(f"image:{msg.event_key}", now):
                 return Outcome("duplicate")
             lang = await remember_user(tx, msg, None, now)
+            if await tx.block_of(await tx.confirmed_user_keys(msg.user.key)) is not None:
+                delete_leak(msg, Guarded(text, True, kinds, TextSource.MESSAGE), effects)  # and no ticket
+                await effects.flush(tx, now)
+                self.wake()
+                return outcome
             self._warn_leak(msg, lang, kinds, effects)
             if msg.chat.is_private and "seed_phrase" in kinds:
                 conv_chat = dm_chat(msg.user)

@@ -14,7 +14,9 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from core.models import ChatRef, Conversation, Delivery, Priority, Ticket, TicketEvent, TicketState, UserRef
+from core.storage.block_rows import BlockRows
 from core.storage.migrations import MIGRATIONS, render
+from core.storage.parking_rows import ParkingRows
 
 __all__ = ["Connection", "SqlTx", "Store", "row_to_ticket"]
 
@@ -93,7 +95,7 @@ def row_to_ticket(row: Row) -> Ticket:
     )
 
 
-class SqlTx:
+class SqlTx(ParkingRows, BlockRows):
     """Typed queries over one transaction. Backends differ only in ``Connection``
     and in ``skip_locked`` (PostgreSQL row locks for concurrent workers)."""
 

@@ -131,6 +131,25 @@ MIGRATIONS: list[list[str]] = [
     # 5: when an account's link to its person was confirmed from the other account (NULL: a link
     # made before confirmation was required, or none); privacy requests cover confirmed links only
     ["ALTER TABLE users ADD COLUMN link_confirmed_at {float}"],
+    # 6: parking (waiting on the user, its one nudge, snoozes) and blocked users; tables of their own,
+    # shared by every process: each timer fires once (conditional updates) and a block holds everywhere
+    [
+        """CREATE TABLE ticket_parking (
+            ticket_id {bigint} PRIMARY KEY REFERENCES tickets(id),
+            waiting_since {float},
+            waiting_by TEXT,
+            nudged_at {float},
+            snoozed_until {float},
+            snoozed_by TEXT)""",
+        "CREATE INDEX ticket_parking_snoozed ON ticket_parking(snoozed_until)",
+        """CREATE TABLE blocked_users (
+            user_key TEXT PRIMARY KEY,
+            reason TEXT NOT NULL DEFAULT '',
+            blocked_by TEXT NOT NULL,
+            blocked_at {float} NOT NULL,
+            ticket_id {bigint},
+            noticed INTEGER NOT NULL DEFAULT 0)""",
+    ],
 ]
 
 

@@ -88,6 +88,8 @@ class TicketDesk:
             elif action == "reopen":
                 changes.update(resolved_at=None, closed_at=None)
         await tx.update_ticket(ticket.id, **changes)
+        if ticket.state is TicketState.WAITING_ON_USER and new_state is not TicketState.WAITING_ON_USER:
+            await tx.stop_waiting(ticket.id)  # claimed, answered, resolved: no nudge (core/support/parking.py)
         await tx.add_event(TicketEvent(ticket.id, action, actor, body, now, internal))
         updated = await tx.get_ticket(ticket.id)
         assert updated is not None
@@ -97,8 +99,11 @@ class TicketDesk:
 
     async def relay_user_message(self, tx: SqlTx, ticket: Ticket, msg: InboundMessage, text: str, now: float,
                                  effects: Effects) -> None:
+        parked = await tx.clear_parking(ticket.id)  # the user answered: no nudge, no snooze (core/support/parking.py)
         ticket = await self.transition(tx, ticket, "user_message", msg.user.key, text, now, effects)
         self.post(effects, ticket.id, "user", t("desk.user_said", "en", user=msg.display_name or msg.user.key, text=text))
+        if parked is not None and (parked.waiting_since is not None or (parked.snoozed_until or 0) > now):
+            self.post(effects, ticket.id, "system", t("parking.desk_user_back", "en"))
 
     async def mark_verified(self, tx: SqlTx, ticket_id: int, method: str, now: float, effects: Effects) -> None:
         ticket = await tx.get_ticket(ticket_id)
