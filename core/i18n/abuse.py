@@ -30,6 +30,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "✅ {user} unblocked by {staff}.",
         "zh": "✅ {staff} 已解除对 {user} 的屏蔽。",
     },
+    "abuse.not_moderator": {
+        "en": "Only staff and moderators can block users.",
+        "zh": "只有客服人员和管理员可以屏蔽用户。",
+    },
     "abuse.already_blocked": {"en": "{user} is already blocked.", "zh": "{user} 已被屏蔽。"},
     "abuse.not_blocked": {"en": "{user} is not blocked.", "zh": "{user} 未被屏蔽。"},
     "abuse.no_user": {

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from core.errors import InvalidInput
 from core.i18n import t
-from core.identity.policy import Actor, Permission, StaffPolicy
+from core.identity.policy import Actor, NotAllowed, Permission, StaffPolicy
 from core.models import Ticket, TicketEvent, TicketState, UserRef
 from core.shield.gate import TextSource, guard
 from core.storage import SqlTx, Store
@@ -106,6 +106,11 @@ class Blocking:
         self.clock = clock
         self.wake = wake
 
+    def _may_block(self, actor: Actor) -> None:
+        """Staff and moderators (the escalate permission); the refusal names blocking."""
+        if not self.policy.allows(actor, Permission.ESCALATE):
+            raise NotAllowed(f"{actor.key} may not block users", key="abuse.not_moderator")
+
     async def _target(self, tx: SqlTx, who: str) -> str:
         """``telegram:123`` (a known account) or a display name only one account has."""
         who = who.strip().lstrip("@")
@@ -125,7 +130,7 @@ class Blocking:
     async def block(self, actor: Actor, who: str, reason: str, *, event_key: str) -> str:
         """Block the user ``who`` names; the line to show the actor (in English: callers translate
         with :meth:`answer`). Raises NotAllowed / InvalidInput."""
-        self.policy.require(actor, Permission.ESCALATE)
+        self._may_block(actor)
         clean = _reason(reason)
         now = self.clock()
         effects = Effects(f"block:{event_key}")
@@ -157,7 +162,7 @@ class Blocking:
 
     async def listing(self, actor: Actor, lang: str) -> str:
         """Who is blocked, why, by whom and since when (moderators see why)."""
-        self.policy.require(actor, Permission.ESCALATE)
+        self._may_block(actor)
         async with self.store.transaction() as tx:
             blocks = await tx.blocks()
         if not blocks:
