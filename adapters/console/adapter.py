@@ -113,7 +113,9 @@ class ConsoleAdapter:
                 listing = f"error: {exc}"
             self._print_desk(listing.splitlines())
             return
-        if command.split(maxsplit=1)[0] in ("block", "unblock", "blocked"):  # by user: /desk block <user> [reason]
+        words = command.split(maxsplit=2)
+        by_ticket = len(words) > 1 and words[1].lstrip("#").isdigit()  # /desk block 12 [reason]: the ticket's user
+        if words[0] in ("block", "unblock", "blocked") and not by_ticket:  # /desk block <user> [reason]
             self._print_desk((await self._block(command)).splitlines())
             return
         parts = command.split(maxsplit=2)

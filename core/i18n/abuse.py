@@ -52,6 +52,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{user} · {reason} · by {staff} · {at}",
         "zh": "{user} · {reason} · 由 {staff} 屏蔽 · {at}",
     },
+    "telegram.block_need_reply": {
+        "en": "Reply /block [reason] to a message of the user to block (in the group).",
+        "zh": "请在群内回复要屏蔽的用户的消息：/block [原因]。",
+    },
     "slack.block.usage": {
         "en": "Usage: /block <user> [reason] · /block (the list) · /unblock <user>. "
               "A user is platform:id (telegram:12345) or an exact display name.",
