@@ -52,6 +52,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{user} · {reason} · by {staff} · {at}",
         "zh": "{user} · {reason} · 由 {staff} 屏蔽 · {at}",
     },
+    "discord.cmd.block": {"en": "Block this user", "zh": "屏蔽此用户"},
     "telegram.block_need_reply": {
         "en": "Reply /block [reason] to a message of the user to block (in the group).",
         "zh": "请在群内回复要屏蔽的用户的消息：/block [原因]。",

@@ -81,6 +81,12 @@ class ParkingRows:
             " WHERE ticket_id = ? AND waiting_since = ? AND nudged_at IS NOT NULL", (ticket_id, since))
         return n == 1
 
+    async def restart_waiting(self, ticket_id: int, since: float) -> None:
+        """Staff wrote again on a ticket that waits: the nudge counts from now (no-op when none waits)."""
+        await self._c.execute(
+            "UPDATE ticket_parking SET waiting_since = ?, nudged_at = NULL WHERE ticket_id = ? AND waiting_since IS NOT NULL",
+            (since, ticket_id))
+
     async def stop_waiting(self, ticket_id: int) -> None:
         """The ticket stopped waiting on the user (claimed, resolved, ...): no nudge follows."""
         await self._c.execute(

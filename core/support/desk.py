@@ -90,6 +90,8 @@ class TicketDesk:
         await tx.update_ticket(ticket.id, **changes)
         if ticket.state is TicketState.WAITING_ON_USER and new_state is not TicketState.WAITING_ON_USER:
             await tx.stop_waiting(ticket.id)  # claimed, answered, resolved: no nudge (core/support/parking.py)
+        elif action == "staff_reply":
+            await tx.restart_waiting(ticket.id, now)  # a wait counts from staff's latest message
         await tx.add_event(TicketEvent(ticket.id, action, actor, body, now, internal))
         updated = await tx.get_ticket(ticket.id)
         assert updated is not None

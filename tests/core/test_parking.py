@@ -250,3 +250,16 @@ async def test_each_nudge_and_resolve_fires_once_across_three_processes(
         assert sum("is now resolved" in x for x in to_user) == 1, to_user
         assert await _state(cores[i % 3], tid) is TicketState.RESOLVED
     assert sum("Snooze over" in x for x in _desk(rows)) == 1
+
+
+async def test_a_later_staff_message_restarts_the_wait(core: UseCases, clock: Clock) -> None:
+    tid = await _ticket(core)
+    await core.staff.act(BOB, tid, "wait", event_key="w1")
+    clock.advance(20 * HOUR)
+    await core.staff.act(BOB, tid, "reply", event_key="r1", text="any luck finding the hash?")
+    clock.advance(10 * HOUR)  # 30 h after the wait, 10 h after the reply
+    await core.timers.run()
+    assert not any("still waiting" in x for x in _to_user(await _rows(core, tid)))
+    clock.advance(15 * HOUR)
+    await core.timers.run()
+    assert sum("still waiting" in x for x in _to_user(await _rows(core, tid))) == 1
