@@ -82,7 +82,8 @@ class ConsoleAdapter:
                 self._print(f"bot> {text}")
         elif delivery.action == "desk_upsert":
             lines = [str(delivery.payload.get("title")), *str(delivery.payload.get("text", "")).split("\n")]
-            lines.extend(str(delivery.payload[k]) for k in ("chain", "linked", "earlier") if delivery.payload.get(k))
+            lines.extend(str(delivery.payload[k]) for k in ("chain", "linked", "earlier", "parked", "blocked")
+                         if delivery.payload.get(k))
             self._print_desk(lines)
             return DeliveryResult(external_id=f"console-{delivery.ticket_id}")
         elif delivery.action == "desk_post":

@@ -26,6 +26,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "🚫 {user} blocked by {staff}. Reason: {reason}",
         "zh": "🚫 {user} 已被 {staff} 屏蔽。原因：{reason}",
     },
+    "abuse.field_blocked": {
+        "en": "🚫 User blocked by {staff} since {at}. Reason: {reason}",
+        "zh": "🚫 用户已于 {at} 被 {staff} 屏蔽。原因：{reason}",
+    },
     "abuse.desk_unblocked": {
         "en": "✅ {user} unblocked by {staff}.",
         "zh": "✅ {staff} 已解除对 {user} 的屏蔽。",

@@ -50,4 +50,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "\"{text}\" is in the past or more than 30 days ahead.",
         "zh": "“{text}”已经过去，或超过 30 天。",
     },
+    "parking.field_waiting": {
+        "en": "⏳ Waiting on the user since {since}; nudge at {nudge}",
+        "zh": "⏳ 自 {since} 起等待用户回复；将于 {nudge} 提醒",
+    },
+    "parking.field_nudged": {
+        "en": "🔔 User nudged; resolves itself at {resolve} without an answer",
+        "zh": "🔔 已提醒用户；若无回复将于 {resolve} 自动解决",
+    },
+    "parking.field_snoozed": {
+        "en": "💤 Snoozed until {until} by {staff}",
+        "zh": "💤 由 {staff} 暂缓至 {until}",
+    },
 }

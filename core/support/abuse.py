@@ -60,6 +60,8 @@ async def apply_block(tx: SqlTx, desk: TicketDesk, effects: Effects, user_key: s
         effects.send(desk.chat, line)
     if active is not None:
         await desk.transition(tx, active, "close", by, "blocked", now, effects)
+    if reach is not None:
+        await desk.refresh(tx, effects, await tx.get_ticket(reach.id) or reach)
     return True
 
 
@@ -71,6 +73,7 @@ async def apply_unblock(tx: SqlTx, desk: TicketDesk, effects: Effects, user_key:
     line = t("abuse.desk_unblocked", "en", user=user_key, staff=by)
     if ticket is not None:
         desk.post(effects, ticket.id, "system", line)
+        await desk.refresh(tx, effects, ticket)
     else:
         effects.send(desk.chat, line)
     return True

@@ -15,6 +15,7 @@ from core.storage import SqlTx
 from core.support.chain_desk import last_field
 from core.support.hours import SupportHours
 from core.support.outbox import Effects
+from core.support.parked_fields import parked_fields
 from core.support.relay import LinkedAccount, desk_summary
 from core.support.tickets import next_state, starting_priority
 
@@ -131,9 +132,11 @@ class TicketDesk:
         confirmed = set(await tx.confirmed_user_keys(ticket.user.key))
         linked = [LinkedAccount(r["platform"], r["user_id"], r["display_name"] or "", r["user_key"] in confirmed)
                   for r in await tx.person_accounts(ticket.user.key) if r["user_key"] != ticket.user.key]
-        return desk_summary(
+        summary = desk_summary(
             ticket, display_name=(user or {}).get("display_name", ""),
             first_response_targets=self.settings.sla_first_response, verification_pending=pending, now=self.clock(),
             chain=await last_field(tx, ticket.id), earlier=earlier, linked=linked,
         )
+        summary.update(await parked_fields(tx, ticket, self.settings, self.clock()))
+        return summary
 

@@ -92,6 +92,7 @@ async def staff_wait(actions: "StaffActions", c: "_Call") -> Ticket:
         c.ticket = ticket
     ticket = await actions.desk.transition(c.tx, ticket, "wait", c.staff, None, c.now, c.effects)
     await c.tx.set_waiting(ticket.id, c.now, c.staff)
+    await actions.desk.refresh(c.tx, c.effects, ticket)
     settings = actions.settings
     nudge = c.now + settings.nudge_after_hours * 3600
     actions.desk.post(c.effects, ticket.id, "system", t(
@@ -113,6 +114,7 @@ async def staff_snooze(actions: "StaffActions", c: "_Call") -> Ticket:
     else:
         actions.desk.post(c.effects, c.ticket.id, "system",
                           t("parking.desk_snoozed", "en", staff=c.staff, until=fmt_time(until)))
+    await actions.desk.refresh(c.tx, c.effects, c.ticket)
     return c.ticket
 
 
@@ -153,6 +155,7 @@ class ParkingTimers:
                     self.desk.post(effects, ticket.id, "system", t(
                         "parking.desk_nudged", "en", resolve=fmt_time(now + resolve_after)))
                     await tx.add_event(TicketEvent(ticket.id, "nudge", "system", None, now))
+                    await self.desk.refresh(tx, effects, ticket)
                     fired += await effects.flush(tx, now)
             elif now >= parked.nudged_at + resolve_after and await tx.end_waiting(ticket.id, since):
                 effects = Effects(f"waiting-resolve:{ticket.id}:{since}")

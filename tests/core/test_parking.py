@@ -263,3 +263,26 @@ async def test_a_later_staff_message_restarts_the_wait(core: UseCases, clock: Cl
     clock.advance(15 * HOUR)
     await core.timers.run()
     assert sum("still waiting" in x for x in _to_user(await _rows(core, tid))) == 1
+
+
+async def test_the_desk_summary_shows_waiting_snooze_and_block(core: UseCases, clock: Clock) -> None:
+    tid = await _ticket(core)
+
+    def last_summary(rows: list[dict[str, object]]) -> dict[str, object]:
+        return [r["payload"] for r in rows if r["action"] == "desk_upsert"][-1]  # type: ignore[return-value]
+
+    await core.staff.act(BOB, tid, "wait", event_key="w1")
+    assert str(last_summary(await _rows(core, tid))["parked"]).startswith("⏳ Waiting on the user since ")
+    await core.staff.act(BOB, tid, "snooze", event_key="s1", text="2h")
+    assert "💤 Snoozed until" in str(last_summary(await _rows(core, tid))["parked"])
+    clock.advance(25 * HOUR)
+    await core.timers.run()
+    summary = last_summary(await _rows(core, tid))
+    assert str(summary["parked"]).startswith("🔔 User nudged") and "Snoozed" not in str(summary["parked"])
+    await core.staff.act(BOB, tid, "block", event_key="b1", text="threats")
+    summary = last_summary(await _rows(core, tid))
+    assert summary["state"] == "closed" and summary["parked"] is None
+    assert str(summary["blocked"]).startswith("🚫 User blocked by slack:U1 since ") and "Reason: threats" in str(
+        summary["blocked"])
+    await core.staff.act(BOB, tid, "unblock", event_key="u1")
+    assert last_summary(await _rows(core, tid))["blocked"] is None
