@@ -62,6 +62,17 @@ class SupportHours:
         return f"SupportHours({self.spec!r})"
 
 
+def parse_flood_limit(value: str) -> tuple[int, float] | None:
+    """``8/30`` -> (8, 30.0): at most 8 messages in any 30 seconds; ``off`` -> None."""
+    text = value.strip().lower()
+    if text in ("off", "0", "none", ""):
+        return None
+    m = re.fullmatch(r"(\d{1,6})\s*/\s*(\d{1,6}(?:\.\d+)?)\s*s?", text)
+    if not m or int(m.group(1)) < 1 or float(m.group(2)) <= 0:
+        raise ValueError(f"expected messages/seconds such as '8/30', or 'off', got {value!r}")
+    return int(m.group(1)), float(m.group(2))
+
+
 def _csv_list(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
@@ -111,6 +122,13 @@ class Settings(BaseSettings):
     # the console desk's operator, an explicit identity so `make run` needs no configuration
     console_operator: str = Field("console:operator", alias="WALLETDESK_CONSOLE_OPERATOR", pattern=r"^console:\S+$")
     group_auto_answer: bool = Field(False, alias="WALLETDESK_GROUP_AUTO_ANSWER")
+    # a ticket staff mark "waiting on user": the one nudge after this, then resolved this long after the nudge
+    nudge_after_hours: float = Field(24.0, alias="WALLETDESK_NUDGE_AFTER_HOURS", gt=0)
+    waiting_resolve_after_hours: float = Field(24.0, alias="WALLETDESK_WAITING_RESOLVE_AFTER_HOURS", gt=0)
+    # inbound flood limits: more than N messages in S seconds ("N/S", or "off") are neither answered nor
+    # relayed (still shielded); per user, and per group chat (messages that speak to the bot)
+    flood_user: str = Field("12/30", alias="WALLETDESK_FLOOD_USER")
+    flood_group: str = Field("40/60", alias="WALLETDESK_FLOOD_GROUP")
     retention_days: float = Field(90.0, alias="WALLETDESK_RETENTION_DAYS", ge=0)
     rate_limit_scale: float = Field(1.0, alias="WALLETDESK_RATE_LIMIT_SCALE", gt=0)
 
@@ -181,6 +199,16 @@ class Settings(BaseSettings):
     def _hours(cls, value: str) -> str:
         SupportHours(value)
         return value
+
+    @field_validator("flood_user", "flood_group")
+    @classmethod
+    def _flood(cls, value: str) -> str:
+        parse_flood_limit(value)
+        return value.strip().lower()
+
+    def flood_limits(self) -> tuple[tuple[int, float] | None, tuple[int, float] | None]:
+        """(per user, per group) as (messages, seconds); None where turned off."""
+        return parse_flood_limit(self.flood_user), parse_flood_limit(self.flood_group)
 
     @field_validator("discord_shards")
     @classmethod

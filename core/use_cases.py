@@ -4,7 +4,7 @@ This only holds them together; each lives in its own module. Adapters call:
 ``dialogue.handle_message`` (a user's message, its images checked in the
 background by ``images``, for which each adapter registers a fetcher in
 ``images.fetchers``), ``escalation.escalate`` (a moderator's escalation) and
-``staff.act`` (a staff action); the outbox worker calls ``timers``. Every text
+``staff.act`` (a staff action), ``blocking`` (block a user by name); the outbox worker calls ``timers``. Every text
 those take passes the shield gate first.
 """
 
@@ -27,6 +27,7 @@ from core.models import Ticket
 from core.ops.metrics import Metrics
 from core.shield.images import ImageShield
 from core.storage import Store
+from core.support.abuse import Blocking
 from core.support.desk import TicketDesk
 from core.support.escalation import Escalation
 from core.support.hours import SupportHours
@@ -77,6 +78,7 @@ class UseCases:
                                      self.metrics)
         self.timers = Timers(settings, store, self.desk, clock, self._wake)
         self.queue = TicketQueue(settings, store, self.policy, clock)
+        self.blocking = Blocking(store, self.desk, self.policy, clock, self._wake)
 
     async def aclose(self) -> None:
         """Release what the use cases hold open (the chain endpoints' connections,

@@ -15,7 +15,8 @@ import uuid
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from core.errors import WalletdeskError
+from core.errors import InvalidInput, WalletdeskError
+from core.i18n import t
 from core.models import ChatRef, Delivery, DeliveryResult, InboundMessage, UserRef
 from core.identity.policy import Actor
 
@@ -81,7 +82,8 @@ class ConsoleAdapter:
                 self._print(f"bot> {text}")
         elif delivery.action == "desk_upsert":
             lines = [str(delivery.payload.get("title")), *str(delivery.payload.get("text", "")).split("\n")]
-            lines.extend(str(delivery.payload[k]) for k in ("chain", "linked", "earlier") if delivery.payload.get(k))
+            lines.extend(str(delivery.payload[k]) for k in ("chain", "linked", "earlier", "parked", "blocked")
+                         if delivery.payload.get(k))
             self._print_desk(lines)
             return DeliveryResult(external_id=f"console-{delivery.ticket_id}")
         elif delivery.action == "desk_post":
@@ -112,9 +114,14 @@ class ConsoleAdapter:
                 listing = f"error: {exc}"
             self._print_desk(listing.splitlines())
             return
+        words = command.split(maxsplit=2)
+        by_ticket = len(words) > 1 and words[1].lstrip("#").isdigit()  # /desk block 12 [reason]: the ticket's user
+        if words[0] in ("block", "unblock", "blocked") and not by_ticket:  # /desk block <user> [reason]
+            self._print_desk((await self._block(command)).splitlines())
+            return
         parts = command.split(maxsplit=2)
         if len(parts) < 2 or not parts[1].lstrip("#").isdigit():
-            self._print("[desk] usage: /desk <claim|reply|note|resolve|close|reopen|request_verification|request_wallet|set_priority|canned|lookup> <ticket> [text] | /desk list [filter]")
+            self._print("[desk] usage: /desk <claim|reply|note|resolve|close|reopen|request_verification|request_wallet|set_priority|canned|lookup|wait|snooze|block|unblock> <ticket> [text] | /desk list [filter] | /desk block|unblock <user> [reason] | /desk blocked")
             return
         action, ticket, text = parts[0], int(parts[1].lstrip("#")), parts[2] if len(parts) > 2 else ""
         try:
@@ -123,6 +130,22 @@ class ConsoleAdapter:
                                       to=text if action == "transfer" else None)
         except WalletdeskError as exc:
             self._print(f"[desk] error: {exc}")
+
+    async def _block(self, command: str) -> str:
+        verb, _, rest = command.partition(" ")
+        who, _, reason = rest.strip().partition(" ")
+        operator = Actor.at_desk(self.core.policy.console_operator)
+        self._counter += 1
+        key = f"console:{self._session}:{self._counter}"
+        try:
+            if verb == "blocked" or not who:
+                return await self.core.blocking.listing(operator, "en")
+            if verb == "block":
+                return t("abuse.blocked_done", "en", user=await self.core.blocking.block(operator, who, reason,
+                                                                                          event_key=key))
+            return t("abuse.unblocked_done", "en", user=await self.core.blocking.unblock(operator, who, event_key=key))
+        except InvalidInput as exc:
+            return t(exc.key, "en", **exc.params) if exc.key else f"error: {exc}"
 
     async def chat(self, drain: "asyncio.Callable[[], asyncio.Future[object]] | None" = None) -> None:
         """Read lines until end of input. ``drain`` delivers what each line queued,

@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.translate import display_name, lang_of, mentioned_user_id, target_inbound
-from core.errors import WalletdeskError
+from core.errors import InvalidInput, WalletdeskError
 from core.i18n import CATALOG, t
 from core.identity.policy import Actor, NotAllowed
 from core.models import ChatRef, InboundMessage, UserRef
@@ -98,6 +98,13 @@ class SupportCommands:
             lang = lang_of(interaction.locale)
             await self._answer(interaction, lang, self.escalate(interaction, message, lang))
 
+        @tree.context_menu(name=_text("discord.cmd.block"))
+        @app_commands.default_permissions(manage_messages=True)
+        @app_commands.guild_only()
+        async def block(interaction: discord.Interaction, message: discord.Message) -> None:
+            lang = lang_of(interaction.locale)
+            await self._answer(interaction, lang, self.block(interaction, message, lang))
+
         return tree
 
     # the work behind each command (returns the ephemeral answer) ---------------------
@@ -153,6 +160,19 @@ class SupportCommands:
         if outcome.ticket_id is None:
             return t("discord.escalated_again", lang)
         return t("discord.escalated", lang, ticket_id=outcome.ticket_id)
+
+    async def block(self, interaction: discord.Interaction, message: discord.Message, lang: str) -> str:
+        """A moderator blocks the author of ``message`` (core/support/abuse.py decides who may)."""
+        if message.author.bot:
+            return t("discord.escalate_bot", lang)
+        moderator = Actor(UserRef("discord", str(interaction.user.id)), platform_moderator=bool(
+            interaction.guild_id is not None and interaction.permissions.manage_messages))
+        try:
+            key = await self.core.blocking.block(moderator, f"discord:{message.author.id}", "",
+                                                 event_key=f"discord:int:{interaction.id}")
+        except InvalidInput as exc:
+            return t(exc.key or "abuse.not_moderator", lang, **exc.params)
+        return t("abuse.blocked_done", lang, user=display_name(message.author) or key)
 
     # plumbing -----------------------------------------------------------------------
 

@@ -137,7 +137,7 @@ def ticket_blocks(payload: Mapping[str, Any], lang: str = "en") -> list[dict[str
     if sla:
         blocks.append(ContextBlock(block_id=f"wd_sla_{ticket_id}", elements=[
             MarkdownTextObject(text=truncate(t("slack.desk.sla", lang, sla=escape(sla)), CONTEXT_LIMIT))]))
-    for key in ("chain", "linked", "earlier"):  # system fields, each a context line of its own
+    for key in ("chain", "linked", "earlier", "parked", "blocked"):  # system fields, each a context line of its own
         field = str(payload.get(key) or "")
         if field:
             blocks.append(ContextBlock(block_id=f"wd_{key}_{ticket_id}", elements=[

@@ -6,7 +6,8 @@ Three sources, one rule each:
   (:meth:`SlackInbound.message` -> ``core.handle_message``);
 * a person's reply in the thread of a ticket's root message in the staff
   channel is a staff reply (``core.staff.act(..., "reply")``);
-* buttons, the priority select and ``/note`` / ``/ticket`` are staff actions.
+* buttons, the priority select and ``/note`` / ``/ticket`` are staff actions;
+  ``/block`` / ``/unblock`` block a user by name (``core.blocking``).
 
 Who is staff is the core policy's verdict (``core.identity.policy``; it fails
 closed), from facts gathered in ``adapters/slack/staff.py``. Refusals and the core's one-line errors go back
@@ -31,6 +32,7 @@ from adapters.slack.text import escape, to_plain
 from adapters.slack.translate import (
     FaqRequest,
     StaffRequest,
+    block_request_from_command,
     community_message,
     edited_message,
     faq_request_from_command,
@@ -212,6 +214,9 @@ class SlackInbound:
             await self.ephemeral(channel, user, await self._queue(user, channel, str(form.get("text", ""))),
                                  respond=respond)
             return
+        if str(form.get("command", "")).lstrip("/") in ("block", "unblock"):
+            await self.ephemeral(channel, user, await self._block(form), respond=respond)
+            return
         parsed = request_from_command(form)
         if isinstance(parsed, str):
             await self.ephemeral(channel, user, t(parsed, await self._lang(user)), respond=respond)
@@ -222,6 +227,27 @@ class SlackInbound:
         lang = await self._lang(user)
         try:
             return escape(await self.core.queue.listing(self.actor(user, channel), to_plain(text), lang))
+        except NotAllowed as exc:
+            return await self._refusal(user, exc)
+        except InvalidInput as exc:
+            return escape(t(exc.key or "error.generic", lang, **exc.params))
+
+    async def _block(self, form: Mapping[str, Any]) -> str:
+        """``/block <user> [reason]``, ``/block`` (who is blocked, why, by whom), ``/unblock <user>``."""
+        user, channel = str(form.get("user_id", "")), str(form.get("channel_id", ""))
+        lang = await self._lang(user)
+        req = block_request_from_command(form)
+        if isinstance(req, str):
+            return t(req, lang)
+        verb, who, reason = req
+        actor, key = self.actor(user, channel), f"slack:cmd:{form.get('trigger_id', '')}"
+        try:
+            if verb == "list":
+                return escape(await self.core.blocking.listing(actor, lang))
+            if verb == "block":
+                return escape(t("abuse.blocked_done", lang,
+                                user=await self.core.blocking.block(actor, who, reason, event_key=key)))
+            return escape(t("abuse.unblocked_done", lang, user=await self.core.blocking.unblock(actor, who, event_key=key)))
         except NotAllowed as exc:
             return await self._refusal(user, exc)
         except InvalidInput as exc:

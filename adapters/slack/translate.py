@@ -22,6 +22,7 @@ from core.models import ChatRef, InboundImage, InboundMessage, UserRef
 __all__ = [
     "FaqRequest",
     "StaffRequest",
+    "block_request_from_command",
     "community_message",
     "faq_request_from_command",
     "images",
@@ -48,8 +49,10 @@ _TICKET_WORDS: Mapping[str, str] = {
     "priority": "set_priority", "set_priority": "set_priority", "note": "note", "canned": "canned",
     "transfer": "transfer", "lookup": "lookup",
 }
+# parking and abuse (core/support/parking.py, core/support/abuse.py): wait [text], snooze <when>, block [reason]
+_PARKING_WORDS: Mapping[str, str] = {"wait": "wait", "snooze": "snooze", "block": "block", "unblock": "unblock"}
 # no "reply": a reply is written in the ticket's thread, where the desk shows it
-_NEEDS_TEXT = frozenset({"set_priority", "note", "canned", "transfer"})
+_NEEDS_TEXT = frozenset({"set_priority", "note", "canned", "transfer", "snooze"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,9 +230,10 @@ def request_from_command(form: Mapping[str, Any]) -> StaffRequest | str:
     if command == "note":
         action, rest = "note", parts[1] if len(parts) > 1 else ""
     else:
-        if len(parts) < 2 or parts[1].lower() not in _TICKET_WORDS:
+        words = {**_TICKET_WORDS, **_PARKING_WORDS}
+        if len(parts) < 2 or parts[1].lower() not in words:
             return usage
-        action, rest = _TICKET_WORDS[parts[1].lower()], parts[2] if len(parts) > 2 else ""
+        action, rest = words[parts[1].lower()], parts[2] if len(parts) > 2 else ""
     rest = to_plain(rest.strip()) if action != "transfer" else rest.strip()
     if action in _NEEDS_TEXT and not rest:
         return usage
@@ -241,6 +245,19 @@ def request_from_command(form: Mapping[str, Any]) -> StaffRequest | str:
         return StaffRequest(user, str(channel) if channel else None, ticket_id, action, key,
                             to=staff_key(mention.group(1)) if mention else rest)
     return StaffRequest(user, str(channel) if channel else None, ticket_id, action, key, text=rest)
+
+
+def block_request_from_command(form: Mapping[str, Any]) -> tuple[str, str, str] | str:
+    """``/block <user> [reason]``, ``/block`` (the list) or ``/unblock <user>`` ->
+    (verb, user, reason); a Slack mention becomes ``slack:U…``. On bad input, the
+    i18n key of the usage line."""
+    verb = str(form.get("command", "")).lstrip("/")
+    text = str(form.get("text", "")).strip()
+    if not text:
+        return ("list", "", "") if verb == "block" else "slack.block.usage"
+    who, _, reason = text.partition(" ")
+    mention = _USER_MENTION_RE.match(who)
+    return verb, staff_key(mention.group(1)) if mention else to_plain(who), to_plain(reason.strip())
 
 
 def faq_request_from_command(form: Mapping[str, Any]) -> FaqRequest | str:

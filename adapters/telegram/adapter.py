@@ -204,6 +204,9 @@ class TelegramAdapter:
         if command == "/escalate":
             await self._escalate(update, message, text)
             return
+        if command == "/block":
+            await self._block(update, message, text)
+            return
         if command == "/verify" and message.entities:
             target = self._mentioned_user(message)
             if target is not None:
@@ -239,6 +242,25 @@ class TelegramAdapter:
                                                 event_key=f"telegram:update:{update.update_id}")
         except InvalidInput as exc:
             await self._reply_now(message, t(exc.key or "error.generic", lang))
+
+    async def _block(self, update: Update, message: Message, text: str) -> None:
+        """A moderator (or staff) replies ``/block [reason]`` to a user's message: the core
+        decides whether they may (core/support/abuse.py) and blocks the message's author."""
+        assert message.from_user is not None
+        lang = "zh" if (message.from_user.language_code or "").startswith("zh") else "en"
+        target = message.reply_to_message
+        if target is None or target.from_user is None or message.chat.type == "private":
+            await self._reply_now(message, t("telegram.block_need_reply", lang))
+            return
+        moderator = await self._moderator(message.chat_id, message.from_user.id)
+        reason = text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else ""
+        try:
+            key = await self.core.blocking.block(moderator, f"telegram:{target.from_user.id}", reason,
+                                                 event_key=f"telegram:update:{update.update_id}")
+        except InvalidInput as exc:
+            await self._reply_now(message, t(exc.key or "error.generic", lang, **exc.params))
+            return
+        await self._reply_now(message, t("abuse.blocked_done", lang, user=target.from_user.full_name or key))
 
     async def _reply_now(self, message: Message, text: str) -> None:
         """Direct answers to a command (not state changes), sent without the outbox."""

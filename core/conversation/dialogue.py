@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from core.conversation.acts import Act, classify
 from core.conversation.context import expects_tx_hash, forget_lines, prepare, remember_exchange
+from core.conversation.gatekeeper import Gatekeeper, delete_leak, scrub_earlier
 from core.conversation.handlers import Handler, Prefetching, default_handlers, open_urgent
 from core.conversation.images import ImageCheck
+from core.conversation.outage_delete import DirectDelete
 from core.conversation.services import Services
 from core.conversation.turn import Turn, parse_command, words
 from core.errors import InvalidInput, NotFound, StoreError
 from core.i18n import CATALOG, t
 from core.identity.roster import skeleton
 from core.lang import detect_lang
-from core.models import Delivery, InboundMessage
+from core.models import InboundMessage
 from core.ops.metrics import Metrics
 from core.shield.findings import MARKERS
 from core.shield.gate import Guarded, PhraseWindow, RecentParts, TextSource, guard, guard_sender
@@ -52,13 +54,10 @@ class Dialogue:
         self.window = PhraseWindow()
         # ... or, where several processes share a chat's traffic, in the store (core/conversation/shared_window.py)
         self.shared_window = wants_shared_window(services.settings, store)
-        # hands a delivery straight to its platform, without the store (set by the app)
-        self._direct: Callable[[Delivery], Awaitable[bool]] | None = None
-        self._deleted_directly: dict[str, None] = {}  # event keys, so a retry does not delete twice
-
-    def deliver_directly_with(self, deliver: Callable[[Delivery], Awaitable[bool]]) -> None:
-        """Where a leaked secret is deleted from when the store (and so the outbox) is down."""
-        self._direct = deliver
+        # a secret in a group while the store is down: deleted straight through the platform
+        self.direct_delete = DirectDelete(_SCAN_LIMIT)
+        # blocked users and floods: shielded, then neither answered nor relayed
+        self.gate = Gatekeeper(services.settings, services.desk, clock)
 
     async def handle_message(self, msg: InboundMessage) -> Outcome:
         """Raises:
@@ -71,7 +70,7 @@ class Dialogue:
         except StoreError as exc:
             if not isinstance(exc, NotFound):
                 self.metrics.inbound_store_failures.labels(msg.chat.platform).inc()
-                await self._delete_public_leak_now(msg)
+                await self.direct_delete.after_store_failure(msg)
             raise
         if msg.images and self.images is not None and outcome.status != "duplicate" and not outcome.leak:
             # the text is handled (and answered) already; the images are read in the
@@ -103,9 +102,12 @@ class Dialogue:
                 if not await tx.claim_event(msg.event_key, now):
                     return Outcome("duplicate")
                 lang = await remember_user(tx, msg, lang_guess, now)
-                if leaked.leak:
+                stop = await self.gate.stopped(tx, msg, lang, effects)
+                if stop == "blocked":
+                    delete_leak(msg, leaked, effects)
+                elif leaked.leak:
                     self._warn_leak(msg, lang, leaked.kinds, effects)
-                else:
+                elif stop is None:
                     effects.send(msg.chat, t("error.too_long", lang, length=len(text), limit=limit),
                                  reply_to=msg.message_id)
                 await effects.flush(tx, now)
@@ -132,6 +134,16 @@ class Dialogue:
             if not await tx.claim_event(msg.event_key, now):
                 return Outcome("duplicate")
             lang = await remember_user(tx, msg, lang_guess, now)
+            stop = await self.gate.stopped(tx, msg, lang, effects)
+            if stop is not None:  # still shielded: a blocked user is not warned (the bot is silent for them)
+                if guarded.leak and stop == "blocked":
+                    delete_leak(msg, guarded, effects)
+                elif guarded.leak:
+                    self._warn_leak(msg, lang, guarded.kinds, effects, guarded.earlier_parts)
+                await scrub_earlier(tx, msg, guarded)
+                await effects.flush(tx, now)
+                self.wake()
+                return Outcome("rejected", notes=[stop], leak=guarded.leak, leak_kinds=guarded.kinds)
             await self._flag_impostor(tx, msg, effects, now)
             turn = Turn(msg, guarded.text, lang, tx, effects, outcome, now,
                         await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, guarded_command,
@@ -160,25 +172,6 @@ class Dialogue:
         self.wake()
         return outcome
 
-    async def _delete_public_leak_now(self, msg: InboundMessage) -> None:
-        """The store failed, so nothing can be queued, and the platform may take minutes
-        to hand the message over again: a secret posted in a group is deleted now,
-        straight through the platform. The warnings follow once the message is kept.
-        Private chats wait (only the bot sees them, and a hash the bot asked for there
-        must not be taken for a key without the conversation to tell)."""
-        if (self._direct is None or msg.chat.is_private or not msg.can_delete or not msg.message_id
-                or msg.event_key in self._deleted_directly):
-            return
-        if not guard(msg.text.strip()[:_SCAN_LIMIT], TextSource.MESSAGE).leak:
-            return
-        delivery = Delivery(0, msg.chat.platform, "delete", msg.chat.chat_id, msg.chat.thread_id,
-                            {"message_id": msg.message_id})
-        if await self._direct(delivery):
-            self._deleted_directly[msg.event_key] = None
-            while len(self._deleted_directly) > 1_000:
-                del self._deleted_directly[next(iter(self._deleted_directly))]
-            _LOGGER.warning("shield: message %s in %s deleted while the store is down", msg.message_id, msg.chat.key)
-
     async def _images_only(self, msg: InboundMessage, now: float) -> Outcome:
         """A photo without a caption: claimed like a message (a redelivery is
         refused), the user remembered; the images are checked after this."""
@@ -202,6 +195,11 @@ class Dialogue:
             if not await tx.claim_event(f"image:{msg.event_key}", now):
                 return Outcome("duplicate")
             lang = await remember_user(tx, msg, None, now)
+            if await tx.block_of(await tx.confirmed_user_keys(msg.user.key)) is not None:
+                delete_leak(msg, Guarded(text, True, kinds, TextSource.MESSAGE), effects)  # and no ticket
+                await effects.flush(tx, now)
+                self.wake()
+                return outcome
             self._warn_leak(msg, lang, kinds, effects)
             if msg.chat.is_private and "seed_phrase" in kinds:
                 conv_chat = dm_chat(msg.user)

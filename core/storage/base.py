@@ -14,8 +14,10 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from core.models import ChatRef, Conversation, Delivery, Priority, Ticket, TicketEvent, TicketState, UserRef
+from core.storage.block_rows import BlockRows
 from core.storage.migrations import MIGRATIONS, render
 from core.storage.window_rows import PhrasePartRows
+from core.storage.parking_rows import ParkingRows
 
 __all__ = ["Connection", "SqlTx", "Store", "row_to_ticket"]
 
@@ -94,7 +96,7 @@ def row_to_ticket(row: Row) -> Ticket:
     )
 
 
-class SqlTx(PhrasePartRows):
+class SqlTx(PhrasePartRows, ParkingRows, BlockRows):
     """Typed queries over one transaction. Backends differ only in ``Connection``
     and in ``skip_locked`` (PostgreSQL row locks for concurrent workers)."""
 

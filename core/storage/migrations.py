@@ -145,6 +145,25 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (user_key, chat_key))""",
         "CREATE INDEX phrase_parts_expiry ON phrase_parts(expires_at)",
     ],
+    # 7: parking (waiting on the user, its one nudge, snoozes) and blocked users; tables of their own,
+    # shared by every process: each timer fires once (conditional updates) and a block holds everywhere
+    [
+        """CREATE TABLE ticket_parking (
+            ticket_id {bigint} PRIMARY KEY REFERENCES tickets(id),
+            waiting_since {float},
+            waiting_by TEXT,
+            nudged_at {float},
+            snoozed_until {float},
+            snoozed_by TEXT)""",
+        "CREATE INDEX ticket_parking_snoozed ON ticket_parking(snoozed_until)",
+        """CREATE TABLE blocked_users (
+            user_key TEXT PRIMARY KEY,
+            reason TEXT NOT NULL DEFAULT '',
+            blocked_by TEXT NOT NULL,
+            blocked_at {float} NOT NULL,
+            ticket_id {bigint},
+            noticed INTEGER NOT NULL DEFAULT 0)""",
+    ],
 ]
 
 

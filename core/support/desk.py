@@ -15,6 +15,7 @@ from core.storage import SqlTx
 from core.support.chain_desk import last_field
 from core.support.hours import SupportHours
 from core.support.outbox import Effects
+from core.support.parked_fields import parked_fields
 from core.support.relay import LinkedAccount, desk_summary
 from core.support.tickets import next_state, starting_priority
 
@@ -88,6 +89,10 @@ class TicketDesk:
             elif action == "reopen":
                 changes.update(resolved_at=None, closed_at=None)
         await tx.update_ticket(ticket.id, **changes)
+        if ticket.state is TicketState.WAITING_ON_USER and new_state is not TicketState.WAITING_ON_USER:
+            await tx.stop_waiting(ticket.id)  # claimed, answered, resolved: no nudge (core/support/parking.py)
+        elif action == "staff_reply":
+            await tx.restart_waiting(ticket.id, now)  # a wait counts from staff's latest message
         await tx.add_event(TicketEvent(ticket.id, action, actor, body, now, internal))
         updated = await tx.get_ticket(ticket.id)
         assert updated is not None
@@ -97,8 +102,11 @@ class TicketDesk:
 
     async def relay_user_message(self, tx: SqlTx, ticket: Ticket, msg: InboundMessage, text: str, now: float,
                                  effects: Effects) -> None:
+        parked = await tx.clear_parking(ticket.id)  # the user answered: no nudge, no snooze (core/support/parking.py)
         ticket = await self.transition(tx, ticket, "user_message", msg.user.key, text, now, effects)
         self.post(effects, ticket.id, "user", t("desk.user_said", "en", user=msg.display_name or msg.user.key, text=text))
+        if parked is not None and (parked.waiting_since is not None or (parked.snoozed_until or 0) > now):
+            self.post(effects, ticket.id, "system", t("parking.desk_user_back", "en"))
 
     async def mark_verified(self, tx: SqlTx, ticket_id: int, method: str, now: float, effects: Effects) -> None:
         ticket = await tx.get_ticket(ticket_id)
@@ -124,9 +132,11 @@ class TicketDesk:
         confirmed = set(await tx.confirmed_user_keys(ticket.user.key))
         linked = [LinkedAccount(r["platform"], r["user_id"], r["display_name"] or "", r["user_key"] in confirmed)
                   for r in await tx.person_accounts(ticket.user.key) if r["user_key"] != ticket.user.key]
-        return desk_summary(
+        summary = desk_summary(
             ticket, display_name=(user or {}).get("display_name", ""),
             first_response_targets=self.settings.sla_first_response, verification_pending=pending, now=self.clock(),
             chain=await last_field(tx, ticket.id), earlier=earlier, linked=linked,
         )
+        summary.update(await parked_fields(tx, ticket, self.settings, self.clock()))
+        return summary
 

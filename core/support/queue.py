@@ -24,7 +24,8 @@ BREACHING_SECONDS = 1800.0  # "breaching": unanswered and due within half an hou
 _ACTIVE = (TicketState.OPEN, TicketState.CLAIMED, TicketState.WAITING_ON_USER)
 _STATE_WORDS = {"open": _ACTIVE, "new": (TicketState.OPEN,), "claimed": (TicketState.CLAIMED,),
                 "waiting": (TicketState.WAITING_ON_USER,), "resolved": (TicketState.RESOLVED,)}
-FILTER_WORDS = (*_STATE_WORDS, "unassigned", "mine", *(p.value for p in Priority), "breaching", "breached", "@name")
+FILTER_WORDS = (*_STATE_WORDS, "unassigned", "mine", *(p.value for p in Priority), "breaching", "breached", "@name",
+                "snoozed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +36,14 @@ class QueueFilter:
     unassigned: bool = False
     sla: str | None = None  # breaching | breached
     words: tuple[str, ...] = field(default=("open",))
+    snoozed: bool = False  # only the snoozed tickets (hidden from every other listing until the snooze ends)
 
 
 def parse_filter(text: str, actor: Actor) -> QueueFilter:
     """Words in any order; an unknown one is refused (InvalidInput) and lists the known ones."""
     states: tuple[TicketState, ...] = _ACTIVE
     priority = assignee = sla = None
-    unassigned = False
+    unassigned = snoozed = False
     words = tuple(text.lower().split()) or ("open",)
     for word in words:
         if word in _STATE_WORDS:
@@ -54,12 +56,14 @@ def parse_filter(text: str, actor: Actor) -> QueueFilter:
             assignee = actor.key
         elif word in ("breaching", "breached"):
             sla = word
+        elif word == "snoozed":
+            snoozed = True
         elif word.startswith("@") and len(word) > 1:
             assignee = word[1:]
         else:
             raise InvalidInput(f"unknown queue filter {word!r}", key="queue.bad_filter", word=word[:40],
                                words=", ".join(FILTER_WORDS))
-    return QueueFilter(states, priority, assignee, unassigned, sla, words)
+    return QueueFilter(states, priority, assignee, unassigned, sla, words, snoozed)
 
 
 def _assigned_to(ticket: Ticket, who: str) -> bool:
@@ -92,6 +96,8 @@ class TicketQueue:
         async with self.store.transaction() as tx:
             found = await tx.list_tickets([s.value for s in wanted.states], priority=wanted.priority,
                                           unassigned=wanted.unassigned, unanswered=wanted.sla is not None)
+            hidden = await tx.snoozed_ticket_ids(now)
+            found = [tk for tk in found if (tk.id in hidden) == wanted.snoozed]
             if wanted.assignee is not None:
                 found = [tk for tk in found if _assigned_to(tk, wanted.assignee)]
             if wanted.sla is not None:

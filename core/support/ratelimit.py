@@ -1,5 +1,6 @@
-"""Outgoing rate limits (sliding windows), shared by adapters: a platform's
-global limit plus per-chat limits, so the bot slows down instead of being banned."""
+"""Rate limits as sliding windows. Outgoing: a platform's global limit plus per-chat
+limits, shared by adapters, so the bot slows down instead of being banned. Inbound:
+:class:`InboundFlood`, so one person (or one group) cannot bury the desk."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 
-__all__ = ["SlidingWindow", "ChatRateLimiter"]
+__all__ = ["ChatRateLimiter", "FloodVerdict", "InboundFlood", "SlidingWindow"]
 
 
 class SlidingWindow:
@@ -32,6 +33,13 @@ class SlidingWindow:
         if len(self._times) < self.count:
             return 0.0
         return self.per - (now - self._times[0])
+
+    def try_acquire(self) -> bool:
+        """Take a place in the window if one is free, without waiting."""
+        if self.delay() > 0:
+            return False
+        self._times.append(self._clock())
+        return True
 
     async def acquire(self) -> None:
         async with self._lock:
@@ -81,3 +89,61 @@ class ChatRateLimiter:
         for window in self._windows(chat, is_group):
             await window.acquire()
         await self.overall.acquire()
+
+
+FloodVerdict = tuple[str, bool]  # ("user" | "group", whether this is the first message of the flood)
+
+
+class InboundFlood:
+    """More than N messages in M seconds from one user, or in one group chat.
+
+    Counted in this process only (a deliberate trade: no store write per message).
+    With several workers a flooder gets up to N per window from each; the limit is
+    there to keep one person from burying the desk, not to be exact. What must hold
+    everywhere (a block) is in the store.
+
+    Args:
+        per_user, per_group: (messages, seconds), or None for no limit.
+        clock: the time source (the dialogue's, so tests move it by hand).
+    """
+
+    NOTICE_QUIET = 10
+
+    def __init__(self, per_user: tuple[int, float] | None, per_group: tuple[int, float] | None, *,
+                 clock: Callable[[], float] = time.monotonic, max_keys: int = 20_000) -> None:
+        self.limits = {"user": per_user, "group": per_group}
+        self._clock = clock
+        self._windows: OrderedDict[str, SlidingWindow] = OrderedDict()
+        self._flooding: dict[str, float] = {}  # limit name -> when a message last broke it
+        self.max_keys = max_keys
+
+    def _window(self, kind: str, key: str) -> SlidingWindow | None:
+        limit = self.limits[kind]
+        if limit is None:
+            return None
+        name = f"{kind}:{key}"
+        window = self._windows.get(name)
+        if window is None:
+            window = self._windows[name] = SlidingWindow(limit[0], limit[1], clock=self._clock)
+            if len(self._windows) > self.max_keys:
+                old, _ = self._windows.popitem(last=False)
+                self._flooding.pop(old, None)
+        else:
+            self._windows.move_to_end(name)
+        return window
+
+    def hit(self, user_key: str, group_key: str | None) -> FloodVerdict | None:
+        """Count one message; None when it may pass, else which limit it broke and
+        whether the flood starts with it (the one notice goes then: a flood goes on
+        until no message broke the limit for ``NOTICE_QUIET`` windows)."""
+        for kind, key in (("user", user_key), ("group", group_key)):
+            window = self._window(kind, key) if key is not None else None
+            if window is None:
+                continue
+            name = f"{kind}:{key}"
+            if not window.try_acquire():
+                now, last = self._clock(), self._flooding.get(name)
+                self._flooding[name] = now
+                # one notice per flood: again only after a quiet spell of NOTICE_QUIET windows
+                return kind, last is None or now - last > window.per * self.NOTICE_QUIET
+        return None

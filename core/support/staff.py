@@ -21,9 +21,11 @@ from core.models import Conversation, ConversationState, Priority, Ticket, Ticke
 from core.ops.metrics import Metrics
 from core.shield.gate import TextSource, guard
 from core.storage import SqlTx, Store
+from core.support.abuse import staff_block, staff_unblock
 from core.support.chain_desk import last_field, look_up_for_ticket, record_lookup
 from core.support.desk import TicketDesk
 from core.support.outbox import Effects
+from core.support.parking import staff_snooze, staff_wait
 from core.support.relay import dm_chat, send_to_user
 from core.support.tickets import ACTIONS, next_state
 
@@ -193,6 +195,11 @@ STAFF_ACTIONS: Mapping[str, StaffActionSpec] = _specs(
     StaffActionSpec("close", STAFF, "close", _close, notice="ticket.closed"),
     StaffActionSpec("reopen", STAFF, "reopen", _reopen),
     StaffActionSpec("lookup", STAFF, "note", _lookup, prefetch=_fetch_lookup, tx_hash_text=True),
+    # parking and abuse (core/support/parking.py, core/support/abuse.py)
+    StaffActionSpec("wait", STAFF, "wait", staff_wait, notice="ticket.staff_reply"),
+    StaffActionSpec("snooze", STAFF, "snooze", staff_snooze),
+    StaffActionSpec("block", STAFF, "note", staff_block, notice="abuse.blocked_notice"),
+    StaffActionSpec("unblock", STAFF, "note", staff_unblock),
 )
 
 

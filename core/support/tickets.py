@@ -30,6 +30,9 @@ ACTIONS: Mapping[str, tuple[frozenset[TicketState], TicketState | None]] = {
     "close": (frozenset({S.OPEN, S.CLAIMED, S.WAITING_ON_USER, S.RESOLVED}), S.CLOSED),
     "reopen": (frozenset({S.RESOLVED, S.CLOSED}), S.OPEN),
     "rate": (frozenset({S.RESOLVED, S.CLOSED}), None),
+    # parking (core/support/parking.py): staff wait on the user, or hide the ticket until a time
+    "wait": (frozenset({S.OPEN, S.CLAIMED, S.WAITING_ON_USER}), S.WAITING_ON_USER),
+    "snooze": (frozenset({S.OPEN, S.CLAIMED, S.WAITING_ON_USER}), None),
 }
 
 URGENT_TOPICS = frozenset({"unauthorized-transaction"})

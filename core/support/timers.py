@@ -13,6 +13,7 @@ from core.models import Delivery, Priority, Ticket
 from core.support.desk import TicketDesk
 from core.support.hours import SupportHours
 from core.support.outbox import Effects
+from core.support.parking import ParkingTimers
 
 __all__ = ["Timers"]
 
@@ -26,6 +27,7 @@ class Timers:
         self.clock = clock
         self.wake = wake
         self.hours = SupportHours(settings)
+        self.parking = ParkingTimers(settings, desk)
 
     def sla_due(self, ticket: Ticket, share: float = 1.0) -> float:
         """When ``share`` of the first-response target has passed: staffed time only,
@@ -54,7 +56,7 @@ class Timers:
         self.wake()
 
     async def run(self) -> int:
-        """SLA reminders and auto-close; each fires once across workers."""
+        """SLA reminders, auto-close and parked tickets; each fires once across workers."""
         now = self.clock()
         fired = 0
         async with self.store.transaction() as tx:
@@ -83,6 +85,8 @@ class Timers:
                     effects = Effects(f"autoclose:{ticket.id}")
                     await self.desk.transition(tx, ticket, "close", "system", "auto-close", now, effects)
                     fired += await effects.flush(tx, now)
+        async with self.store.transaction() as tx:
+            fired += await self.parking.tick(tx, now)  # waiting on the user: the nudge, auto-resolve; snoozes
         if fired:
             self.wake()
         return fired

@@ -130,7 +130,7 @@ class App:
             on_result=self._on_delivery,
         )
         self.core.on_enqueue(self.worker.wake)
-        self.core.dialogue.deliver_directly_with(self.worker.deliver_now)
+        self.core.dialogue.direct_delete.use(self.worker.deliver_now)
         self._initialized = True
 
     async def _on_delivery(self, delivery: Delivery, ok: bool, error: str | None, external: str | None) -> None:

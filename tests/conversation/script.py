@@ -5,8 +5,10 @@ list of lines; ``#`` starts a comment:
     clock: 2026-12-05T15:00                               move the clock (UTC), or +3600 (seconds)
     user: help | act=help | lang=en | says=support bot    a user line and what must follow it
     staff: reply 1 can you send the tx hash?              a staff action, as the console desk types it
+    timers: | says=still waiting                          run the timers once (nudges, auto-resolve, SLA)
 
-Expectations after ``user:`` (all optional):
+Expectations after ``user:`` (all optional; after ``timers:`` those about what was sent
+and the ticket: lang, says, not, deskshows, priority, state, silent):
     act=      the dialogue act the line was read as
     topic=    the FAQ entry answered (``-``: none answered)
     desk=     opened | relayed | -   (a ticket opened, the line reached an open ticket, neither)
@@ -30,7 +32,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 @dataclass(slots=True)
 class Step:
-    kind: str  # user | staff | clock | env
+    kind: str  # user | staff | clock | env | timers
     text: str
     expect: dict[str, str] = field(default_factory=dict)
     line: int = 0
@@ -43,7 +45,7 @@ def parse_script(path: Path) -> list[Step]:
         if not line or line.startswith("#"):
             continue
         kind, _, rest = line.partition(":")
-        if kind not in ("user", "staff", "clock", "env"):
+        if kind not in ("user", "staff", "clock", "env", "timers"):
             raise ValueError(f"{path.name}:{n}: unknown line kind {kind!r}")
         parts = [p.strip() for p in rest.split(" | ")]
         expect = {}

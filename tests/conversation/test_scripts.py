@@ -92,10 +92,14 @@ async def test_script(script: Path, tmp_path: Path, faq_engine: object) -> None:
                 continue
             if step.kind == "env":
                 continue
-            await console.handle_line(step.text if step.kind == "user" else f"/desk {step.text}")
+            if step.kind == "timers":
+                await core.timers.run()
+                outcomes.append(Outcome("handled"))
+            else:
+                await console.handle_line(step.text if step.kind == "user" else f"/desk {step.text}")
             rows = await _rows(core)
             new, seen = rows[seen:], len(rows)
-            if step.kind != "user":
+            if step.kind not in ("user", "timers"):
                 continue
             user_texts = [str(r["payload"].get("text")) for r in new
                           if r["chat_id"] == "local" and r["action"] in ("send", "dm")]

@@ -31,19 +31,21 @@ TEXT_ENTRY_POINTS = {
     "staff.act": "test_no_entry_point_lets_a_phrase_through",
     "answers.add_phrasing": "tests/core/test_faq_live.py::test_bad_phrasings_change_nothing",
     "answers.public_answer": "test_a_public_faq_question_with_a_phrase_is_not_matched",
+    "blocking.block": "test_no_entry_point_lets_a_phrase_through",
+    "blocking.unblock": "test_no_entry_point_lets_a_phrase_through",
 }
 NO_OUTSIDE_TEXT = {
     "answers.recent_phrasings", "answers.remove_phrasing", "answers.reload", "answers.ask",
     "timers.run", "timers.delivery_finished", "timers.sla_due", "ticket_for_desk_ref", "escalation.private_link",
     "dialogue.on_error",  # takes a refusal the core raised, no outside text
-    "dialogue.deliver_directly_with",  # wiring: takes the outbox's direct sender
     "aclose",  # shutdown
+    "blocking.listing",  # reads the blocks, takes no text
 }
 
 
 def _public_entry_points(core: UseCases) -> set[str]:
     names = {name for name, fn in inspect.getmembers(core, inspect.iscoroutinefunction) if not name.startswith("_")}
-    for part in ("dialogue", "escalation", "staff", "answers", "timers"):
+    for part in ("dialogue", "escalation", "staff", "answers", "timers", "blocking"):
         obj = getattr(core, part)
         names |= {f"{part}.{name}" for name, fn in inspect.getmembers(obj)
                   if not name.startswith("_") and (inspect.iscoroutinefunction(fn) or callable(fn))
@@ -98,6 +100,15 @@ async def test_no_entry_point_lets_a_phrase_through(core: UseCases, tmp_path: Pa
         await core.staff.act(STAFF, ticket, action, event_key=f"s{i}", text=text,
                              to=PHRASE if action == "transfer" else None)
     await core.staff.act(STAFF, ticket, "close", event_key="s-close", text=f"closed {PHRASE}")
+    # parking and blocking: the text sent with "wait", a block's reason, a blocked user's phrase
+    out = await core.escalation.escalate(moderator=mod, target=message("still stuck", chat=GROUP), event_key="esc-2")
+    assert out.ticket_id is not None and out.ticket_id != ticket
+    await core.staff.act(STAFF, out.ticket_id, "wait", event_key="w1", text=f"waiting {PHRASE}")
+    await core.staff.act(STAFF, out.ticket_id, "block", event_key="b1", text=f"spam {PHRASE}")
+    await core.dialogue.handle_message(message(f"blocked {PHRASE}", chat=GROUP))
+    await core.blocking.unblock(STAFF, f"{USER.key} {PHRASE}".split()[0], event_key="u1")
+    await core.blocking.block(STAFF, USER.key, f"again {PHRASE}", event_key="b2")
+    await core.dialogue.handle_message(message(f"blocked {PHRASE} again"))
 
     stored = _everything_stored(tmp_path / "test.db")
     assert "[redacted" in stored  # the texts arrived, redacted

@@ -33,7 +33,7 @@ LEGAL_EDGES = {
 
 # written out by hand from the lifecycle (not derived from ACTIONS): what each state refuses
 _WORK = {"claim", "transfer", "staff_reply", "user_message", "set_priority", "request_verification", "verified",
-         "resolve"}
+         "resolve", "wait", "snooze"}  # a resolved or closed ticket is not parked
 REFUSED = {
     TicketState.OPEN: {"reopen", "rate"}, TicketState.CLAIMED: {"reopen", "rate", "claim"},  # claimed once
     TicketState.WAITING_ON_USER: {"reopen", "rate"},

@@ -49,7 +49,8 @@ async def test_start_registers_commands_and_link(rig: Rig) -> None:
     assert rig.core.link_templates["discord"] == f"https://discord.com/users/{sim.bot_id}"
     assert sim.identifies[0]["intents"] & (1 << 15)  # message content
     commands = {c["name"]: c for c in sim.registered_commands[None]}
-    assert set(commands) == {"faq", "ticket", "verify", "Escalate to staff"}
+    assert set(commands) == {"faq", "ticket", "verify", "Escalate to staff", "Block this user"}
+    assert int(commands["Block this user"]["default_member_permissions"]) == Perm.MANAGE_MESSAGES
     escalate = commands["Escalate to staff"]
     assert escalate["type"] == 3 and int(escalate["default_member_permissions"]) == Perm.MANAGE_MESSAGES
     assert escalate["name_localizations"]["zh-CN"] == t("discord.cmd.escalate", "zh")
@@ -311,3 +312,19 @@ async def test_a_row_sent_again_after_a_crash_posts_once(rig: Rig) -> None:
     other = await rig.adapter.deliver(Delivery(id=42, platform="discord", action="send", chat_id=str(sim.channel_id),
                                                thread_id=None, payload={"text": "another row"}))
     assert other.external_id != first.external_id and len(sim.messages_in(sim.channel_id)) == 3
+
+
+async def test_moderator_blocks_from_the_message_menu_and_the_user_is_then_silenced(rig: Rig) -> None:
+    sim = rig.sim
+    target = await sim.user_message(sim.channel_id, "join my pump group", author_id=USER, username="troll")
+    await rig.barrier()  # the bot has seen the troll
+    refused = await _response(rig, await sim.message_context_command(
+        "Block this user", target, user_id=USER + 1, enforce_permissions=False))
+    assert refused["data"]["content"] == t("abuse.not_moderator", "en") and refused["data"]["flags"] == 64
+    done = await _response(rig, await sim.message_context_command(
+        "Block this user", target, user_id=MOD, member_roles=[sim.moderator_role_id]))
+    assert done["data"]["content"].startswith("🚫 ") and done["data"]["flags"] == 64
+    assert f"discord:{USER}" in await rig.core.blocking.listing(Actor.at_desk("console:operator"), "en")
+    await sim.user_message(sim.channel_id, "how much are gas fees?", author_id=USER, mentions_bot=True)
+    notice = await sim.wait_for_message(sim.channel_id, lambda m: "only notice" in m["content"])
+    _no_mentions(notice)

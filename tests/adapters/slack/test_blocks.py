@@ -70,3 +70,12 @@ def test_desk_lines() -> None:
     assert note.startswith("📝") and "not sent to the user" in note and note.count("📝") == 1
     assert desk_line("note", "slack:U2: plain").startswith("📝")
     assert desk_line("system", "✅ verified by code") == "✅ verified by code"
+
+
+def test_parking_and_block_fields_are_context_lines() -> None:
+    blocks = ticket_blocks(_payload(parked="⏳ Waiting on the user since 2026-12-07 11:00 UTC",
+                                    blocked="🚫 User blocked by slack:U1 since 2026-12-07 11:00 UTC. Reason: <!channel>"))
+    (parked,) = [b for b in blocks if b.get("block_id") == "wd_parked_7"]
+    (blocked,) = [b for b in blocks if b.get("block_id") == "wd_blocked_7"]
+    assert parked["elements"][0]["text"].startswith("⏳ Waiting on the user")
+    assert blocked["elements"][0]["text"].endswith("Reason: &lt;!channel&gt;")  # staff text cannot ping

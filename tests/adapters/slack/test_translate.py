@@ -105,3 +105,25 @@ def test_request_from_command() -> None:
     assert request_from_command(dict(ticket, text="7 dance")) == "slack.ticket.usage"
     assert request_from_command(dict(ticket, text="7 canned")) == "slack.ticket.usage"
     assert request_from_command(dict(ticket, text="7 reply hi")) == "slack.ticket.usage"
+
+
+def test_parking_and_block_commands() -> None:
+    from adapters.slack.translate import block_request_from_command
+
+    ticket = {"command": "/ticket", "user_id": "U2", "channel_id": "C0", "trigger_id": "t2"}
+    assert request_from_command(dict(ticket, text="7 wait can you send the hash?")) == \
+        StaffRequest("U2", "C0", 7, "wait", "slack:cmd:t2", text="can you send the hash?")
+    assert request_from_command(dict(ticket, text="7 wait")).action == "wait"  # type: ignore[union-attr]
+    assert request_from_command(dict(ticket, text="7 snooze 2026-12-08 09:00")).text == "2026-12-08 09:00"  # type: ignore[union-attr]
+    assert request_from_command(dict(ticket, text="7 snooze")) == "slack.ticket.usage"
+    assert request_from_command(dict(ticket, text="#7 block spam &amp; insults")) == \
+        StaffRequest("U2", "C0", 7, "block", "slack:cmd:t2", text="spam & insults")
+    assert request_from_command(dict(ticket, text="7 unblock")).action == "unblock"  # type: ignore[union-attr]
+    block = {"command": "/block", "user_id": "U2", "channel_id": "C0", "trigger_id": "t3"}
+    assert block_request_from_command(dict(block, text="")) == ("list", "", "")
+    assert block_request_from_command(dict(block, text="telegram:12345 posts scam links")) == \
+        ("block", "telegram:12345", "posts scam links")
+    assert block_request_from_command(dict(block, text="<@U77|eve> spam")) == ("block", "slack:U77", "spam")
+    assert block_request_from_command(dict(block, command="/unblock", text="telegram:12345")) == \
+        ("unblock", "telegram:12345", "")
+    assert block_request_from_command(dict(block, command="/unblock", text="")) == "slack.block.usage"
