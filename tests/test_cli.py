@@ -11,14 +11,18 @@ from pathlib import Path
 import pytest
 from mnemonic import Mnemonic
 
+from tests.conftest import share_faq_cache
+from tests.waiting import BUILD_DEADLINE
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args: str, stdin: str | None = None, tmp: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WALLETDESK_", "TELEGRAM_", "SLACK_", "DISCORD_"))}
-    env.update(WALLETDESK_DATA_DIR=str(tmp / "data"), WALLETDESK_SECRET_KEY="x")
+    # the session's FAQ index: the bundled FAQ is not trained again in every child process
+    env.update(WALLETDESK_DATA_DIR=str(share_faq_cache(tmp / "data")), WALLETDESK_SECRET_KEY="x")
     return subprocess.run([sys.executable, "-m", "core.wiring.cli", *args], input=stdin, capture_output=True, text=True,
-                          cwd=tmp, env=env, timeout=120)
+                          cwd=tmp, env=env, timeout=BUILD_DEADLINE)
 
 
 def test_faq_ask_answers_chinese_transfer_question(tmp_path: Path) -> None:

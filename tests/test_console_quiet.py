@@ -12,7 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from core.wiring.logs import TerminalWarnings
+from tests.waiting import BUILD_DEADLINE
 
 # Two entries sharing two questions: the FAQ loader warns once per shared question.
 SHARED_QUESTIONS_FAQ = """\
@@ -38,9 +41,10 @@ def run_console(tmp: Path, stdin: str) -> subprocess.CompletedProcess[str]:
     env.update(WALLETDESK_DATA_DIR=str(tmp / "data"), WALLETDESK_SECRET_KEY="x",
                WALLETDESK_FAQ_FILE=str(tmp / "faq.yaml"))
     return subprocess.run([sys.executable, "-m", "core.wiring.cli", "run"], input=stdin, capture_output=True,
-                          text=True, cwd=tmp, env=env, timeout=180)
+                          text=True, cwd=tmp, env=env, timeout=BUILD_DEADLINE)
 
 
+@pytest.mark.timeout(900)  # a first FAQ build on purpose (its progress line is checked): see BUILD_DEADLINE
 def test_console_chat_logs_to_a_file_and_warns_once(tmp_path: Path) -> None:
     (tmp_path / "faq.yaml").write_text(SHARED_QUESTIONS_FAQ, encoding="utf-8")
     first = run_console(tmp_path, "how do i add a custom token\n")
