@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     group_auto_answer: bool = Field(False, alias="WALLETDESK_GROUP_AUTO_ANSWER")
     retention_days: float = Field(90.0, alias="WALLETDESK_RETENTION_DAYS", ge=0)
     rate_limit_scale: float = Field(1.0, alias="WALLETDESK_RATE_LIMIT_SCALE", gt=0)
+    # the staff channel's daily digest, HH:MM in WALLETDESK_TIMEZONE (empty: no digest)
+    digest_at: str = Field("", alias="WALLETDESK_DIGEST_AT", pattern=r"^(|([01]\d|2[0-3]):[0-5]\d)$")
 
     # identity
     otp_webhook_url: str | None = Field(None, alias="WALLETDESK_OTP_WEBHOOK_URL")

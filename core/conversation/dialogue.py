@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from core.conversation.acts import Act, classify
+from core.conversation.bot_part import record_bot_part
 from core.conversation.context import expects_tx_hash, forget_lines, prepare, remember_exchange
 from core.conversation.handlers import Handler, Prefetching, default_handlers, open_urgent
 from core.conversation.images import ImageCheck
@@ -129,6 +130,7 @@ class Dialogue:
                     # a phrase the user just leaked: an urgent ticket at once, no second step
                     await prepare(turn, self.services.settings.reopen_window_hours)
                     await open_urgent(turn, self.services, "a leaked recovery phrase")
+                    await record_bot_part(turn)
                     await turn.save()
                     await effects.flush(tx, now)
                     self.wake()
@@ -140,6 +142,7 @@ class Dialogue:
                     return outcome
             await prepare(turn, self.services.settings.reopen_window_hours)
             await self._run_handlers(turn)
+            await record_bot_part(turn)
             remember_exchange(turn)
             await turn.save()
             await effects.flush(tx, now)
