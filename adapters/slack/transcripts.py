@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.errors import api_error_code
+from adapters.slack.text import escape
 from adapters.slack.translate import parse_ticket_id
 from core.errors import InvalidInput, NotFound, WalletdeskError
 from core.i18n import t
@@ -84,7 +85,7 @@ class SlackTranscripts:
             await say(where, req.user, t(exc.key or "error.generic", lang, **exc.params))
             return
         if req.verb == "transcript" and len(body) <= EPHEMERAL_LIMIT:
-            await say(where, req.user, f"```\n{body.replace('```', 'ʼʼʼ')}```")
+            await say(where, req.user, f"```\n{escape(body).replace('```', 'ʼʼʼ')}```")  # no mention, no fence
             return
         try:
             await self._upload(req, body, lang)
