@@ -19,7 +19,7 @@ from core.storage import SqlTx, Store
 from core.support.desk import TicketDesk
 from core.support.outbox import Effects
 
-__all__ = ["ACTIVE", "DAY", "AWAITING_STAFF", "DailyDigest", "DigestFigures", "age_text"]
+__all__ = ["ACTIVE", "AWAITING_STAFF", "DAY", "DailyDigest", "DigestFigures", "age_text", "by_priority"]
 
 DAY = 86400.0
 ACTIVE = ("open", "claimed", "waiting_on_user")
