@@ -179,6 +179,7 @@ class Dialogue:
                             await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, None, words(text))
                 await prepare(turn, self.services.settings.reopen_window_hours)
                 await open_urgent(turn, self.services, "a photo of a recovery phrase")
+                await record_bot_part(turn)
                 await turn.save()
             else:
                 await self._tell_desk_secret_removed(tx, msg, Guarded(text, True, kinds, TextSource.MESSAGE), effects)

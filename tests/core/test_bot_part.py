@@ -64,3 +64,17 @@ async def test_the_bots_replies_on_an_open_ticket_are_events(store: Store, tmp_p
     assert lines.index(next(x for x in lines if "user_message" in x and "thanks" in x)) < \
         lines.index(next(x for x in lines if "You're welcome" in x))
     await core.aclose()
+
+
+async def test_a_leaked_phrase_opens_an_urgent_ticket_whose_bot_part_holds_no_secret(
+        store: Store, tmp_path: Path, faq_engine: FaqEngine) -> None:
+    from mnemonic import Mnemonic
+
+    phrase = Mnemonic("english").to_mnemonic(bytes(range(32, 48)))
+    core = UseCases(make_settings(tmp_path), store, faq_engine, code_sender=RecordingCodeSender(), clock=Clock())
+    await core.dialogue.handle_message(InboundMessage(event_key="tg:1", user=ALICE, chat=DM, text=f"my words {phrase}",
+                                                      message_id="1", display_name="Alice", addressed=True))
+    lines = await _bot_lines(store, 1)
+    assert len(lines) >= 2 and any("#1" in line for line in lines)  # the warning and the urgent ticket's notice
+    assert not any(" ".join(phrase.split()[2:5]) in line for line in lines)
+    await core.aclose()
