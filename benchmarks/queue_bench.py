@@ -2,7 +2,10 @@
 seeded database of 10,000 tickets, on SQLite and PostgreSQL.
 
 Prints one JSON line per store and filter: ``{"benchmark": "queue_first_page",
-"store", "filter", "tickets", "active", "p50_ms", "p99_ms", "runs"}``. The seed
+"store", "filter", "tickets", "active", "p50_ms", "p99_ms", "runs"}``, then one line for
+the daily digest's figures (``"benchmark": "digest"``: backlog by priority, the oldest
+waiting ticket, the last day's SLA breaches) and one for the App Home overview
+(``"benchmark": "home_overview"``). The seed
 has about 8 % of tickets still active (open, claimed, waiting on the user),
 every priority, ages up to 30 days, a few staff as assignees. PostgreSQL is
 skipped with a note when nothing answers at WALLETDESK_TEST_PG.
@@ -22,16 +25,19 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.config import load_settings  # noqa: E402
+from core.config import Settings, load_settings  # noqa: E402
 from core.identity.policy import Actor, StaffPolicy  # noqa: E402
 from core.models import ChatRef, Priority, UserRef  # noqa: E402
 from core.storage import Store  # noqa: E402
 from core.storage.postgres import PostgresStore  # noqa: E402
 from core.storage.sqlite import SQLiteStore  # noqa: E402
+from core.support.digest import DigestFigures  # noqa: E402
+from core.support.overview import QueueOverview  # noqa: E402
 from core.support.queue import TicketQueue  # noqa: E402
 
 PG_DSN = os.environ.get("WALLETDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -60,6 +66,31 @@ async def seed(store: Store, n: int, rnd: random.Random) -> int:
     return active
 
 
+async def _timed(runs: int, call: Callable[[], Awaitable[object]]) -> tuple[float, float]:
+    await call()  # warm
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        await call()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return round(statistics.median(times), 2), round(times[min(len(times) - 1, int(len(times) * 0.99))], 2)
+
+
+async def measure_digest(name: str, store: Store, settings: Settings, queue: TicketQueue, tickets: int,
+                         active: int, runs: int) -> None:
+    async def digest() -> object:
+        async with store.transaction() as tx:
+            return await DigestFigures.gather(tx, NOW, settings.sla_first_response)
+
+    overview = QueueOverview(queue)
+    for bench, call in (("digest", digest),
+                        ("home_overview", lambda: overview.overview(Actor.at_desk("slack:U0BOB"), "en"))):
+        p50, p99 = await _timed(runs, call)
+        print(json.dumps({"benchmark": bench, "store": name, "tickets": tickets, "active": active, "p50_ms": p50,
+                          "p99_ms": p99, "runs": runs}), flush=True)
+
+
 async def measure(name: str, store: Store, tickets: int, runs: int) -> None:
     active = await seed(store, tickets, random.Random(7))
     settings = load_settings({"WALLETDESK_DATA_DIR": tempfile.mkdtemp(), "SLACK_STAFF_USERS": "U0BOB"})
@@ -77,6 +108,7 @@ async def measure(name: str, store: Store, tickets: int, runs: int) -> None:
                           "tickets": tickets, "active": active, "p50_ms": round(statistics.median(times), 2),
                           "p99_ms": round(times[min(len(times) - 1, int(len(times) * 0.99))], 2), "runs": runs}),
               flush=True)
+    await measure_digest(name, store, settings, queue, tickets, active, runs)
 
 
 async def main() -> None:

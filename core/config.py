@@ -131,6 +131,8 @@ class Settings(BaseSettings):
     flood_group: str = Field("40/60", alias="WALLETDESK_FLOOD_GROUP")
     retention_days: float = Field(90.0, alias="WALLETDESK_RETENTION_DAYS", ge=0)
     rate_limit_scale: float = Field(1.0, alias="WALLETDESK_RATE_LIMIT_SCALE", gt=0)
+    # the staff channel's daily digest, HH:MM in WALLETDESK_TIMEZONE (empty: no digest)
+    digest_at: str = Field("", alias="WALLETDESK_DIGEST_AT", pattern=r"^(|([01]\d|2[0-3]):[0-5]\d)$")
 
     # identity
     otp_webhook_url: str | None = Field(None, alias="WALLETDESK_OTP_WEBHOOK_URL")

@@ -33,7 +33,10 @@ from core.support.escalation import Escalation
 from core.support.hours import SupportHours
 from core.support.queue import TicketQueue
 from core.support.staff import StaffActions
+from core.support.digest import DailyDigest
+from core.support.overview import QueueOverview
 from core.support.timers import Timers
+from core.support.transcripts import StaffTranscripts
 
 __all__ = ["UseCases"]
 
@@ -79,6 +82,9 @@ class UseCases:
         self.timers = Timers(settings, store, self.desk, clock, self._wake)
         self.queue = TicketQueue(settings, store, self.policy, clock)
         self.blocking = Blocking(store, self.desk, self.policy, clock, self._wake)
+        self.transcripts = StaffTranscripts(store, self.policy)
+        self.overview = QueueOverview(self.queue)
+        self.digest = DailyDigest(settings, store, self.desk, clock, self._wake)
 
     async def aclose(self) -> None:
         """Release what the use cases hold open (the chain endpoints' connections,

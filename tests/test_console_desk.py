@@ -24,3 +24,15 @@ def test_a_new_ticket_shows_the_persons_earlier_tickets(tmp_path: Path) -> None:
     first, second = desk.index("[desk] Ticket #1 · normal · open"), desk.index("[desk] Ticket #2 · normal · open")
     assert not any("Earlier tickets" in line for line in desk[first:second])  # a first ticket has no history
     assert "[desk] 🕘 Earlier tickets: #1 contact-human (closed)" in desk[second:]
+
+
+def test_the_daily_digest_is_printed_on_the_console_desk(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("WALLETDESK_DIGEST_AT=00:00\n", encoding="utf-8")  # due at once, today
+    out = run("run", stdin="I need a human\n", tmp=tmp_path)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    digests = [i for i, line in enumerate(lines) if line.startswith("[desk] 📊 Daily digest · ")]
+    assert len(digests) == 1, out.stdout  # once, though every line checks whether it is due
+    # printed as the session starts, before the ticket opened
+    assert lines[digests[0] + 1] == "Backlog: 0 active ticket(s) — urgent 0 · high 0 · normal 0 · low 0"
+    assert digests[0] < lines.index("[desk] Ticket #1 · normal · open")

@@ -41,7 +41,9 @@ def test_http_manifest_has_the_commands_events_and_urls_the_adapter_serves(monke
     assert settings["interactivity"] == {"is_enabled": True, "request_url": "https://desk.example.com/slack/interactive"}
     assert set(settings["event_subscriptions"]["bot_events"]) == {
         "message.channels", "message.groups", "message.im", "app_mention", "member_joined_channel",
-        "member_left_channel", "subteam_members_changed"}
+        "member_left_channel", "subteam_members_changed", "app_home_opened"}
+    assert doc["features"]["app_home"]["home_tab_enabled"] is True  # the queue at a glance for staff
+    assert {"files:write", "files:read"} <= set(doc["oauth_config"]["scopes"]["bot"])  # transcripts go as files
     assert set(doc["oauth_config"]["scopes"]["bot"]) == set(BOT_SCOPES) == set(DEFAULT_SCOPES)
 
 

@@ -37,6 +37,7 @@ from adapters.slack.setup import (COMMANDS_PATH, EVENTS_PATH, FAQ_COMMAND, INTER
 from adapters.slack.desk_check import desk_channel_problem
 from adapters.slack.errors import api_error_code
 from adapters.slack.files import SlackFiles
+from adapters.slack.home import HOME_EVENT, SlackHome
 from adapters.slack.inbound import SlackInbound
 from adapters.slack.sender import SlackSender
 from adapters.slack.staff import refresh_staff_facts
@@ -106,6 +107,7 @@ class SlackAdapter:
         self.sender = SlackSender(self.client, self.limiter, admin_client=AsyncWebClient(
             token=admin.get_secret_value(), base_url=_api_base(settings.slack_api_base_url)) if admin else None)
         self.inbound = SlackInbound(core, self.client, staff_channel=self.staff_channel)
+        self.home = SlackHome(core, self.client, self.inbound._lang, self.staff_channel)
         self.files = SlackFiles(settings.slack_bot_token.get_secret_value(), settings.slack_api_base_url)
         core.images.fetchers["slack"] = self.files.fetch
         self.connected = False
@@ -158,6 +160,7 @@ class SlackAdapter:
             return False
         self.bot_user_id = str(auth.get("user_id") or "")
         url = str(auth.get("url") or "")
+        self.home.workspace_url = url
         if url and self.bot_user_id:
             # where a user can open a private conversation with the bot
             self.core.link_templates.setdefault("slack", f"{url.rstrip('/')}/team/{self.bot_user_id}")
@@ -259,6 +262,10 @@ class SlackAdapter:
 
         for event_type in STAFF_CHANGE_EVENTS:
             app.event(event_type)(on_staff_change)
+
+        @app.event(HOME_EVENT)
+        async def on_home_opened(event: dict[str, Any]) -> None:
+            self._spawn(self.home.opened(event))  # views.publish after the ack
 
         @app.event(re.compile(r".*"))
         async def on_other_event() -> None:

@@ -29,6 +29,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.text import escape, to_plain
+from adapters.slack.transcripts import SlackTranscripts, transcript_request
 from adapters.slack.translate import (
     FaqRequest,
     StaffRequest,
@@ -120,6 +121,7 @@ class SlackInbound:
         self.client = client
         self.staff_channel = staff_channel
         self.profiles = ProfileCache(client)
+        self.transcripts = SlackTranscripts(core, client, self.actor, self._lang)
 
     # messages ------------------------------------------------------------------------
 
@@ -216,6 +218,15 @@ class SlackInbound:
             return
         if str(form.get("command", "")).lstrip("/") in ("block", "unblock"):
             await self.ephemeral(channel, user, await self._block(form), respond=respond)
+            return
+        asked = transcript_request(form)  # /ticket N transcript | export [format]
+        if asked is not None:
+            if isinstance(asked, str):
+                await self.ephemeral(channel, user, t(asked, await self._lang(user)), respond=respond)
+            else:
+                async def say(where: str, who: str, text: str) -> None:
+                    await self.ephemeral(where, who, text, respond=respond)
+                await self.transcripts.answer(asked, say)
             return
         parsed = request_from_command(form)
         if isinstance(parsed, str):

@@ -13,7 +13,8 @@ from core.i18n import t
 if TYPE_CHECKING:
     from core.config import Settings
 
-__all__ = ["BOT_EVENTS", "BOT_SCOPES", "COMMANDS_PATH", "EVENTS_PATH", "FAQ_COMMAND", "INTERACTIVE_PATH",
+__all__ = ["BOT_EVENTS", "BOT_SCOPES", "COMMANDS_PATH", "EVENTS_PATH", "FAQ_COMMAND", "HOME_EVENTS",
+           "INTERACTIVE_PATH",
            "MESSAGE_EVENTS", "SLASH_COMMANDS", "STAFF_CHANGE_EVENTS", "STAFF_COMMANDS", "USER_SCOPES", "manifest"]
 
 EVENTS_PATH = "/slack/events"
@@ -35,13 +36,15 @@ BOT_SCOPES: dict[str, tuple[str, ...]] = {
     "groups:history": ("message.groups",),
     "im:history": ("message.im",),
     "files:read": ("url_private (the shield reads the images people share)",),
+    "files:write": ("files.getUploadURLExternal", "files.completeUploadExternal"),  # transcripts to staff
 }
 # SLACK_ADMIN_USER_TOKEN: a workspace admin's token that deletes users' leaked messages
 USER_SCOPES = ("chat:write",)
 
 MESSAGE_EVENTS = ("message.channels", "message.groups", "message.im")  # bolt's "message" listener
 STAFF_CHANGE_EVENTS = ("member_joined_channel", "member_left_channel", "subteam_members_changed")
-BOT_EVENTS = (*MESSAGE_EVENTS, "app_mention", *STAFF_CHANGE_EVENTS)
+HOME_EVENTS = ("app_home_opened",)  # the App Home tab (adapters/slack/home.py)
+BOT_EVENTS = (*MESSAGE_EVENTS, "app_mention", *STAFF_CHANGE_EVENTS, *HOME_EVENTS)
 
 STAFF_COMMANDS = ("/ticket", "/tickets", "/note", "/block", "/unblock")
 FAQ_COMMAND = "/faq"
@@ -82,7 +85,8 @@ def manifest(settings: "Settings", *, name: str = "walletdesk") -> dict[str, Any
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {"name": name, "description": t("slack.setup.description", "en")},
         "features": {
-            "app_home": {"messages_tab_enabled": True, "messages_tab_read_only_enabled": False},
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
+                         "messages_tab_read_only_enabled": False},
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": commands,
         },

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from core.conversation.acts import Act, classify
+from core.conversation.bot_part import record_bot_part
 from core.conversation.context import expects_tx_hash, forget_lines, prepare, remember_exchange
 from core.conversation.gatekeeper import Gatekeeper, delete_leak, scrub_earlier
 from core.conversation.handlers import Handler, Prefetching, default_handlers, open_urgent
@@ -155,6 +156,7 @@ class Dialogue:
                     # a phrase the user just leaked: an urgent ticket at once, no second step
                     await prepare(turn, self.services.settings.reopen_window_hours)
                     await open_urgent(turn, self.services, "a leaked recovery phrase")
+                    await record_bot_part(turn)
                     await turn.save()
                     await effects.flush(tx, now)
                     self.wake()
@@ -166,6 +168,7 @@ class Dialogue:
                     return outcome
             await prepare(turn, self.services.settings.reopen_window_hours)
             await self._run_handlers(turn)
+            await record_bot_part(turn)
             remember_exchange(turn)
             await turn.save()
             await effects.flush(tx, now)
@@ -207,6 +210,7 @@ class Dialogue:
                             await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, None, words(text))
                 await prepare(turn, self.services.settings.reopen_window_hours)
                 await open_urgent(turn, self.services, "a photo of a recovery phrase")
+                await record_bot_part(turn)
                 await turn.save()
             else:
                 await self._tell_desk_secret_removed(tx, msg, Guarded(text, True, kinds, TextSource.MESSAGE), effects)

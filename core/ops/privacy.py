@@ -97,6 +97,9 @@ async def export_user(store: Store, user_key: str, *, now: float | None = None) 
     }
 
 
+_BOT = "bot"  # who the bot's replies on a ticket are by (core.conversation.bot_part.BOT_ACTOR)
+
+
 async def _ticket(tx: SqlTx, ticket: Ticket, own_keys: set[str]) -> dict[str, Any]:
     events = await tx.events(ticket.id)
     out: dict[str, Any] = {name: getattr(ticket, name) for name in _TICKET_FIELDS}
@@ -104,8 +107,8 @@ async def _ticket(tx: SqlTx, ticket: Ticket, own_keys: set[str]) -> dict[str, An
     out["priority"] = ticket.priority.value
     out["account"] = ticket.user.key
     out["platform"] = ticket.origin.platform
-    out["events"] = [{"kind": e.kind, "by": "you" if e.actor in own_keys else "support", "text": e.body, "at": e.at}
-                     for e in events if not e.internal]
+    out["events"] = [{"kind": e.kind, "by": "you" if e.actor in own_keys else "bot" if e.actor == _BOT
+                      else "support", "text": e.body, "at": e.at} for e in events if not e.internal]
     out["internal_notes"] = sum(e.internal for e in events)
     return out
 

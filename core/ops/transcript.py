@@ -89,7 +89,7 @@ def _html(tr: Transcript) -> str:
 <html lang="{e(h['lang'])}"><head><meta charset="utf-8"><title>Ticket #{h['id']}</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <style>body{{font:14px system-ui,sans-serif;margin:2em}}td{{padding:4px 8px;vertical-align:top;white-space:pre-wrap}}
-tr.internal{{background:#fff6d5}}tr.user_message{{background:#eef5ff}}th{{text-align:left}}</style></head>
+tr.internal{{background:#fff6d5}}tr.user_message{{background:#eef5ff}}tr.bot_reply{{color:#555}}th{{text-align:left}}</style></head>
 <body><h1>Ticket #{h['id']}</h1>
 <p>{e(h['state'])} · {e(h['priority'])} · topic {e(h['topic'] or '-')} · {e(h['lang'])}<br>
 User {e(h['user'])} ({e(h['display_name'] or '-')}) · assignee {e(h['assignee'] or '-')} · opened {e(h['created_at'])}</p>

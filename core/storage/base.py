@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from core.models import ChatRef, Conversation, Delivery, Priority, Ticket, TicketEvent, TicketState, UserRef
 from core.storage.block_rows import BlockRows
+from core.storage.digest_rows import DigestRows
 from core.storage.migrations import MIGRATIONS, render
 from core.storage.window_rows import PhrasePartRows
 from core.storage.parking_rows import ParkingRows
@@ -96,7 +97,7 @@ def row_to_ticket(row: Row) -> Ticket:
     )
 
 
-class SqlTx(PhrasePartRows, ParkingRows, BlockRows):
+class SqlTx(PhrasePartRows, ParkingRows, BlockRows, DigestRows):
     """Typed queries over one transaction. Backends differ only in ``Connection``
     and in ``skip_locked`` (PostgreSQL row locks for concurrent workers)."""
 

@@ -213,6 +213,7 @@ class App:
         while True:
             try:
                 await self.core.timers.run()
+                await self.core.digest.run()  # once a day, across workers
                 if time.time() - last_purge >= 3600:
                     from core.ops.privacy import purge_closed_transcripts
 

@@ -149,9 +149,12 @@ async def _run(settings: Settings, adapters: list[str] | None, role: str, termin
                 console.log_file = settings.data_dir / LOG_FILE_NAME
 
             async def drain() -> None:
+                assert service.core is not None
+                await service.core.digest.run()  # no timer loop beside the console chat: checked per line
                 while await service.worker.run_once():  # type: ignore[union-attr]
                     pass
 
+            await drain()
             await console.chat(drain)
             await drain()
             return

@@ -82,7 +82,7 @@ async def test_export_has_the_data_and_no_secrets(desk: UseCases, store: Store, 
     assert ticket["csat"] == 5 and ticket["csat_comment"] == "great help xyzzy-comment"
     bodies = [e["text"] for e in ticket["events"]]
     assert any("xyzzy-reply" in (b or "") for b in bodies) and any("xyzzy-followup" in (b or "") for b in bodies)
-    assert {e["by"] for e in ticket["events"]} == {"you", "support"}
+    assert {e["by"] for e in ticket["events"]} == {"you", "support", "bot"}  # the bot's replies are theirs too
     assert ticket["internal_notes"] == 1 and "xyzzy-note" not in text
     assert "bob" not in text.lower()
     # the one-time code, its hash and the column names of secrets never leave

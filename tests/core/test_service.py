@@ -203,7 +203,8 @@ async def test_writing_after_resolve_asks_before_reopening(core: UseCases, clock
     async with core.store.transaction() as tx:
         assert (await tx.get_ticket(tid)).state is TicketState.OPEN
         events = await tx.events(tid)
-    assert events[-1].body == "actually it happened again"
+    assert [e.body for e in events if e.kind == "user_message"][-1] == "actually it happened again"
+    assert events[-1].kind == "bot_reply" and events[-1].body.startswith(f"Ticket #{tid} is reopened")
 
 
 async def test_seed_phrase_is_removed_before_anything_is_stored(core: UseCases) -> None:

@@ -296,6 +296,7 @@ def _text_of_blocks(blocks: list[JSONDict] | None) -> str:
 DEFAULT_SCOPES = (
     "app_mentions:read", "channels:history", "channels:read", "chat:write", "commands", "groups:history",
     "groups:read", "im:history", "im:write", "reactions:write", "usergroups:read", "users:read", "files:read",
+    "files:write",
 )
 
 
@@ -392,6 +393,7 @@ class SlackSim:
             "views.open": self._views_open,
             "views.update": self._views_update,
         }
+        self._install_home_methods()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -410,6 +412,7 @@ class SlackSim:
         app.router.add_post("/response/{rid}", self._handle_response_url)
         app.router.add_get("/files-pri/{team_file}/{name}", self._handle_file)
         app.router.add_get("/files-pri/{team_file}/download/{name}", self._handle_file)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self._port).start()
@@ -1362,6 +1365,71 @@ class SlackSim:
                 self.views[i] = {**existing, **view}
                 return {"view": self.views[i]}
         raise SlackApiFailure("not_found")
+
+    # ------------------------------------------------------------------ App Home and file uploads
+
+    def _install_home_methods(self) -> None:
+        """``views.publish`` (the App Home tab) and the two steps of ``files.uploadV2``."""
+        self.home_views: dict[str, JSONDict] = {}  # user id -> the Home view last published for them
+        self.uploads: list[JSONDict] = []  # completed uploads: channel, filename, title, comment, content
+        self._pending_uploads: dict[str, JSONDict] = {}  # file id -> {filename, length, data}
+        self._methods["views.publish"] = self._views_publish
+        self._methods["files.getUploadURLExternal"] = self._files_get_upload_url
+        self._methods["files.completeUploadExternal"] = self._files_complete_upload
+
+    def app_home_opened_event(self, user: str, *, tab: str = "home") -> JSONDict:
+        """An ``app_home_opened`` event (a user opened the app's Home tab)."""
+        return {"type": "app_home_opened", "user": user, "channel": "D" + user.lstrip("UW"), "tab": tab,
+                "event_ts": self.next_ts()}
+
+    async def _views_publish(self, params: JSONDict) -> JSONDict:
+        user = params.get("user_id")
+        if not isinstance(user, str) or user not in self.users:
+            raise SlackApiFailure("user_not_found")
+        view = self._check_view(params.get("view"))
+        if view.get("type") != "home":
+            raise SlackApiFailure("invalid_arguments")
+        published = {**view, "id": self._new_id("V"), "team_id": self.team_id, "app_id": self.api_app_id}
+        self.home_views[user] = published
+        return {"view": published}
+
+    async def _files_get_upload_url(self, params: JSONDict) -> JSONDict:
+        filename, length = params.get("filename"), params.get("length")
+        if not filename or not str(length or "").isdigit():
+            raise SlackApiFailure("invalid_arguments")
+        file_id = self._new_id("F")
+        self._pending_uploads[file_id] = {"filename": str(filename), "length": int(str(length)), "data": None}
+        return {"upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        pending = self._pending_uploads.get(request.match_info["file_id"])
+        if pending is None:
+            return web.Response(status=404, text="unknown upload")
+        pending["data"] = await request.read()
+        return web.Response(text="OK - " + str(len(pending["data"])))
+
+    async def _files_complete_upload(self, params: JSONDict) -> JSONDict:
+        files = params.get("files")
+        if isinstance(files, str):
+            try:
+                files = json.loads(files)
+            except json.JSONDecodeError as exc:
+                raise SlackApiFailure("invalid_arguments") from exc
+        if not isinstance(files, list) or not files:
+            raise SlackApiFailure("invalid_arguments")
+        channel = params.get("channel_id")
+        if channel:
+            self._resolve_channel(channel, posting=True)
+        done = []
+        for item in files:
+            pending = self._pending_uploads.pop(str((item or {}).get("id")), None)
+            if pending is None or pending["data"] is None:
+                raise SlackApiFailure("file_not_found")
+            self.uploads.append({"channel": channel, "filename": pending["filename"], "title": item.get("title"),
+                                 "comment": params.get("initial_comment"),
+                                 "content": bytes(pending["data"]).decode("utf-8", "replace")})
+            done.append({"id": item["id"], "title": item.get("title"), "name": pending["filename"]})
+        return {"files": done}
 
     # ------------------------------------------------------------------ HTTP: response_url
 
