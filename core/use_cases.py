@@ -16,6 +16,7 @@ from collections.abc import Callable
 from core.chain import ChainLookup
 from core.config import Settings
 from core.conversation.dialogue import Dialogue
+from core.conversation.files import FileRelay
 from core.conversation.images import ImageCheck
 from core.conversation.services import Services
 from core.faq.answers import FaqAnswers
@@ -71,6 +72,8 @@ class UseCases:
                                  store, self.metrics, clock, self._wake)
         self.images = ImageCheck(self.dialogue.image_leaked, shield=image_shield)
         self.dialogue.images = self.images
+        self.files = FileRelay(settings, store, self.desk, self.policy, self.images, clock, self._wake)
+        self.images.relay = self.files.from_user
         self.staff = StaffActions(settings, store, self.desk, self.identity, self.policy, code_sender, self.metrics,
                                   clock, self._wake, self.chain)
         self.escalation = Escalation(store, self.desk, self.policy, clock, self._wake, self.link_templates,

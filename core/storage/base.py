@@ -14,6 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from core.models import ChatRef, Conversation, Delivery, Priority, Ticket, TicketEvent, TicketState, UserRef
+from core.storage.file_rows import FileRows
 from core.storage.migrations import MIGRATIONS, render
 
 __all__ = ["Connection", "SqlTx", "Store", "row_to_ticket"]
@@ -93,7 +94,7 @@ def row_to_ticket(row: Row) -> Ticket:
     )
 
 
-class SqlTx:
+class SqlTx(FileRows):
     """Typed queries over one transaction. Backends differ only in ``Connection``
     and in ``skip_locked`` (PostgreSQL row locks for concurrent workers)."""
 
