@@ -3,9 +3,11 @@
 This only holds them together; each lives in its own module. Adapters call:
 ``dialogue.handle_message`` (a user's message, its images checked in the
 background by ``images``, for which each adapter registers a fetcher in
-``images.fetchers``), ``escalation.escalate`` (a moderator's escalation) and
-``staff.act`` (a staff action); the outbox worker calls ``timers``. Every text
-those take passes the shield gate first.
+``images.fetchers``; a private chat's checked files go on to ``files.from_user``),
+``escalation.escalate`` (a moderator's escalation), ``staff.act`` (a staff
+action) and ``files.from_staff`` (files staff share in a ticket's thread); the
+outbox worker calls ``timers``. Every text those take passes the shield gate
+first, every file the image or text shield.
 """
 
 from __future__ import annotations

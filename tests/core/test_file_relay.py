@@ -10,14 +10,15 @@ import time
 
 from mnemonic import Mnemonic
 
+from core.errors import RetryLater
 from core.i18n import t
 from core.identity.policy import Actor
-from core.models import ChatRef, Delivery, DeliveryResult, InboundImage, InboundMessage, Priority, UserRef
+from core.models import ChatRef, Delivery, DeliveryResult, FileBlob, InboundImage, InboundMessage, Priority, UserRef
 from core.ops.privacy import forget_user, purge_closed_transcripts
-from core.models import FileBlob
 from core.storage import Store
 from core.support.outbox import OutboxWorker
 from core.use_cases import UseCases
+from tests.conftest import Clock
 from tests.core.test_service import outbox
 from tests.fixtures.images import phrase_photo, wallet_screenshot
 
@@ -199,3 +200,37 @@ async def test_purge_and_forget_remove_kept_files(store: Store) -> None:
     await forget_user(store, "telegram:2")
     async with store.transaction() as tx:
         assert await tx.file_ids() == []
+
+
+class DownThenUp:
+    """A desk that is down for the first worker (a restart comes between)."""
+
+    def __init__(self) -> None:
+        self.up = False
+        self.got: list[Delivery] = []
+
+    async def deliver(self, delivery: Delivery, *, desk_ref: str | None = None) -> DeliveryResult:
+        if delivery.action == "desk_file" and not self.up:
+            raise RetryLater("slack down", retry_after=0.0)
+        self.got.append(delivery)
+        return DeliveryResult(external_id="171.1")
+
+
+async def test_a_file_waits_in_the_store_across_a_restart(core: UseCases, clock: Clock) -> None:
+    setup(core)
+    await open_ticket(core)
+    await core.dialogue.handle_message(file_msg("tg:2", screen()))
+    await core.images.drain()
+    sender = DownThenUp()
+    first = OutboxWorker(core.store, {"console": sender, "telegram": sender}, clock=core.clock)
+    for _ in range(5):
+        await first.run_once()
+    assert len(await file_rows(core.store)) == 1 and not [d for d in sender.got if d.action == "desk_file"]
+    sender.up = True
+    clock.advance(600)  # past the backoff and the first worker's lease
+    second = OutboxWorker(core.store, {"console": sender, "telegram": sender}, clock=core.clock)  # a new process
+    while await second.run_once():
+        pass
+    (delivered,) = [d for d in sender.got if d.action == "desk_file"]
+    assert delivered.file is not None and delivered.file.data == wallet_screenshot()
+    assert await file_rows(core.store) == []
