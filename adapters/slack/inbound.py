@@ -174,7 +174,7 @@ class SlackInbound:
                                           event_key=message_key(channel, ts), text=text, source_ref=ts)
             if shared:  # files staff share in the thread go to the user (fetched with the bot token)
                 await self.core.files.from_staff(self.actor(user, channel), ticket.id,
-                                                 event_key=message_key(channel, ts), files=shared)
+                                                 event_key=message_key(channel, ts), files=shared, source_ref=ts)
         except NotAllowed as exc:
             await self.ephemeral(channel, user, await self._refusal(user, exc), thread_ts=thread_ts)
         except WalletdeskError as exc:

@@ -108,9 +108,10 @@ class FileRelay:
         self.wake()
         return sent
 
-    async def from_staff(self, actor: Actor, ticket_id: int, *, event_key: str,
-                         files: Sequence[InboundImage]) -> int:
+    async def from_staff(self, actor: Actor, ticket_id: int, *, event_key: str, files: Sequence[InboundImage],
+                         source_ref: str | None = None) -> int:
         """Files staff shared in a ticket's thread, to the user; how many were queued.
+        ``source_ref``: the staff message, marked ✅ / ⚠️ once delivered (as a reply is).
 
         Raises:
             NotAllowed: the actor is not staff (nothing is fetched).
@@ -127,18 +128,21 @@ class FileRelay:
                 why = t(f"files.reason.{reason}", "en", max_mb=self._max_mb, kind=name.rsplit(".", 1)[-1])
                 self.desk.post(effects, ticket.id, "system", t("files.desk_refused", "en", name=name, reason=why))
             for blob in sorted_.accepted:
-                await self._to_user(tx, effects, ticket, actor, blob, now)
+                await self._to_user(tx, effects, ticket, actor, blob, now, source_ref)
             await effects.flush(tx, now)
         self.wake()
         return len(sorted_.accepted)
 
     async def _to_user(self, tx: SqlTx, effects: Effects, ticket: Ticket, actor: Actor, blob: FileBlob,
-                       now: float) -> None:
+                       now: float, source_ref: str | None) -> None:
         file_id = await tx.save_file(ticket_id=ticket.id, user_key=ticket.user.key, direction="to_user",
                                      blob=blob, now=now)
         await tx.add_event(TicketEvent(ticket.id, "staff_file", actor.key, f"[file] {blob.name}", now))
-        send_file_to_user(effects, ticket, {"file_id": file_id, "name": blob.name, "content_type": blob.content_type,
-                                            "size": len(blob.data), "text": t("files.from_staff", ticket.lang)})
+        payload: dict[str, object] = {"file_id": file_id, "name": blob.name, "content_type": blob.content_type,
+                                      "size": len(blob.data), "text": t("files.from_staff", ticket.lang)}
+        if source_ref:
+            payload["ack_ref"] = source_ref
+        send_file_to_user(effects, ticket, payload)
 
     async def _sort(self, platform: str, checked: list[Checked], *, staff: bool) -> _Sorted:
         """Which attachments may go on (with their bytes), which are refused and why."""

@@ -352,6 +352,16 @@ class _Uploads:
     ``files[n]``, each matched to ``attachments[].id`` = n), a mixin of
     :class:`DiscordSim` (kept apart to ease merges)."""
 
+    #: a bot's upload limit in a server without boosts (Discord: 10 MiB since 2024)
+    MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+    def _check_uploads(self: Any, parts: list[tuple[str, str, str | None, bytes]]) -> web.Response | None:
+        if len(parts) > 10:
+            return _length_error(["files"], 10)
+        if sum(len(p[3]) for p in parts) > self.MAX_UPLOAD_BYTES:
+            return _error(413, "Request entity too large", 40005)
+        return None
+
     def _attach_uploads(self: Any, channel_id: int, message: JSON, body: JSON,
                         parts: list[tuple[str, str, str | None, bytes]]) -> None:
         if not parts:
@@ -1120,6 +1130,8 @@ class DiscordSim(_Uploads):
             if earlier is not None:
                 self.nonce_hits += 1
                 return _json_response(self._wire_message(earlier))
+        if (err := self._check_uploads(request.get("uploads") or [])) is not None:
+            return err
         message = self._new_message(cid, self.bot_user, body, message_type=message_type)
         self._attach_uploads(cid, message, body, request.get("uploads") or [])
         self._store_message(message)

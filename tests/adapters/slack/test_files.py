@@ -36,10 +36,15 @@ async def test_only_staff_files_reach_the_user(sim: SlackSim, make_desk: Callabl
     (upload,) = sim.uploads
     assert upload.channel == ALICE_DM and upload.data == b"1. open settings\n2. tap revoke\n"
     assert any("here is the guide" in m.text for m in sim.posted if m.channel == ALICE_DM)  # the words too
+    only_file = sim.user_message_event(STAFF, BOB, "", thread_ts=root_ts,
+                                       files=[("more.txt", "text/plain", b"3. done")])
+    await sim.send_event(desk.url, only_file)
+    await desk.settle()
+    assert (STAFF, only_file["ts"], "white_check_mark") in sim.reactions  # marked delivered, as a reply is
 
     # the bot's own upload comes back as a file_share message from the bot user: ignored
     echo = sim.user_message_event(STAFF, sim.bot_user_id, "", thread_ts=root_ts,
                                   files=[("steps.txt", "text/plain", b"again")])
     await sim.send_event(desk.url, echo)
     await desk.settle()
-    assert len(sim.uploads) == 1
+    assert len(sim.uploads) == 2
