@@ -23,6 +23,7 @@ from core.storage import SqlTx, Store
 __all__ = ["Effects", "OutboxWorker", "backoff_delay"]
 
 _LOGGER = logging.getLogger(__name__)
+_FILE_SLOTS = 2  # file deliveries in flight per worker (each holds up to WALLETDESK_FILES_MAX_BYTES)
 
 
 def backoff_delay(attempts: int, retry_after: float | None, *, base: float = 1.0, cap: float = 300.0) -> float:
@@ -130,6 +131,7 @@ class OutboxWorker:
         self.owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._stopping = False
+        self._file_slots = asyncio.Semaphore(_FILE_SLOTS)
 
     def wake(self) -> None:
         self._wake.set()
@@ -178,7 +180,11 @@ class OutboxWorker:
     async def _deliver(self, delivery: Delivery, desk_ref: str | None) -> None:
         beat = asyncio.create_task(self._heartbeat(delivery.id))
         try:
-            outcome = await self._send(delivery, desk_ref)
+            if "file_id" in delivery.payload:  # a file's bytes in memory: a few at a time, not a batch's worth
+                async with self._file_slots:
+                    outcome = await self._send(delivery, desk_ref)
+            else:
+                outcome = await self._send(delivery, desk_ref)
         finally:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
