@@ -35,10 +35,12 @@ from core.support.outbox import Effects
 from core.support.relay import send_file_to_user
 from core.support.users import remember_user
 
-__all__ = ["FileRelay", "base_type"]
+__all__ = ["TEXT_MAX_BYTES", "FileRelay", "base_type"]
 
 _LOGGER = logging.getLogger(__name__)
 _NAME_CHARS = 120
+#: a text file is scanned like a message (about 3 s a megabyte): a log excerpt, not a dump
+TEXT_MAX_BYTES = 256 * 1024
 
 
 def base_type(content_type: str | None) -> str:
@@ -75,7 +77,7 @@ class FileRelay:
     async def from_user(self, msg: InboundMessage, checked: list[Checked]) -> int:
         """A private chat's attachments after the image check; how many reached a ticket."""
         msg = guard_sender(msg)
-        sorted_ = await self._sort(msg.chat.platform, checked, staff=False)
+        sorted_ = await self._sort(msg.chat.platform, checked)
         if sorted_.leak:  # a text file held a secret: what a photo of one gets
             await self.images.on_leak(msg, sorted_.leak)
             return 0
@@ -87,7 +89,8 @@ class FileRelay:
                 return 0
             lang = await remember_user(tx, msg, None, now)
             for reason in dict.fromkeys(r for _, r in sorted_.refused):
-                effects.send(msg.chat, t(f"files.{reason}", lang, max_mb=self._max_mb), reply_to=msg.message_id)
+                effects.send(msg.chat, t(f"files.{reason}", lang, max_mb=self._max_mb, max_kb=TEXT_MAX_BYTES // 1024),
+                             reply_to=msg.message_id)
             ticket = await tx.active_ticket_for(await tx.linked_user_keys(msg.user.key)) if sorted_.accepted else None
             if sorted_.accepted and ticket is None:
                 effects.send(msg.chat, t("files.no_ticket", lang), reply_to=msg.message_id)
@@ -117,7 +120,7 @@ class FileRelay:
             NotAllowed: the actor is not staff (nothing is fetched).
         """
         self.policy.require(actor, Permission.STAFF)
-        sorted_ = await self._sort(self.desk.chat.platform, [(f, None, "not_image") for f in files], staff=True)
+        sorted_ = await self._sort(self.desk.chat.platform, [(f, None, "not_image") for f in files])
         now = self.clock()
         effects = Effects(f"staff-file:{event_key}")
         async with self.store.transaction() as tx:
@@ -125,7 +128,8 @@ class FileRelay:
             if ticket is None or not await tx.claim_event(f"staff-file:{event_key}", now):
                 return 0
             for name, reason in sorted_.refused:
-                why = t(f"files.reason.{reason}", "en", max_mb=self._max_mb, kind=name.rsplit(".", 1)[-1])
+                why = t(f"files.reason.{reason}", "en", max_mb=self._max_mb, max_kb=TEXT_MAX_BYTES // 1024,
+                        kind=name.rsplit(".", 1)[-1])
                 self.desk.post(effects, ticket.id, "system", t("files.desk_refused", "en", name=name, reason=why))
             for blob in sorted_.accepted:
                 await self._to_user(tx, effects, ticket, actor, blob, now, source_ref)
@@ -144,7 +148,7 @@ class FileRelay:
             payload["ack_ref"] = source_ref
         send_file_to_user(effects, ticket, payload)
 
-    async def _sort(self, platform: str, checked: list[Checked], *, staff: bool) -> _Sorted:
+    async def _sort(self, platform: str, checked: list[Checked]) -> _Sorted:
         """Which attachments may go on (with their bytes), which are refused and why."""
         out = _Sorted([], [])
         allowed = {base_type(x) for x in self.settings.files_types}
@@ -155,21 +159,21 @@ class FileRelay:
             if kind not in allowed:
                 out.refused.append((name, "wrong_type"))
                 continue
-            if status == "too_large" or (image.size is not None and image.size > limit):
-                out.refused.append((name, "too_large"))
+            most = TEXT_MAX_BYTES if kind.startswith("text/") else limit
+            too_large = "text_too_large" if kind.startswith("text/") else "too_large"
+            if status == "too_large" or (image.size is not None and image.size > most):
+                out.refused.append((name, too_large))
                 continue
             if status == "not_image":  # a text file, or (from staff) anything: fetched and scanned here
-                data, status = await self._fetch_and_scan(platform, image, kind, limit, out)
-            if status == "too_large" or (data is not None and len(data) > limit):
-                out.refused.append((name, "too_large"))
+                data, status = await self._fetch_and_scan(platform, image, kind, most, out)
+            if status == "too_large" or (data is not None and len(data) > most):
+                out.refused.append((name, too_large))
             elif status == "secret":
                 out.refused.append((name, "secret"))
             elif status != "clean" or data is None:
                 out.refused.append((name, "not_checked"))
             else:
                 out.accepted.append(FileBlob(name, kind, data))
-        if not staff and out.leak:
-            out.accepted.clear()
         return out
 
     async def _fetch_and_scan(self, platform: str, image: InboundImage, kind: str, limit: int,
@@ -187,7 +191,8 @@ class FileRelay:
         if len(data) > limit:
             return None, "too_large"
         if kind.startswith("text/"):
-            guarded = guard(data.decode("utf-8", "replace"), TextSource.MESSAGE)
+            # off the event loop: the other users' messages are answered meanwhile
+            guarded = await asyncio.to_thread(guard, data.decode("utf-8", "replace"), TextSource.MESSAGE)
             if guarded.leak:
                 out.leak = tuple(dict.fromkeys((*out.leak, *guarded.kinds)))
                 return None, "secret"

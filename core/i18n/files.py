@@ -7,6 +7,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "This file is too large to pass on to support (at most {max_mb} MB).",
         "zh": "这个文件太大，无法转给客服（最多 {max_mb} MB）。",
     },
+    "files.text_too_large": {
+        "en": "This text file is too long to pass on to support (at most {max_kb} KB): please send the relevant part.",
+        "zh": "这个文本文件太长，无法转给客服（最多 {max_kb} KB）：请只发送相关部分。",
+    },
     "files.wrong_type": {
         "en": "Support can receive only screenshots (PNG, JPEG, WebP, GIF) and text files; this one was not passed on.",
         "zh": "客服只能接收截图（PNG、JPEG、WebP、GIF）和文本文件；这个文件没有转发。",
@@ -36,6 +40,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "📎 {name} 没有发送给用户：{reason}",
     },
     "files.reason.too_large": {"en": "over {max_mb} MB", "zh": "超过 {max_mb} MB"},
+    "files.reason.text_too_large": {"en": "a text file over {max_kb} KB", "zh": "文本文件超过 {max_kb} KB"},
     "files.reason.wrong_type": {"en": "type {kind} is not allowed", "zh": "不允许 {kind} 类型"},
     "files.reason.secret": {"en": "the shield found a recovery phrase or key in it",
                             "zh": "安全防护在其中发现了助记词或私钥"},

@@ -99,7 +99,7 @@ async def test_too_large_or_wrong_type_is_one_line_in_the_users_language_and_not
     await core.dialogue.handle_message(file_msg("tg:4", huge_photo))
     await core.images.drain()
     said = texts_to_user(await outbox(core))
-    assert said[-3:] == [t("files.too_large", "en", max_mb="10"), t("files.wrong_type", "en"),
+    assert said[-3:] == [t("files.text_too_large", "en", max_kb=256), t("files.wrong_type", "en"),
                          t("files.too_large", "en", max_mb="10")]
     assert lib.fetched == []  # refused on what the platform announced: nothing downloaded
     assert await file_rows(core.store) == []

@@ -71,7 +71,7 @@ async def test_telegram_screenshot_to_the_desk_and_a_staff_file_back(desk, tmp_p
             # a file too large for the desk: one line, nothing downloaded or kept
             downloads = len(tg.file_downloads)
             await tg.user_photo(TG_USER, b"x" * (11 * 1024 * 1024), user_id=TG_USER, first_name="Alice",
-                                as_document=True, mime_type="text/plain", file_name="wallet.log")
+                                as_document=True, mime_type="image/png", file_name="huge.png")
             await tg.wait_for_message(TG_USER, lambda m: "too large to pass on" in m.plain_text)
             assert len(tg.file_downloads) == downloads
 
