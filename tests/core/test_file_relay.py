@@ -234,3 +234,15 @@ async def test_a_file_waits_in_the_store_across_a_restart(core: UseCases, clock:
     (delivered,) = [d for d in sender.got if d.action == "desk_file"]
     assert delivered.file is not None and delivered.file.data == wallet_screenshot()
     assert await file_rows(core.store) == []
+
+
+async def test_a_clean_text_file_from_a_dm_reaches_the_desk_scanned(core: UseCases) -> None:
+    lib = setup(core)
+    await open_ticket(core)
+    await core.dialogue.handle_message(file_msg("tg:2", InboundImage("notes", "text/plain; charset=utf-8", 20, "a.txt")))
+    await core.images.drain()
+    assert lib.fetched == ["notes"]
+    (row,) = [r for r in await outbox(core) if r["action"] == "desk_file"]
+    async with core.store.transaction() as tx:
+        blob = await tx.get_file(int(row["payload"]["file_id"]))
+    assert blob == FileBlob("a.txt", "text/plain", b"tx stuck since noon\n")
