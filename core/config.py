@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     sla_first_response_minutes: str = Field("urgent=15,high=60,normal=240,low=1440", alias="WALLETDESK_SLA_FIRST_RESPONSE")
     sla_resolution_hours: str = Field("urgent=4,high=24,normal=72,low=168", alias="WALLETDESK_SLA_RESOLUTION")
     max_message_chars: int = Field(8000, alias="WALLETDESK_MAX_MESSAGE_CHARS", gt=0)
+    # files users and staff send each other through a ticket (issue 19): the largest, and the types
+    files_max_bytes: int = Field(10 * 1024 * 1024, alias="WALLETDESK_FILES_MAX_BYTES", gt=0)
+    files_types: CsvList = Field(default_factory=lambda: ["image/png", "image/jpeg", "image/webp", "image/gif",
+                                                          "text/plain"], alias="WALLETDESK_FILES_TYPES")
     outbox_max_attempts: int = Field(8, alias="WALLETDESK_OUTBOX_MAX_ATTEMPTS", gt=0)
     staff_names: CsvList = Field(default_factory=list, alias="WALLETDESK_STAFF_NAMES")
     # the console desk's operator, an explicit identity so `make run` needs no configuration
@@ -174,7 +178,7 @@ class Settings(BaseSettings):
     slack_faq_admins: CsvList = Field(default_factory=list, alias="SLACK_FAQ_ADMINS")
 
     @field_validator("staff_names", "telegram_moderators", "slack_staff_users", "slack_faq_admins", "holidays",
-                     mode="before")
+                     "files_types", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         return _csv_list(value)

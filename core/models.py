@@ -11,6 +11,7 @@ __all__ = [
     "ConversationState",
     "Delivery",
     "DeliveryResult",
+    "FileBlob",
     "InboundImage",
     "InboundMessage",
     "Priority",
@@ -187,6 +188,15 @@ class TicketEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class FileBlob:
+    """A file's bytes on their way between a user and the desk (through the outbox)."""
+
+    name: str
+    content_type: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     """One outbox row handed to a platform sender.
 
@@ -203,6 +213,7 @@ class Delivery:
     payload: dict[str, object] = field(default_factory=dict)
     attempts: int = 0
     ticket_id: int | None = None
+    file: FileBlob | None = None  # ``desk_file`` / ``send_file`` / ``dm_file``: the bytes, loaded for the send
 
 
 @dataclass(frozen=True, slots=True)

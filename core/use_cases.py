@@ -3,9 +3,11 @@
 This only holds them together; each lives in its own module. Adapters call:
 ``dialogue.handle_message`` (a user's message, its images checked in the
 background by ``images``, for which each adapter registers a fetcher in
-``images.fetchers``), ``escalation.escalate`` (a moderator's escalation) and
-``staff.act`` (a staff action), ``blocking`` (block a user by name); the outbox worker calls ``timers``. Every text
-those take passes the shield gate first.
+``images.fetchers``; a private chat's checked files go on to ``files.from_user``),
+``escalation.escalate`` (a moderator's escalation), ``staff.act`` (a staff
+action), ``files.from_staff`` (files staff share in a ticket's thread) and
+``blocking`` (block a user by name); the outbox worker calls ``timers``. Every
+text those take passes the shield gate first, every file the image or text shield.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable
 from core.chain import ChainLookup
 from core.config import Settings
 from core.conversation.dialogue import Dialogue
+from core.conversation.files import FileRelay
 from core.conversation.images import ImageCheck
 from core.conversation.services import Services
 from core.faq.answers import FaqAnswers
@@ -75,6 +78,8 @@ class UseCases:
                                  store, self.metrics, clock, self._wake)
         self.images = ImageCheck(self.dialogue.image_leaked, shield=image_shield)
         self.dialogue.images = self.images
+        self.files = FileRelay(settings, store, self.desk, self.policy, self.images, clock, self._wake)
+        self.images.relay = self.files.from_user
         self.staff = StaffActions(settings, store, self.desk, self.identity, self.policy, code_sender, self.metrics,
                                   clock, self._wake, self.chain)
         self.escalation = Escalation(store, self.desk, self.policy, clock, self._wake, self.link_templates,

@@ -88,6 +88,8 @@ class ConsoleAdapter:
             return DeliveryResult(external_id=f"console-{delivery.ticket_id}")
         elif delivery.action == "desk_post":
             self._print(f"[desk #{delivery.ticket_id}] {text}")
+        elif delivery.action == "desk_file":  # a terminal shows the line, not the bytes
+            self._print(f"[desk #{delivery.ticket_id}] {text}")
         elif delivery.action == "desk_ack":
             mark = "delivered" if delivery.payload.get("ok") else f"NOT delivered: {delivery.payload.get('error')}"
             self._print(f"[desk #{delivery.ticket_id}] ({mark})")

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -443,7 +444,7 @@ class DiscordAdapter:
     # deliveries ---------------------------------------------------------------------
 
     async def deliver(self, delivery: Delivery, *, desk_ref: str | None = None) -> DeliveryResult:
-        """One outbox row: ``send``, ``dm`` or ``delete``.
+        """One outbox row: ``send``, ``dm``, ``send_file``, ``dm_file`` or ``delete``.
 
         Raises:
             RetryLater: 429, 5xx, timeouts, network trouble, adapter not running.
@@ -459,6 +460,8 @@ class DiscordAdapter:
                     return await self._send(int(delivery.thread_id or delivery.chat_id), delivery.payload, nonce=nonce)
                 if delivery.action == "dm":
                     return await self._dm(delivery.payload, nonce=nonce)
+                if delivery.action in ("send_file", "dm_file"):
+                    return await self._send_file(delivery, nonce=nonce)
                 if delivery.action == "delete":
                     return await self._delete(int(delivery.chat_id), int(str(delivery.payload["message_id"])))
         except DeliveryError:
@@ -508,6 +511,24 @@ class DiscordAdapter:
             # the notice went out, the message itself did not: say so, so staff see it
             raise DeliveryError(f"discord: the user does not accept direct messages (code {exc.code}); "
                                 "asked them in the channel to open one") from None
+
+    async def _send_file(self, delivery: Delivery, *, nonce: str) -> DeliveryResult:
+        """A file from staff as a message attachment (a multipart upload: ``payload_json``
+        and ``files[0]``), to the ticket's private chat or the user's DM."""
+        assert self.client is not None
+        blob = delivery.file
+        if blob is None:
+            raise DeliveryError("discord: a file delivery without its file")
+        if delivery.action == "dm_file":
+            channel_id = await self._dm_channel(int(str(delivery.payload["user_id"])))
+        else:
+            channel_id = int(delivery.thread_id or delivery.chat_id)
+        text = discord.utils.escape_mentions(str(delivery.payload.get("text") or ""))[:TEXT_LIMIT]
+        await self.limiter.acquire(str(channel_id))
+        sent = await self.client.get_partial_messageable(channel_id).send(
+            text or None, file=discord.File(io.BytesIO(blob.data), filename=blob.name),
+            allowed_mentions=_NO_MENTIONS, nonce=nonce)
+        return DeliveryResult(external_id=str(sent.id))
 
     async def _send_fallback(self, channel_id: int, user_id: int) -> None:
         """Ask the user, in the public channel, to open a DM with the bot; it pings

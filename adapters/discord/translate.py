@@ -84,10 +84,11 @@ def is_addressed(message: discord.Message, bot_id: int) -> bool:
 
 
 def images(message: discord.Message) -> tuple[InboundImage, ...]:
-    """The message's attachments with an image content type (Discord sets it from
-    the file's bytes), by their CDN URL."""
-    return tuple(InboundImage(a.url, a.content_type, a.size, a.filename) for a in message.attachments
-                 if (a.content_type or "").lower().startswith("image/"))
+    """The message's attachments by their CDN URL, with the content type Discord
+    sets from the file's bytes: the shield reads the images, and in a private
+    chat the core decides what else may go on to the desk."""
+    return tuple(InboundImage(a.url, a.content_type or "application/octet-stream", a.size, a.filename)
+                 for a in message.attachments)
 
 
 def inbound(message: discord.Message, *, bot_id: int, is_moderator: bool = False) -> InboundMessage:

@@ -37,6 +37,7 @@ from adapters.slack.translate import (
     community_message,
     edited_message,
     faq_request_from_command,
+    images,
     message_key,
     request_from_action,
     request_from_command,
@@ -131,7 +132,8 @@ class SlackInbound:
         channel = event.get("channel")
         edit = edited_message(event)
         if channel and channel == self.staff_channel:
-            if not mention_event and edit is None:  # staff edit their words in Slack; the user has the reply
+            # (the bot's own uploads into a ticket's thread come back as file_share messages)
+            if not mention_event and edit is None and event.get("user") != bot_user_id:  # staff edit their words in Slack; the user has the reply
                 await self._staff_message(event)
             return
         if edit is not None:  # an edit passes the shield like a new message; nothing answers it
@@ -167,11 +169,16 @@ class SlackInbound:
             return  # a thread that is not a ticket
         user, channel = str(event["user"]), str(event["channel"])
         text = to_plain(str(event.get("text") or "")).strip()
-        if not text:
-            return  # a file without words: nothing to relay
+        shared = images(event)
+        if not text and not shared:
+            return
         try:
-            await self.core.staff.act(self.actor(user, channel), ticket.id, "reply",
-                                      event_key=message_key(channel, ts), text=text, source_ref=ts)
+            if text:
+                await self.core.staff.act(self.actor(user, channel), ticket.id, "reply",
+                                          event_key=message_key(channel, ts), text=text, source_ref=ts)
+            if shared:  # files staff share in the thread go to the user (fetched with the bot token)
+                await self.core.files.from_staff(self.actor(user, channel), ticket.id,
+                                                 event_key=message_key(channel, ts), files=shared, source_ref=ts)
         except NotAllowed as exc:
             await self.ephemeral(channel, user, await self._refusal(user, exc), thread_ts=thread_ts)
         except WalletdeskError as exc:

@@ -11,6 +11,11 @@
                ``ts`` the core keeps as ``desk_ref``) or ``chat.update`` in place
 ``desk_post``  ``chat.postMessage`` in the ticket's thread
 ``desk_ack``   ``reactions.add`` ✅ / ⚠️ on the staff reply
+``desk_file``  a user's file into the ticket's thread: Slack's external upload
+               (``files.getUploadURLExternal``, the upload to the URL it returns,
+               ``files.completeUploadExternal`` with ``channel_id`` and
+               ``thread_ts``), which ``files_upload_v2`` performs
+``send_file``  the same upload into a chat (``dm_file``: the user's DM)
 =============  ===============================================================
 """
 
@@ -64,6 +69,7 @@ class SlackSender:
         handler = {
             "send": self._send, "dm": self._dm, "delete": self._delete,
             "desk_upsert": self._desk_upsert, "desk_post": self._desk_post, "desk_ack": self._desk_ack,
+            "desk_file": self._desk_file, "send_file": self._send_file, "dm_file": self._send_file,
         }.get(delivery.action)
         if handler is None:
             raise DeliveryError(f"slack cannot {delivery.action!r}")
@@ -158,3 +164,27 @@ class SlackSender:
             if api_error_code(exc) != "already_reacted":  # a retried ack is done
                 raise
         return DeliveryResult()
+
+    # files ---------------------------------------------------------------------------
+
+    async def _upload(self, delivery: Delivery, channel: str, thread_ts: str | None) -> DeliveryResult:
+        blob = delivery.file
+        if blob is None:
+            raise DeliveryError("slack: a file delivery without its file")
+        comment = str(delivery.payload.get("text") or "")[:TEXT_LIMIT] or None
+        await self.limiter.acquire(channel, is_group=not channel.startswith("D"))
+        resp = await self.client.files_upload_v2(channel=channel, thread_ts=thread_ts, file=blob.data,
+                                                 filename=blob.name, title=blob.name, initial_comment=comment)
+        file = resp.get("file") or {}
+        return DeliveryResult(external_id=str(file.get("id") or "") or None)
+
+    async def _desk_file(self, delivery: Delivery, desk_ref: str | None) -> DeliveryResult:
+        if not desk_ref:
+            raise RetryLater("ticket root message not posted yet", retry_after=1.0)
+        return await self._upload(delivery, delivery.chat_id, desk_ref)
+
+    async def _send_file(self, delivery: Delivery, desk_ref: str | None) -> DeliveryResult:
+        if delivery.action == "dm_file":
+            channel = await self._dm_channel(str(delivery.payload.get("user_id") or delivery.chat_id))
+            return await self._upload(delivery, channel, None)
+        return await self._upload(delivery, delivery.chat_id, delivery.thread_id)

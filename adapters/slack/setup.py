@@ -36,7 +36,7 @@ BOT_SCOPES: dict[str, tuple[str, ...]] = {
     "groups:history": ("message.groups",),
     "im:history": ("message.im",),
     "files:read": ("url_private (the shield reads the images people share)",),
-    "files:write": ("files.getUploadURLExternal", "files.completeUploadExternal"),  # transcripts to staff
+    "files:write": ("files.getUploadURLExternal", "files.completeUploadExternal"),  # transcripts to staff, users' screenshots into ticket threads, staff files to users
 }
 # SLACK_ADMIN_USER_TOKEN: a workspace admin's token that deletes users' leaked messages
 USER_SCOPES = ("chat:write",)

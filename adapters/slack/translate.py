@@ -122,15 +122,16 @@ def _is_im(event: Mapping[str, Any]) -> bool:
 
 
 def images(event: Mapping[str, Any]) -> tuple[InboundImage, ...]:
-    """The image files shared with a message (a ``file_share`` message's ``files``),
-    by their ``url_private_download`` (or ``url_private``), which need the bot token."""
+    """The files shared with a message (a ``file_share`` message's ``files``), by
+    their ``url_private_download`` (or ``url_private``), which need the bot token;
+    the shield reads the images, the core decides what else may go on."""
     found: list[InboundImage] = []
     for file in event.get("files") or ():
         if not isinstance(file, Mapping):
             continue
-        mimetype = str(file.get("mimetype") or "")
+        mimetype = str(file.get("mimetype") or "application/octet-stream")
         url = file.get("url_private_download") or file.get("url_private")
-        if not mimetype.lower().startswith("image/") or not isinstance(url, str):
+        if not isinstance(url, str):
             continue
         size = file.get("size")
         found.append(InboundImage(url, mimetype, size if isinstance(size, int) else None, str(file.get("name") or "")))

@@ -20,7 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from telegram import Bot, BotCommand, Message, ReplyParameters, Update
+from telegram import Bot, BotCommand, InputFile, Message, ReplyParameters, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
@@ -79,7 +79,7 @@ class TelegramAdapter:
         self.app: Application = builder.updater(None).build()
         # new messages, edits and channel posts alike: every text and image reaches the shield
         updates = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS
-        content = filters.TEXT | filters.CAPTION | filters.PHOTO | filters.Document.IMAGE
+        content = filters.TEXT | filters.CAPTION | filters.PHOTO | filters.Document.ALL
         self.app.add_handler(MessageHandler(updates & content, self._on_message))
         self.app.add_error_handler(self._on_error)
         self.limiter = ChatRateLimiter((30, 1.0), (1, 1.0), (20, 60.0), scale=settings.rate_limit_scale)
@@ -331,6 +331,8 @@ class TelegramAdapter:
                 return await self._send(int(delivery.chat_id), delivery.payload, delivery.thread_id)
             if delivery.action == "dm":
                 return await self._dm(delivery)
+            if delivery.action in ("send_file", "dm_file"):
+                return await self._send_file(delivery)
             if delivery.action == "delete":
                 try:
                     await self.bot.delete_message(int(delivery.chat_id), int(str(delivery.payload["message_id"])))
@@ -365,6 +367,23 @@ class TelegramAdapter:
                 disable_web_page_preview=True,
             )
         return DeliveryResult(external_id=str(last.message_id) if last else None)
+
+    async def _send_file(self, delivery: Delivery) -> DeliveryResult:
+        """A file from staff: ``sendPhoto`` for a PNG or JPEG (shown inline),
+        ``sendDocument`` for the rest, both multipart uploads of the bytes."""
+        blob = delivery.file
+        if blob is None:
+            raise DeliveryError("telegram: a file delivery without its file")
+        chat_id = int(str(delivery.payload.get("user_id") or delivery.chat_id))
+        caption = str(delivery.payload.get("text") or "")[:1024] or None
+        await self.limiter.acquire(str(chat_id), is_group=chat_id < 0)
+        thread = int(delivery.thread_id) if delivery.thread_id else None
+        upload = InputFile(blob.data, filename=blob.name)
+        if blob.content_type in ("image/png", "image/jpeg"):
+            sent = await self.bot.send_photo(chat_id, upload, caption=caption, message_thread_id=thread)
+        else:
+            sent = await self.bot.send_document(chat_id, upload, caption=caption, message_thread_id=thread)
+        return DeliveryResult(external_id=str(sent.message_id))
 
     async def _dm(self, delivery: Delivery) -> DeliveryResult:
         user_id = int(str(delivery.payload["user_id"]))

@@ -51,14 +51,17 @@ def is_addressed(message: Message, bot_id: int, username: str) -> bool:
 
 
 def images(message: Message) -> tuple[InboundImage, ...]:
-    """The images of ``message``: a photo (Telegram sends it in several sizes: the
-    largest is read) or a document with an image type (sent "as a file", at full size)."""
+    """The files of ``message``: a photo (Telegram sends it in several sizes: the
+    largest is read) or a document ("as a file", at full size) with its type; the
+    shield reads the images, and in a private chat the core decides what else may
+    go on to the desk."""
     if message.photo:
         largest = max(message.photo, key=lambda p: p.width * p.height)
         return (InboundImage(largest.file_id, "image/jpeg", largest.file_size, "photo.jpg"),)  # photos are JPEG
     doc = message.document
-    if doc is not None and (doc.mime_type or "").lower().startswith("image/"):
-        return (InboundImage(doc.file_id, doc.mime_type, doc.file_size, doc.file_name or ""),)
+    if doc is not None:
+        return (InboundImage(doc.file_id, doc.mime_type or "application/octet-stream", doc.file_size,
+                             doc.file_name or ""),)
     return ()
 
 

@@ -12,9 +12,11 @@ first image) happen in a tracked task. A leak goes back to the dialogue
 (:meth:`core.conversation.dialogue.Dialogue.image_leaked`), which deletes and
 warns exactly as for a text.
 
-Nothing is kept: the bytes live in memory until the verdict, the recognised
-text is never stored or logged, and a clean image goes no further (relaying
-screenshots to the desk is a later step). An image that cannot be read
+Nothing is kept here: the bytes live in memory until the verdict and the
+recognised text is never stored or logged. In a private chat, every
+attachment's fate (a clean image with its bytes, a file that is no image, one
+too large or unread) goes on to ``relay`` (:class:`core.conversation.files.FileRelay`:
+the user's ticket on the desk); from a group, nothing goes further. An image that cannot be read
 (too large, not an image, OCR timeout) is logged by its status only.
 """
 
@@ -28,7 +30,8 @@ from collections.abc import Awaitable, Callable
 from core.models import InboundImage, InboundMessage
 from core.shield.images import ImageShield, ImageVerdict
 
-__all__ = ["IMAGE_TYPES", "MAX_IMAGE_BYTES", "ImageCheck", "ImageFetcher", "LeakHandler", "is_image"]
+__all__ = ["IMAGE_TYPES", "MAX_IMAGE_BYTES", "Checked", "ImageCheck", "ImageFetcher", "LeakHandler", "RelayHandler",
+           "is_image"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -44,6 +47,11 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/jpg", "image/png", "image/webp", "
 ImageFetcher = Callable[[InboundImage, int], Awaitable[bytes]]
 #: ``on_leak(message, kinds)``: an image of the message held these secrets.
 LeakHandler = Callable[[InboundMessage, tuple[str, ...]], Awaitable[object]]
+#: one attachment after the check: the attachment, its bytes (a clean image only), a status
+#: (``clean``, ``not_image``, ``too_large``, ``fetch_failed``, ``no_fetcher`` or the OCR's)
+Checked = tuple[InboundImage, bytes | None, str]
+#: ``relay(message, checked)``: a private chat's attachments, none of which held a secret
+RelayHandler = Callable[[InboundMessage, list[Checked]], Awaitable[object]]
 
 
 def is_image(content_type: str | None) -> bool:
@@ -63,6 +71,7 @@ class ImageCheck:
     def __init__(self, on_leak: LeakHandler, *, shield: ImageShield | None = None,
                  max_bytes: int = MAX_IMAGE_BYTES) -> None:
         self.on_leak = on_leak
+        self.relay: RelayHandler | None = None  # where a private chat's checked attachments go
         self.max_bytes = max_bytes
         self.shield = shield or ImageShield(max_bytes=max_bytes)
         #: platform -> fetcher, set by each adapter when it starts
@@ -110,13 +119,19 @@ class ImageCheck:
 
     async def _check(self, msg: InboundMessage) -> None:
         try:
+            keep = self.relay is not None and msg.chat.is_private
+            checked: list[Checked] = []
             for n, image in enumerate(msg.images):
-                verdict = await self._scan(msg, n, image)
+                verdict, data, status = await self._scan(msg, n, image)
                 if verdict is not None and verdict.leak:
                     self.statuses["leak"] += 1
                     await self.on_leak(msg, verdict.kinds)
                     _LOGGER.info("image check: %s held a secret (%s)", msg.event_key, ", ".join(verdict.kinds))
                     return  # the message is deleted: its other images with it
+                checked.append((image, data if keep and status == "clean" else None, status))
+                del data
+            if keep and self.relay is not None:
+                await self.relay(msg, checked)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a store failure, a bug: logged, never raised into the loop
@@ -124,21 +139,22 @@ class ImageCheck:
         finally:
             self._keys.discard(msg.event_key)
 
-    async def _scan(self, msg: InboundMessage, n: int, image: InboundImage) -> ImageVerdict | None:
+    async def _scan(self, msg: InboundMessage, n: int,
+                    image: InboundImage) -> tuple[ImageVerdict | None, bytes | None, str]:
         where = f"{msg.event_key} image {n + 1}"
         if not is_image(image.content_type):
             self.statuses["not_image"] += 1
-            return None
+            return None, None, "not_image"
         if image.size is not None and image.size > self.max_bytes:
             self.statuses["too_large"] += 1
             _LOGGER.info("image check: %s not read: %d bytes, over the %d byte limit", where, image.size,
                          self.max_bytes)
-            return None
+            return None, None, "too_large"
         fetch = self.fetchers.get(msg.chat.platform)
         if fetch is None:
             self.statuses["no_fetcher"] += 1
             _LOGGER.warning("image check: %s not read: no fetcher for %s", where, msg.chat.platform)
-            return None
+            return None, None, "no_fetcher"
         try:
             data = await fetch(image, self.max_bytes)
         except asyncio.CancelledError:
@@ -146,7 +162,7 @@ class ImageCheck:
         except Exception as exc:  # the platform's error, whatever its library: the image is unchecked
             self.statuses["fetch_failed"] += 1
             _LOGGER.warning("image check: %s not downloaded: %s", where, type(exc).__name__)
-            return None
+            return None, None, "fetch_failed"
         if self.hold is not None:
             self.held += 1
             try:
@@ -154,10 +170,11 @@ class ImageCheck:
             finally:
                 self.held -= 1
         verdict = await self.shield.scan_image(data)
-        del data  # nothing of the image outlives its verdict
         if not verdict.scanned:
             self.statuses[verdict.status] += 1
             _LOGGER.info("image check: %s not read: %s", where, verdict.status)
-        elif not verdict.leak:
-            self.statuses["clean"] += 1
-        return verdict
+            return verdict, None, verdict.status
+        if verdict.leak:
+            return verdict, None, "leak"
+        self.statuses["clean"] += 1
+        return verdict, data, "clean"  # the caller keeps it only for a private chat's relay

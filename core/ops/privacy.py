@@ -12,11 +12,11 @@ victim's code must not export or erase the victim's data.
 * :func:`forget_user` deletes the accounts, conversations and codes, and scrubs
   the text of the user's tickets (subject, CSAT comment, event bodies, the
   outbox rows that carried them) and of the messages sent to their private
-  chats. Tickets stay, re-owned by a random pseudonym, so counts, times,
+  chats, and the files of their tickets still kept (``files``). Tickets stay, re-owned by a random pseudonym, so counts, times,
   topics, priorities and CSAT scores still add up in reports.
 * :func:`purge_closed_transcripts` empties the text of tickets closed longer
   than the retention period ago (``SqlTx.purge_transcripts`` for the event
-  bodies, then subjects and outbox payloads); the tickets keep their owner.
+  bodies, then subjects, outbox payloads and kept files); the tickets keep their owner.
   The question kept in their owners' conversations (``conversations.data``)
   goes too when the conversation was last touched before the cutoff.
 """
@@ -135,6 +135,7 @@ async def forget_user(store: Store, user_key: str) -> ForgetResult:
         events = await tx.scrub_tickets([t.id for t in tickets], subject=FORGOTTEN_SUBJECT, user_key=alias)
         # staff may have taught the FAQ with this person's own words
         await tx.delete_faq_phrasings_of_tickets([t.id for t in tickets])
+        await tx.delete_files_of_tickets([t.id for t in tickets])  # files not delivered yet
         deliveries = await tx.scrub_outbox_chats(sorted(chats))
         needles = await _mention_needles(tx, names)
         deliveries += await tx.scrub_outbox_mentions(sorted(needles | set(keys)))
@@ -203,6 +204,9 @@ async def purge_closed_transcripts(store: Store, older_than_days: float, *, now:
         old = [t.id for t in await tx.tickets(states=["closed"])
                if t.closed_at is not None and t.closed_at < cutoff and t.subject != PURGED_SUBJECT]
         await tx.scrub_tickets(old, subject=PURGED_SUBJECT)
+        # a file kept for one of them (never delivered) goes with its transcript
+        await tx.delete_files_of_tickets([t.id for t in await tx.tickets(states=["closed"])
+                                          if t.closed_at is not None and t.closed_at < cutoff])
         # the question the owners of those tickets were offered a human for
         owners = {t.user.key for t in await tx.tickets(states=["closed"])
                   if t.closed_at is not None and t.closed_at < cutoff}

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from core.models import ChatRef, Conversation, Delivery, Priority, Ticket, TicketEvent, TicketState, UserRef
 from core.storage.block_rows import BlockRows
 from core.storage.digest_rows import DigestRows
+from core.storage.file_rows import FileRows
 from core.storage.migrations import MIGRATIONS, render
 from core.storage.window_rows import PhrasePartRows
 from core.storage.parking_rows import ParkingRows
@@ -97,7 +98,7 @@ def row_to_ticket(row: Row) -> Ticket:
     )
 
 
-class SqlTx(PhrasePartRows, ParkingRows, BlockRows, DigestRows):
+class SqlTx(PhrasePartRows, ParkingRows, BlockRows, DigestRows, FileRows):
     """Typed queries over one transaction. Backends differ only in ``Connection``
     and in ``skip_locked`` (PostgreSQL row locks for concurrent workers)."""
 

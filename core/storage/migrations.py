@@ -164,6 +164,21 @@ MIGRATIONS: list[list[str]] = [
             ticket_id {bigint},
             noticed INTEGER NOT NULL DEFAULT 0)""",
     ],
+    # 8: files relayed between a user and the desk (issue 19): the bytes wait here, base64 in one
+    # column (one place to encrypt), until delivered; purge and forget remove them with the transcript
+    [
+        """CREATE TABLE files (
+            id {pk},
+            ticket_id {bigint} NOT NULL,
+            user_key TEXT NOT NULL,
+            direction TEXT NOT NULL,
+            name TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            created_at {float} NOT NULL)""",
+        "CREATE INDEX files_ticket ON files(ticket_id)",
+    ],
 ]
 
 

@@ -27,6 +27,7 @@ Lookups that compared plain text in SQL:
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import logging
@@ -34,7 +35,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from core.models import Conversation, TicketEvent, UserRef
+from core.models import Conversation, FileBlob, TicketEvent, UserRef
 from core.storage.base import SqlTx, Store
 from core.storage.sealing import PREFIX, Sealer
 
@@ -52,6 +53,7 @@ SEALED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "ticket_events": (("id",), ("body",)),
     "outbox": (("id",), ("payload",)),
     "phrase_parts": (("user_key", "chat_key"), ("parts",)),
+    "files": (("id",), ("name", "data")),  # a screenshot is personal content too (issue 19 item 4)
 }
 _COLUMNS = tuple(sorted({c for _, cols in SEALED.values() for c in cols}))
 _MARKERS = ("", "{}")
@@ -145,6 +147,17 @@ class SealedTx(SqlTx):
             " updated_at = excluded.updated_at",
             (user_key, chat_key, conversation.state.value, self._seal("data", json.dumps(conversation.data())), now),
         )
+
+    # files: the bytes (base64) and the name ------------------------------------
+
+    async def save_file(self, *, ticket_id: int, user_key: str, direction: str, blob: FileBlob, now: float) -> int:
+        row = await self._c.fetchone(
+            "INSERT INTO files(ticket_id, user_key, direction, name, content_type, size, data, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (ticket_id, user_key, direction, self._seal("name", blob.name), blob.content_type, len(blob.data),
+             self._seal("data", base64.b64encode(blob.data).decode("ascii")), now))
+        assert row is not None
+        return int(row["id"])
 
     # tickets and their events -------------------------------------------------
 

@@ -6,6 +6,7 @@ dead-letter state staff can see."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import socket
@@ -22,6 +23,7 @@ from core.storage import SqlTx, Store
 __all__ = ["Effects", "OutboxWorker", "backoff_delay"]
 
 _LOGGER = logging.getLogger(__name__)
+_FILE_SLOTS = 2  # file deliveries in flight per worker (each holds up to WALLETDESK_FILES_MAX_BYTES)
 
 
 def backoff_delay(attempts: int, retry_after: float | None, *, base: float = 1.0, cap: float = 300.0) -> float:
@@ -65,6 +67,15 @@ class Effects:
         if fallback is not None:
             payload["fallback_chat_id"] = fallback.chat_id
         self.rows.append(_Row(user.platform, "dm", user.user_id, None, payload, ticket_id, f"{user.platform}:dm:{user.user_id}"))
+
+    def send_file(self, chat: ChatRef, payload: dict[str, object], *, ticket_id: int) -> None:
+        """A kept file (``payload["file_id"]``) to a chat; the worker loads its bytes for the send."""
+        self.rows.append(_Row(chat.platform, "send_file", chat.chat_id, chat.thread_id, dict(payload), ticket_id, None))
+
+    def dm_file(self, user: UserRef, payload: dict[str, object], *, ticket_id: int) -> None:
+        """A kept file to the user's private chat, in order with the ``dm`` rows to them."""
+        self.rows.append(_Row(user.platform, "dm_file", user.user_id, None, {**payload, "user_id": user.user_id},
+                              ticket_id, f"{user.platform}:dm:{user.user_id}"))
 
     def delete(self, chat: ChatRef, message_id: str) -> None:
         self.rows.append(_Row(chat.platform, "delete", chat.chat_id, chat.thread_id, {"message_id": message_id}, None, None))
@@ -120,6 +131,7 @@ class OutboxWorker:
         self.owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._stopping = False
+        self._file_slots = asyncio.Semaphore(_FILE_SLOTS)
 
     def wake(self) -> None:
         self._wake.set()
@@ -176,7 +188,11 @@ class OutboxWorker:
     async def _deliver(self, delivery: Delivery, desk_ref: str | None) -> None:
         beat = asyncio.create_task(self._heartbeat(delivery.id))
         try:
-            outcome = await self._send(delivery, desk_ref)
+            if "file_id" in delivery.payload:  # a file's bytes in memory: a few at a time, not a batch's worth
+                async with self._file_slots:
+                    outcome = await self._send(delivery, desk_ref)
+            else:
+                outcome = await self._send(delivery, desk_ref)
         finally:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -212,8 +228,14 @@ class OutboxWorker:
         try:
             if sender is None:
                 raise RetryLater(f"no sender for platform {delivery.platform!r} in this process", retry_after=5.0)
-            if delivery.action == "desk_post" and desk_ref is None:
+            if delivery.action in ("desk_post", "desk_file") and desk_ref is None:
                 raise RetryLater("desk root message not posted yet", retry_after=1.0)
+            if "file_id" in delivery.payload:  # the bytes wait in the store, not in the payload
+                async with self.store.transaction() as tx:
+                    blob = await tx.get_file(int(str(delivery.payload["file_id"])))
+                if blob is None:
+                    raise DeliveryError("the file is no longer kept (purged or forgotten)")
+                delivery = dataclasses.replace(delivery, file=blob)
             result = await sender.deliver(delivery, desk_ref=desk_ref)  # type: ignore[attr-defined]
             out.external = result.external_id
         except RetryLater as exc:
@@ -233,6 +255,8 @@ class OutboxWorker:
         d = o.delivery
         if o.error is None:
             await tx.mark_sent(d.id, self.owner, o.external, now)
+            if "file_id" in d.payload:  # delivered: its bytes are kept no longer
+                await tx.delete_file(int(str(d.payload["file_id"])))
             if d.action == "desk_upsert" and o.external and o.desk_ref is None and d.ticket_id:
                 await tx.update_ticket(d.ticket_id, desk_ref=o.external)
             return

@@ -18,7 +18,8 @@ from core.support.chain_desk import ChainField
 from core.support.outbox import Effects
 from core.support.tickets import sla_due
 
-__all__ = ["LinkedAccount", "dm_chat", "desk_summary", "fmt_time", "platform_name", "send_to_user"]
+__all__ = ["LinkedAccount", "dm_chat", "desk_summary", "fmt_time", "platform_name", "send_file_to_user",
+           "send_to_user"]
 
 _PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "slack": "Slack", "console": "console"}
 
@@ -49,6 +50,14 @@ def send_to_user(effects: Effects, ticket: Ticket, text: str, **extra: object) -
         effects.send(ticket.origin, text, ticket_id=ticket.id, **extra)
     else:
         effects.dm(ticket.user, text, fallback=ticket.origin, ticket_id=ticket.id, **extra)
+
+
+def send_file_to_user(effects: Effects, ticket: Ticket, payload: dict[str, object]) -> None:
+    """A kept file to the user, where :func:`send_to_user` sends the ticket's texts."""
+    if ticket.origin.is_private:
+        effects.send_file(ticket.origin, payload, ticket_id=ticket.id)
+    else:
+        effects.dm_file(ticket.user, payload, ticket_id=ticket.id)
 
 
 def _one_line(text: str) -> str:

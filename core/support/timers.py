@@ -39,7 +39,7 @@ class Timers:
 
     async def delivery_finished(self, delivery: Delivery, ok: bool, error: str | None, external_id: str | None) -> None:
         """Outbox callback: mark the staff message delivered, or warn the desk."""
-        if delivery.ticket_id is None or delivery.action not in ("send", "dm"):
+        if delivery.ticket_id is None or delivery.action not in ("send", "dm", "send_file", "dm_file"):
             return
         ack_ref = delivery.payload.get("ack_ref")
         if not ack_ref and ok:

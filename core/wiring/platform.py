@@ -31,6 +31,11 @@ GROUP = "walletdesk.adapters"
 class Sender(Protocol):
     """Delivers outbox rows for one platform.
 
+    Actions: ``send``, ``dm``, ``delete`` (every platform); ``send_file`` and
+    ``dm_file`` (a staff file to a user: ``delivery.file`` holds the bytes the
+    worker loaded from the store); a desk adds ``desk_upsert``, ``desk_post``,
+    ``desk_ack`` and ``desk_file`` (a user's file into the ticket's thread).
+
     Raises:
         core.errors.RetryLater: transient failure (429 with retry_after, 5xx, timeout).
         core.errors.DeliveryError: the platform refused for good.

@@ -4,6 +4,7 @@ legacy plaintext rows still read, a missing key fails clearly."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -215,3 +216,20 @@ async def test_legacy_plaintext_rows_still_read_then_rotation_seals_them(
     async with store.transaction() as tx:
         assert [r["user_key"] for r in await tx.find_users_by_name(NAME)] == [ALICE.key]
         assert FOLLOW in [e.body for e in await tx.events(tid)]
+
+
+async def test_a_relayed_file_is_sealed_at_rest_and_reads_back(sealed: SealedStore, talked: tuple[UseCases, int]) -> None:
+    """A screenshot waiting in the files table is personal content: its bytes and name are sealed."""
+    from core.models import FileBlob
+    _, ticket_id = talked
+    blob = FileBlob("alice-passport-scan.png", "image/png", b"\x89PNG quokka-bytes " + SENTENCE.encode())
+    async with sealed.transaction() as tx:
+        file_id = await tx.save_file(ticket_id=ticket_id, user_key=ALICE.key, direction="to_desk", blob=blob, now=1.0)
+    async with sealed.transaction() as tx:
+        raw = await tx._c.fetchall("SELECT * FROM files", ())  # noqa: SLF001 (the connection opens values)
+        assert await tx.get_file(file_id) == blob
+    async with sealed.inner.transaction() as tx:  # the backend's own view: what is on disk
+        rows = await tx._c.fetchall("SELECT name, data FROM files", ())  # noqa: SLF001
+    assert raw and all(str(r["name"]).startswith("wd1:") and str(r["data"]).startswith("wd1:") for r in rows)
+    on_disk = json.dumps(rows)
+    assert "passport" not in on_disk and base64.b64encode(blob.data).decode()[:40] not in on_disk

@@ -50,8 +50,8 @@ async def test_digest_home_tab_and_transcripts_from_slack(desk: tuple[SlackSim, 
             assert "bot_reply  bot: You're welcome" in shown  # the bot's part of the conversation
             await slack.slash_command(events, "/ticket", "1 export json", user=AGENT, channel=STAFF)
             upload = await slack.wait_for(lambda: next(iter(slack.uploads), None))
-            exported = json.loads(upload["content"])
-            assert exported["ticket"]["id"] == 1 and upload["channel"] != STAFF
+            exported = json.loads(upload.content)
+            assert exported["ticket"]["id"] == 1 and upload.channel != STAFF
             assert [e["kind"] for e in exported["events"]].count("bot_reply") >= 2
             assert sum(m.text.startswith("📊 Daily digest") for m in slack.messages_in(STAFF)) == 1
         finally:

@@ -58,6 +58,8 @@ duplicates, malformed payloads), ``await disconnect_gateway(code=4000)``,
 Failures: ``fail(route, status=429, times=1, retry_after=0.5)``, ``fail_for(seconds, status)``.
 Records: ``messages_in(channel_id)``, ``message(id)``, ``interaction_responses[iid]``,
 ``original_responses[iid]``, ``followups[iid]``, ``deleted``, ``dm_channel_for(user_id)``,
+``uploads`` (files the bot attached with a multipart message create: ``payload_json`` and
+``files[n]``; each gets a signed CDN URL like a user's),
 ``threads``, ``thread_members``, ``registered_commands[None | guild_id]``, ``calls`` /
 ``calls_to("POST /channels")``, ``identifies``, ``resumes``, ``gateway_queries``,
 ``dispatched_to(shard_id)``, ``attachment_downloads`` (path, status).
@@ -115,7 +117,7 @@ try:  # zstd-stream transport compression, only if discord.py could ask for it
 except ImportError:  # pragma: no cover - depends on the environment
     _zstd = None
 
-__all__ = ["DiscordSim", "SimCall", "Perm", "API_VERSION"]
+__all__ = ["DiscordSim", "DiscordUpload", "SimCall", "Perm", "API_VERSION"]
 
 API_VERSION = 10
 DISCORD_EPOCH_MS = 1420070400000
@@ -347,7 +349,48 @@ class _SnowflakeDict(dict):  # type: ignore[type-arg]
             return default
 
 
-class DiscordSim:
+@dataclass
+class DiscordUpload:
+    """A file the bot attached to a message (multipart ``files[n]``), with its bytes."""
+
+    channel_id: int
+    message_id: int
+    filename: str
+    content_type: str | None
+    data: bytes
+
+
+class _Uploads:
+    """Multipart message creation with attachments (``payload_json`` and
+    ``files[n]``, each matched to ``attachments[].id`` = n), a mixin of
+    :class:`DiscordSim` (kept apart to ease merges)."""
+
+    #: a bot's upload limit in a server without boosts (Discord: 10 MiB since 2024)
+    MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+    def _check_uploads(self: Any, parts: list[tuple[str, str, str | None, bytes]]) -> web.Response | None:
+        if len(parts) > 10:
+            return _length_error(["files"], 10)
+        if sum(len(p[3]) for p in parts) > self.MAX_UPLOAD_BYTES:
+            return _error(413, "Request entity too large", 40005)
+        return None
+
+    def _attach_uploads(self: Any, channel_id: int, message: JSON, body: JSON,
+                        parts: list[tuple[str, str, str | None, bytes]]) -> None:
+        if not parts:
+            return
+        described = {str(a.get("id")): a for a in body.get("attachments") or [] if isinstance(a, dict)}
+        attachments: list[JSON] = []
+        for name, filename, content_type, data in parts:
+            n = name[len("files["):-1] if name.startswith("files[") and name.endswith("]") else name
+            meta = described.get(n, {})
+            shown = str(meta.get("filename") or filename or "file")
+            attachments.append(self._attachment(channel_id, shown, content_type, data))
+            self.uploads.append(DiscordUpload(channel_id, int(message["id"]), shown, content_type, data))
+        message["attachments"] = attachments
+
+
+class DiscordSim(_Uploads):
     """Local Discord: REST v10 + gateway on 127.0.0.1 for the real discord.py.
 
     A default guild is created with a text channel ``#general``, roles
@@ -412,6 +455,7 @@ class DiscordSim:
         self.original_responses: dict[int, JSON] = _SnowflakeDict()  # current @original message
         self.followups: dict[int, list[JSON]] = _SnowflakeDict()
         self.calls: list[SimCall] = []
+        self.uploads: list[DiscordUpload] = []  # files the bot attached to its messages, with the bytes
         self.attachment_downloads: list[tuple[str, int]] = []  # CDN requests: (path, status)
         self._cdn: dict[str, tuple[str, str, bytes]] = {}  # path -> (signature query, content type, bytes)
         self.identifies: list[JSON] = []  # IDENTIFY payloads ("d"), token included
@@ -876,16 +920,19 @@ class DiscordSim:
         if request.content_type.startswith("multipart/"):
             payload: Any = None
             attachments: list[str] = []
+            uploads: list[tuple[str, str, str | None, bytes]] = []  # (part name, filename, type, bytes)
             reader = await request.multipart()
             async for part in reader:
                 if part.name == "payload_json":  # type: ignore[union-attr]
                     payload = json.loads(await part.text())  # type: ignore[union-attr]
                 else:
                     attachments.append(part.filename or part.name or "")  # type: ignore[union-attr]
-                    await part.read()  # type: ignore[union-attr]
+                    uploads.append((part.name or "", part.filename or "",  # type: ignore[union-attr]
+                                    part.headers.get("Content-Type"), bytes(await part.read())))  # type: ignore[union-attr]
             if isinstance(payload, dict):
                 payload["_files"] = attachments
             request["json"] = payload
+            request["uploads"] = uploads
             return payload
         raw = await request.read()
         try:
@@ -1152,7 +1199,10 @@ class DiscordSim:
             if earlier is not None:
                 self.nonce_hits += 1
                 return _json_response(self._wire_message(earlier))
+        if (err := self._check_uploads(request.get("uploads") or [])) is not None:
+            return err
         message = self._new_message(cid, self.bot_user, body, message_type=message_type)
+        self._attach_uploads(cid, message, body, request.get("uploads") or [])
         self._store_message(message)
         if enforce:
             self.nonces.remember(cid, self.bot_user["id"], nonce, message)

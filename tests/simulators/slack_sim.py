@@ -47,6 +47,15 @@ is a ``file_share`` message with a ``files`` array (Slack's file objects, with
 ``Authorization: Bearer <bot token>`` with the ``files:read`` scope (401
 without a valid token, 403 without the scope); ``file_downloads`` records each
 request as ``(path, status)``.
+
+Files the bot uploads, Slack's external upload flow: ``files.getUploadURLExternal``
+(``filename``, ``length``; scope ``files:write``) answers an ``upload_url`` on the
+simulator and a ``file_id``; a POST of the bytes there (raw body or a multipart
+``file`` field) stores them (the URL is the credential, as on Slack; a wrong
+length is refused); ``files.completeUploadExternal`` (``files`` JSON, ``channel_id``,
+``thread_ts``, ``initial_comment``) shares them: ``uploads`` lists each as a
+:class:`SlackUpload` with the exact bytes, and the channel's history gets the
+``file_share`` message.
 """
 
 from __future__ import annotations
@@ -57,6 +66,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import mimetypes
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -69,7 +79,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from tests.simulators.faults import Fault, FaultPlan
 from tests.waiting import DEADLINE
 
-__all__ = ["Fault", "SlackApiFailure", "SlackDelivery", "SlackMessage", "SlackSim", "validate_blocks"]
+__all__ = ["Fault", "SlackApiFailure", "SlackDelivery", "SlackMessage", "SlackSim", "SlackUpload", "validate_blocks"]
 
 JSONDict = dict[str, Any]
 
@@ -110,6 +120,31 @@ def _failure(fault: Fault) -> SlackApiFailure:
         return SlackApiFailure(fault.message or "ratelimited", 429, headers={"Retry-After": str(fault.retry_after)})
     default = {500: "internal_error", 502: "bad_gateway", 503: "service_unavailable"}
     return SlackApiFailure(fault.message or default.get(fault.status, "fatal_error"), fault.status)
+
+
+@dataclass
+class SlackUpload:
+    """A file the bot shared through the external upload flow."""
+
+    file_id: str
+    channel: str
+    thread_ts: str | None
+    name: str
+    title: str
+    data: bytes
+    initial_comment: str | None
+
+    @property
+    def filename(self) -> str:
+        return self.name
+
+    @property
+    def comment(self) -> str | None:
+        return self.initial_comment
+
+    @property
+    def content(self) -> str:
+        return self.data.decode("utf-8", "replace")
 
 
 @dataclass
@@ -300,7 +335,88 @@ DEFAULT_SCOPES = (
 )
 
 
-class SlackSim:
+class _ExternalUploads:
+    """Slack's external upload flow, a mixin of :class:`SlackSim` (kept apart to ease merges)."""
+
+    async def _files_get_upload_url_external(self: Any, params: JSONDict) -> JSONDict:
+        if "files:write" not in self.scopes:
+            raise SlackApiFailure("missing_scope", extra={"needed": "files:write", "provided": ",".join(self.scopes)})
+        filename = params.get("filename")
+        try:
+            length = int(str(params.get("length")))
+        except ValueError:
+            raise SlackApiFailure("invalid_arguments") from None
+        if not filename or length <= 0:
+            raise SlackApiFailure("invalid_arguments")
+        file_id = self._new_id("F")
+        upload_id = uuid.uuid4().hex
+        self._pending_uploads[file_id] = {"filename": str(filename), "length": length, "data": None,
+                                          "upload_id": upload_id}
+        return {"upload_url": f"{self.base_url}/upload/v1/{upload_id}", "file_id": file_id}
+
+    async def _handle_upload(self: Any, request: web.Request) -> web.Response:
+        upload_id = request.match_info["upload_id"]
+        pending = next((p for p in self._pending_uploads.values() if p["upload_id"] == upload_id), None)
+        if pending is None:
+            return web.Response(status=404, text="Not Found")
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            file_field = form.get("file") or form.get("filename")
+            data = file_field.file.read() if hasattr(file_field, "file") else str(file_field or "").encode()
+        else:
+            data = await request.read()
+        if len(data) != pending["length"]:
+            return web.Response(status=400, text=f"length mismatch: {len(data)} != {pending['length']}")
+        pending["data"] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    async def _files_complete_upload_external(self: Any, params: JSONDict) -> JSONDict:
+        files = params.get("files")
+        if isinstance(files, str):
+            try:
+                files = json.loads(files)
+            except json.JSONDecodeError:
+                raise SlackApiFailure("invalid_arguments") from None
+        if not isinstance(files, list) or not files:
+            raise SlackApiFailure("invalid_arguments")
+        channel_id = params.get("channel_id") or None
+        channel = self._resolve_channel(channel_id, posting=True) if channel_id else None
+        thread_ts = params.get("thread_ts") or None
+        if thread_ts and channel is not None and self._find(channel["id"], str(thread_ts)) is None:
+            raise SlackApiFailure("invalid_thread_ts")
+        shared: list[JSONDict] = []
+        for item in files:
+            pending = self._pending_uploads.get(str((item or {}).get("id")))
+            if pending is None or pending["data"] is None:
+                raise SlackApiFailure("file_not_found")
+        for item in files:
+            file_id = str(item["id"])
+            pending = self._pending_uploads.pop(file_id)
+            title = str(item.get("title") or pending["filename"])
+            ts = self.next_ts()
+            mimetype = self._mimetype(pending["filename"])
+            file = self._add_file(self.bot_user_id, pending["filename"], mimetype, pending["data"], ts)
+            old_id = file["id"]
+            self.files[file_id] = self.files.pop(old_id)
+            for key in ("url_private", "url_private_download", "permalink"):
+                file[key] = file[key].replace(old_id, file_id)
+            file["id"], file["title"] = file_id, title
+            shared.append(file)
+            if channel is not None:
+                self.uploads.append(SlackUpload(file_id, channel["id"], thread_ts, pending["filename"], title,
+                                                pending["data"], params.get("initial_comment") or None))
+        if channel is not None:
+            msg = SlackMessage(channel["id"], self.next_ts(), str(params.get("initial_comment") or ""), None, thread_ts,
+                               self.bot_user_id, None, params={**params, "files": shared})
+            self.history[channel["id"]].append(msg)
+        return {"files": [{"id": f["id"], "title": f["title"], "name": f["name"]} for f in shared]}
+
+    @staticmethod
+    def _mimetype(name: str) -> str:
+        return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+class SlackSim(_ExternalUploads):
     """Slack Web API + Events API simulator; use as ``async with SlackSim(...) as sim``."""
 
     def __init__(
@@ -355,6 +471,8 @@ class SlackSim:
         self.deliveries: list[SlackDelivery] = []
         self.file_downloads: list[tuple[str, int]] = []  # (path, HTTP status)
         self.files: dict[str, tuple[JSONDict, bytes]] = {}  # file id -> (file object, bytes)
+        self.uploads: list[SlackUpload] = []  # files the bot shared (files.completeUploadExternal)
+        self._pending_uploads: dict[str, JSONDict] = {}  # file id -> {"filename", "length", "data"}
 
         # state
         self.channels: dict[str, JSONDict] = {}
@@ -392,6 +510,8 @@ class SlackSim:
             "reactions.add": self._reactions_add,
             "views.open": self._views_open,
             "views.update": self._views_update,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
         self._install_home_methods()
 
@@ -411,8 +531,8 @@ class SlackSim:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{rid}", self._handle_response_url)
         app.router.add_get("/files-pri/{team_file}/{name}", self._handle_file)
+        app.router.add_post("/upload/v1/{upload_id}", self._handle_upload)
         app.router.add_get("/files-pri/{team_file}/download/{name}", self._handle_file)
-        app.router.add_post("/upload/{file_id}", self._handle_upload)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self._port).start()
@@ -1369,13 +1489,9 @@ class SlackSim:
     # ------------------------------------------------------------------ App Home and file uploads
 
     def _install_home_methods(self) -> None:
-        """``views.publish`` (the App Home tab) and the two steps of ``files.uploadV2``."""
+        """``views.publish`` (the App Home tab); uploads are :class:`_ExternalUploads`."""
         self.home_views: dict[str, JSONDict] = {}  # user id -> the Home view last published for them
-        self.uploads: list[JSONDict] = []  # completed uploads: channel, filename, title, comment, content
-        self._pending_uploads: dict[str, JSONDict] = {}  # file id -> {filename, length, data}
         self._methods["views.publish"] = self._views_publish
-        self._methods["files.getUploadURLExternal"] = self._files_get_upload_url
-        self._methods["files.completeUploadExternal"] = self._files_complete_upload
 
     def app_home_opened_event(self, user: str, *, tab: str = "home") -> JSONDict:
         """An ``app_home_opened`` event (a user opened the app's Home tab)."""
@@ -1392,44 +1508,6 @@ class SlackSim:
         published = {**view, "id": self._new_id("V"), "team_id": self.team_id, "app_id": self.api_app_id}
         self.home_views[user] = published
         return {"view": published}
-
-    async def _files_get_upload_url(self, params: JSONDict) -> JSONDict:
-        filename, length = params.get("filename"), params.get("length")
-        if not filename or not str(length or "").isdigit():
-            raise SlackApiFailure("invalid_arguments")
-        file_id = self._new_id("F")
-        self._pending_uploads[file_id] = {"filename": str(filename), "length": int(str(length)), "data": None}
-        return {"upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
-
-    async def _handle_upload(self, request: web.Request) -> web.Response:
-        pending = self._pending_uploads.get(request.match_info["file_id"])
-        if pending is None:
-            return web.Response(status=404, text="unknown upload")
-        pending["data"] = await request.read()
-        return web.Response(text="OK - " + str(len(pending["data"])))
-
-    async def _files_complete_upload(self, params: JSONDict) -> JSONDict:
-        files = params.get("files")
-        if isinstance(files, str):
-            try:
-                files = json.loads(files)
-            except json.JSONDecodeError as exc:
-                raise SlackApiFailure("invalid_arguments") from exc
-        if not isinstance(files, list) or not files:
-            raise SlackApiFailure("invalid_arguments")
-        channel = params.get("channel_id")
-        if channel:
-            self._resolve_channel(channel, posting=True)
-        done = []
-        for item in files:
-            pending = self._pending_uploads.pop(str((item or {}).get("id")), None)
-            if pending is None or pending["data"] is None:
-                raise SlackApiFailure("file_not_found")
-            self.uploads.append({"channel": channel, "filename": pending["filename"], "title": item.get("title"),
-                                 "comment": params.get("initial_comment"),
-                                 "content": bytes(pending["data"]).decode("utf-8", "replace")})
-            done.append({"id": item["id"], "title": item.get("title"), "name": pending["filename"]})
-        return {"files": done}
 
     # ------------------------------------------------------------------ HTTP: response_url
 
@@ -1467,3 +1545,4 @@ class SlackSim:
                                                 params=body))
         await self._notify()
         return web.Response(text="ok")
+

@@ -12,6 +12,9 @@ port, so the real python-telegram-bot talks to it over a real socket::
 It records every call (``sim.calls``), every message the bot sends
 (``sim.messages_to``), deletions (``sim.deleted``) and edits, lets a test inject
 user activity (``user_message``, ``user_photo``, ``callback_query``, ``duplicate_last_update``),
+files the bot uploads with ``sendPhoto`` / ``sendDocument`` (multipart/form-data, the
+file in the ``photo`` / ``document`` part or ``attach://<name>``; ``sim.uploads`` keeps
+each one's exact bytes; a photo over 10 MB or a document over 50 MB is refused),
 delivers updates either to ``getUpdates`` long polling or to a webhook set with
 ``setWebhook`` (with the ``X-Telegram-Bot-Api-Secret-Token`` header), and
 injects faults (``fail``, ``fail_for``).
@@ -58,7 +61,7 @@ from aiohttp import ClientSession, ClientTimeout, web
 from tests.simulators.faults import Fault, FaultPlan
 from tests.waiting import DEADLINE
 
-__all__ = ["BotMessage", "Fault", "TelegramApiError", "TelegramSim"]
+__all__ = ["BotMessage", "BotUpload", "Fault", "TelegramApiError", "TelegramSim"]
 
 JSONDict = dict[str, Any]
 
@@ -124,6 +127,83 @@ def _fault_error(fault: Fault) -> TelegramApiError:
         502: "Bad Gateway",
     }.get(fault.status, "Simulated failure")
     return TelegramApiError(fault.status, fault.message or default)
+
+
+@dataclass
+class BotUpload:
+    """A file the bot sent (``sendPhoto`` / ``sendDocument``), with the bytes it uploaded."""
+
+    chat_id: int | str
+    message_id: int
+    method: str  # "sendPhoto" or "sendDocument"
+    filename: str
+    data: bytes
+    caption: str | None
+
+
+class _Uploads:
+    """``sendPhoto`` / ``sendDocument`` with a multipart upload, a mixin of
+    :class:`TelegramSim` (kept apart to ease merges)."""
+
+    async def _handle_upload(self: Any, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        field_name = "photo" if method.lower() == "sendphoto" else "document"
+        params: JSONDict = dict(request.query)
+        parts: dict[str, tuple[str, bytes]] = {}
+        if request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            async for part in reader:
+                data = await part.read()  # type: ignore[union-attr]
+                if part.filename is not None:  # type: ignore[union-attr]
+                    parts[part.name or ""] = (part.filename, bytes(data))  # type: ignore[union-attr]
+                else:
+                    params[part.name or ""] = data.decode()  # type: ignore[union-attr]
+        else:
+            params.update(await self._read_params(request))
+        self.calls.append((method, {k: v for k, v in params.items()}))
+        try:
+            fault = self.faults.take(method.lower())
+            if fault is not None:
+                raise _fault_error(fault)
+            chat = self._chat_for_sending(_coerce_params(params).get("chat_id"))
+            ref = params.get(field_name)
+            if isinstance(ref, str) and ref.startswith("attach://"):
+                found = parts.get(ref[len("attach://"):])
+            else:
+                found = parts.get(field_name)
+            if found is None:
+                raise _bad_request(f"there is no {field_name} in the request")
+            filename, data = found
+            if not data:
+                raise _bad_request("file must be non-empty")
+            if len(data) > (10 if field_name == "photo" else 50) * 1024 * 1024:
+                raise TelegramApiError(413, "Request Entity Too Large")
+            caption = params.get("caption")
+            if isinstance(caption, str) and len(caption) > 1024:
+                raise _bad_request("message caption is too long")
+        except TelegramApiError as exc:
+            await self._notify()
+            return web.json_response(exc.payload(), status=exc.status)
+        chat_id = chat["id"]
+        file = self._add_file(data, "photos" if field_name == "photo" else "documents",
+                              filename.rsplit(".", 1)[-1] if "." in filename else "bin")
+        message: JSONDict = {"message_id": self._new_message_id(chat_id), "from": self.bot_user, "chat": chat,
+                             "date": int(time.time())}
+        if field_name == "photo":
+            message["photo"] = [{"file_id": file["file_id"], "file_unique_id": file["file_unique_id"],
+                                 "file_size": len(data), "width": 0, "height": 0}]
+        else:
+            message["document"] = {"file_id": file["file_id"], "file_unique_id": file["file_unique_id"],
+                                   "file_name": filename, "file_size": len(data)}
+        if caption:
+            message["caption"] = caption
+        self.messages[(chat_id, message["message_id"])] = message
+        self.uploads.append(BotUpload(chat_id, message["message_id"], method, filename, data,
+                                      caption if isinstance(caption, str) else None))
+        await self._notify()
+        return web.json_response({"ok": True, "result": message})
 
 
 @dataclass
@@ -339,7 +419,7 @@ def _coerce_params(raw: JSONDict) -> JSONDict:
 # --------------------------------------------------------------------------- simulator
 
 
-class TelegramSim:
+class TelegramSim(_Uploads):
     """Telegram Bot API simulator; use as ``async with TelegramSim(...) as sim``."""
 
     def __init__(
@@ -381,6 +461,7 @@ class TelegramSim:
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.file_downloads: list[tuple[str, int]] = []  # (file_path, HTTP status)
         self.files: dict[str, tuple[JSONDict, bytes]] = {}  # file_id -> (File object, bytes)
+        self.uploads: list[BotUpload] = []  # sendPhoto / sendDocument, with the bytes
 
         # state
         self.chats: dict[int | str, JSONDict] = {}
@@ -452,6 +533,7 @@ class TelegramSim:
         """Bind to ``host`` on an ephemeral port and start serving."""
         self._cond = asyncio.Condition()
         app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_post(r"/bot{token:[^/]*}/{method:(?i:sendphoto|senddocument)}", self._handle_upload)
         app.router.add_route("*", r"/bot{token:[^/]*}/{method:[^/]*}", self._handle)
         app.router.add_get(r"/file/bot{token:[^/]*}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)

@@ -368,3 +368,29 @@ async def test_attachments_are_served_by_their_signed_cdn_url(sim: DiscordSim) -
         async with http.get(unsigned) as resp:
             assert resp.status == 404
     assert [status for _, status in sim.attachment_downloads] == [200, 404]
+
+
+async def test_a_message_with_a_file_is_a_multipart_upload_with_its_bytes_kept(sim: DiscordSim) -> None:
+    """discord.py sends ``payload_json`` and ``files[0]``; the attachment gets a signed CDN URL."""
+    import io
+
+    client = new_client()
+    async with running(client):
+        channel = client.get_partial_messageable(sim.channel_id)
+        sent = await channel.send("here", file=discord.File(io.BytesIO(b"\x89PNG staff file"), filename="fix.png"))
+        (attachment,) = sent.attachments
+        assert attachment.filename == "fix.png" and await attachment.read() == b"\x89PNG staff file"
+    (upload,) = sim.uploads
+    assert (upload.channel_id, upload.filename, upload.data) == (sim.channel_id, "fix.png", b"\x89PNG staff file")
+
+
+async def test_an_upload_over_the_limit_is_refused(sim: DiscordSim) -> None:
+    import io
+
+    client = new_client()
+    async with running(client):
+        channel = client.get_partial_messageable(sim.channel_id)
+        with pytest.raises(discord.HTTPException) as info:
+            await channel.send(file=discord.File(io.BytesIO(b"x" * (sim.MAX_UPLOAD_BYTES + 1)), filename="big.bin"))
+        assert info.value.status == 413 and info.value.code == 40005
+    assert sim.uploads == []

@@ -272,3 +272,25 @@ async def test_shared_files_are_served_only_to_the_bot_token(sim: SlackSim) -> N
         async with http.get(file["url_private"], headers={"Authorization": f"Bearer {sim.token}"}) as resp:
             assert resp.status == 403
     assert [status for _, status in sim.file_downloads] == [200, 200, 401, 403]
+
+
+async def test_the_external_upload_flow_shares_the_exact_bytes_in_a_thread(sim: SlackSim,
+                                                                           client: AsyncWebClient) -> None:
+    """slack-sdk's files_upload_v2: files.getUploadURLExternal, the POST to the URL, then
+    files.completeUploadExternal with channel_id and thread_ts."""
+    root = await client.chat_postMessage(channel=STAFF, text="ticket 7")
+    resp = await client.files_upload_v2(channel=STAFF, thread_ts=root["ts"], file=b"\x89PNG shot", filename="a.png",
+                                        title="a.png", initial_comment="from Alice")
+    (upload,) = sim.uploads
+    assert (upload.channel, upload.thread_ts, upload.name, upload.data, upload.initial_comment) == (
+        STAFF, root["ts"], "a.png", b"\x89PNG shot", "from Alice")
+    assert resp["file"]["id"] == upload.file_id
+    assert [m for m, _ in sim.calls][-2:] == ["files.getUploadURLExternal", "files.completeUploadExternal"]
+    with pytest.raises(SlackApiError, match="invalid_thread_ts"):
+        await client.files_upload_v2(channel=STAFF, thread_ts="1.000", file=b"x", filename="b.png")
+    sim.scopes.remove("files:write")
+    with pytest.raises(SlackApiError, match="missing_scope"):
+        await client.files_upload_v2(channel=STAFF, file=b"x", filename="c.png")
+    async with aiohttp.ClientSession() as http:  # an upload URL nobody was given
+        async with http.post(f"{sim.base_url}/upload/v1/nope", data=b"x") as r:
+            assert r.status == 404

@@ -40,8 +40,8 @@ async def test_files_upload_v2_lands_in_the_channel_with_its_bytes(sim: SlackSim
     done = await client.files_upload_v2(channel=dm, content="line one\n", filename="t.txt", title="T",
                                         initial_comment="here")
     assert done["file"]["name"] == "t.txt"
-    assert sim.uploads == [{"channel": dm, "filename": "t.txt", "title": "T", "comment": "here",
-                            "content": "line one\n"}]
+    assert [(u.channel, u.filename, u.title, u.comment, u.content) for u in sim.uploads] == [
+        (dm, "t.txt", "T", "here", "line one\n")]
     url = await client.files_getUploadURLExternal(filename="x.txt", length=3)
     with pytest.raises(SlackApiError) as refused:  # completed before its bytes were uploaded
         await client.files_completeUploadExternal(files=[{"id": url["file_id"], "title": "x"}], channel_id=dm)

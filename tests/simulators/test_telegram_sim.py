@@ -278,3 +278,21 @@ async def test_photos_get_file_and_the_file_download_url(sim: TelegramSim) -> No
         async with http.get(f"{sim.base_url}/file/bot123:WRONG/{path}") as resp:
             assert resp.status == 401
     assert [status for _, status in sim.file_downloads] == [200, 200, 401]
+
+
+async def test_send_photo_and_document_are_multipart_uploads_with_their_bytes_kept(sim: TelegramSim) -> None:
+    """PTB uploads an InputFile as multipart/form-data; the simulator keeps the exact bytes."""
+    from telegram import InputFile
+
+    await sim.user_message(ALICE, "/start", user_id=ALICE)  # a private chat the bot may write to
+    async with Bot(TOKEN, base_url=f"{sim.base_url}/bot", base_file_url=f"{sim.base_url}/file/bot") as bot:
+        photo = await bot.send_photo(ALICE, InputFile(b"\x89PNG picture", filename="fix.png"), caption="see")
+        doc = await bot.send_document(ALICE, InputFile(b"plain words\n", filename="steps.txt"))
+        assert photo.photo and photo.caption == "see" and doc.document and doc.document.file_name == "steps.txt"
+        with pytest.raises(BadRequest, match="(?i)no photo"):
+            await bot.send_photo(ALICE, "not-a-file-id-or-upload")
+        sim.add_user(777, first_name="Bob")
+        with pytest.raises(Forbidden):
+            await bot.send_document(777, InputFile(b"x", filename="x.txt"))  # never started the bot
+    assert [(u.method, u.filename, u.data, u.caption) for u in sim.uploads] == [
+        ("sendPhoto", "fix.png", b"\x89PNG picture", "see"), ("sendDocument", "steps.txt", b"plain words\n", None)]

@@ -50,7 +50,7 @@ async def test_a_screenshot_is_left_alone_and_other_files_are_not_read(rig: Rig)
     await wait_until(lambda: images.statuses["clean"] == 1, what="the screenshot read")
     await rig.barrier()
     assert not sim.deleted
-    # only the image was fetched (text files are not images: relaying files is a later step)
+    # only the image was fetched: in a public channel a text file is announced, never read or relayed
     assert [path.rsplit("/", 1)[-1] for path, _ in sim.attachment_downloads] == ["screen.png"]
-    assert dict(images.statuses) == {"clean": 1}
+    assert dict(images.statuses) == {"clean": 1, "not_image": 1}
     assert sent["attachments"][0]["content_type"] == "image/png"

@@ -66,16 +66,16 @@ async def test_staff_read_and_export_a_transcript_from_slack(desk: Desk) -> None
     await desk.settle()
     (upload,) = sim.uploads
     dm = sim._open_im(BOB)["id"]
-    assert (upload["channel"], upload["filename"]) == (dm, f"ticket-{ticket.id}.html")
-    assert upload["content"].startswith("<!doctype html>") and "bot_reply" in upload["content"]
-    assert "<td>thanks a lot</td>" in upload["content"]
+    assert (upload.channel, upload.filename) == (dm, f"ticket-{ticket.id}.html")
+    assert upload.content.startswith("<!doctype html>") and "bot_reply" in upload.content
+    assert "<td>thanks a lot</td>" in upload.content
     assert sorted(_lines_to(desk, BOB)[1:]) == sorted([  # the commands run side by side
         t("home.uploaded", "en", ticket_id=ticket.id),
         t("home.bad_format", "en", formats="text, json, html"),
         t("home.transcript_usage", "en"),
     ])
     assert _lines_to(desk, CAROL) == [t("policy.not_staff", "zh")]
-    assert not any(upload["channel"] == STAFF for upload in sim.uploads)  # never in the channel
+    assert not any(upload.channel == STAFF for upload in sim.uploads)  # never in the channel
 
 
 async def test_a_long_transcript_arrives_as_a_file(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,5 +86,5 @@ async def test_a_long_transcript_arrives_as_a_file(desk: Desk, monkeypatch: pyte
     await sim.slash_command(desk.url, "/ticket", f"#{ticket.id} transcript", user=BOB, channel=STAFF)
     await desk.settle()
     (upload,) = sim.uploads
-    assert upload["filename"] == f"ticket-{ticket.id}.txt" and upload["content"].startswith(f"Ticket #{ticket.id} · ")
+    assert upload.filename == f"ticket-{ticket.id}.txt" and upload.content.startswith(f"Ticket #{ticket.id} · ")
     assert _lines_to(desk, BOB) == [t("home.uploaded", "en", ticket_id=ticket.id)]
