@@ -225,3 +225,18 @@ async def test_a_block_holds_in_every_process_and_its_notice_goes_once(
     assert sum("only notice" in x for x in _sent(rows, "600")) == 1
     async with cores[0].store.transaction() as tx:
         assert await tx.tickets(user_keys=["telegram:600"]) == []
+
+
+async def test_a_privacy_export_shows_the_block_and_forgetting_keeps_it_without_its_reason(core: UseCases) -> None:
+    from core.ops.privacy import export_user, forget_user
+
+    await core.dialogue.handle_message(_msg("hi", "700", name="Mallory"))
+    await core.blocking.block(BOB, "telegram:700", "doxxed a moderator", event_key="b1")
+    data = await export_user(core.store, "telegram:700", now=1.0)
+    assert [(b["account"], b["reason"]) for b in data["blocked"]] == [("telegram:700", "doxxed a moderator")]
+    await forget_user(core.store, "telegram:700")
+    async with core.store.transaction() as tx:
+        block = await tx.block_of(["telegram:700"])
+    assert block is not None and block.reason == ""  # still blocked, the reason gone
+    out = await core.dialogue.handle_message(_msg("/human", "700"))
+    assert out.notes == ["blocked"]
