@@ -240,3 +240,12 @@ async def test_a_privacy_export_shows_the_block_and_forgetting_keeps_it_without_
     assert block is not None and block.reason == ""  # still blocked, the reason gone
     out = await core.dialogue.handle_message(_msg("/human", "700"))
     assert out.notes == ["blocked"]
+
+
+async def test_a_moderator_cannot_escalate_a_blocked_users_message(core: UseCases) -> None:
+    await core.dialogue.handle_message(_msg("hi", "800", name="Eve"))
+    await core.blocking.block(BOB, "telegram:800", "spam", event_key="b1")
+    with pytest.raises(InvalidInput) as refused:
+        await core.escalation.escalate(moderator=MOD, target=_msg("help me", "800", chat=GROUP), event_key="e1")
+    assert refused.value.key == "abuse.escalate_blocked"
+    assert await _tickets(core, "800") == []
