@@ -249,3 +249,22 @@ async def test_a_moderator_cannot_escalate_a_blocked_users_message(core: UseCase
         await core.escalation.escalate(moderator=MOD, target=_msg("help me", "800", chat=GROUP), event_key="e1")
     assert refused.value.key == "abuse.escalate_blocked"
     assert await _tickets(core, "800") == []
+
+
+async def test_a_phrase_finished_in_a_flood_is_deleted_whole_and_scrubbed(core: UseCases) -> None:
+    words = Mnemonic("english").to_mnemonic(bytes(range(48, 64))).split()
+    out = await core.dialogue.handle_message(_msg("/human please"))
+    tid = out.ticket_id
+    assert tid is not None
+    await core.dialogue.handle_message(_msg("one more line"))
+    first = _msg(" ".join(words[:6]))
+    await core.dialogue.handle_message(first)  # relayed: alone it is chat; the third message in 10 s
+    last = _msg(" ".join(words[6:]))
+    out = await core.dialogue.handle_message(last)
+    assert out.notes == ["flood"] and out.leak
+    assert {first.message_id, last.message_id} <= set(_deletes(await _rows(core)))
+    async with core.store.transaction() as tx:
+        bodies = " ".join(e.body or "" for e in await tx.events(tid))
+        conversation = await tx.get_conversation("telegram:100", "telegram:dm:100")
+    assert " ".join(words[:4]) not in bodies
+    assert " ".join(words[:4]) not in json.dumps(conversation.memo)
