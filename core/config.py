@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     database_url: str = Field("", alias="WALLETDESK_DATABASE_URL")
     data_dir: Path = Field(Path("data"), alias="WALLETDESK_DATA_DIR")
     secret_key: SecretStr | None = Field(None, alias="WALLETDESK_SECRET_KEY")
+    # where the recent words of a phrase split over messages are kept: memory, store, or auto (store on PostgreSQL)
+    phrase_window: Literal["auto", "memory", "store"] = Field("auto", alias="WALLETDESK_PHRASE_WINDOW")
+    # AES-GCM data keys for personal text at rest, current first (unset: <data dir>/data.keys)
+    data_key: SecretStr | None = Field(None, alias="WALLETDESK_DATA_KEY")
     log_level: str = Field("INFO", alias="WALLETDESK_LOG_LEVEL")
     debug: bool = Field(False, alias="WALLETDESK_DEBUG")
 

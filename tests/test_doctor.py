@@ -148,7 +148,7 @@ def _line(output: str, name: str) -> str:
 def test_everything_configured_and_working_passes(doctor: Callable[..., tuple[int, str]]) -> None:
     code, out = doctor()
     assert code == 0, out
-    for name in ("configuration", "database", "faq", "telegram token", "telegram webhook", "discord token",
+    for name in ("configuration", "database", "data key", "faq", "telegram token", "telegram webhook", "discord token",
                  "discord message content intent", "discord server Wallet Community", "slack token",
                  "slack scopes", "slack staff channel", "otp webhook", "healthz"):
         assert _line(out, name).startswith("✓"), out
@@ -190,6 +190,7 @@ CASES: list[tuple[str, Breaker, str, str]] = [
     ("database unreachable",
      lambda r, d: {"WALLETDESK_DATABASE_URL": f"postgresql://walletdesk@127.0.0.1:{_closed_port()}/walletdesk"},
      "database", "WALLETDESK_DATABASE_URL"),
+    ("malformed data key", lambda r, d: {"WALLETDESK_DATA_KEY": "short"}, "data key", "64 hex digits"),
     ("healthz down", lambda r, d: {"WALLETDESK_PUBLIC_URL": f"http://127.0.0.1:{_closed_port()}"}, "healthz",
      "start the web process"),
     ("healthz reports an adapter down",

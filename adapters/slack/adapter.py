@@ -34,6 +34,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.entry import configured
 from adapters.slack.setup import (COMMANDS_PATH, EVENTS_PATH, FAQ_COMMAND, INTERACTIVE_PATH, STAFF_CHANGE_EVENTS,
                                   STAFF_COMMANDS)
+from adapters.slack.desk_check import desk_channel_problem
 from adapters.slack.errors import api_error_code
 from adapters.slack.files import SlackFiles
 from adapters.slack.inbound import SlackInbound
@@ -161,6 +162,7 @@ class SlackAdapter:
             # where a user can open a private conversation with the bot
             self.core.link_templates.setdefault("slack", f"{url.rstrip('/')}/team/{self.bot_user_id}")
         await refresh_staff_facts(self.client, self.core.policy, self.staff_channel)
+        await desk_channel_problem(self.client, self.staff_channel)
         self.connected = True
         _LOGGER.info("slack: connected as %s", self.bot_user_id)
         return True

@@ -58,7 +58,7 @@ _LOGGER = logging.getLogger(__name__)
 
 _PROFILE_TTL = 3600.0
 _PROFILE_MAX = 5000
-_PROFILE_TIMEOUT = 2.0
+_PROFILE_TIMEOUT = 1.0  # a message event is answered before Slack gets its 200: stay well inside its 3 s
 _ERROR_CHARS = 300
 _YOUNG_THREAD_SECONDS = 10.0
 _RETRY_DELAYS = (0.05, 0.1, 0.2, 0.3, 0.4)  # ~1 s in all, within Slack's 3 s for an event

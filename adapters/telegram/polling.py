@@ -77,6 +77,7 @@ class Poller:
     async def _run(self) -> None:
         fetch_wait = store_wait = self.retry[0]
         while not self._stopping:
+            updates: Sequence[Update | int]
             try:
                 updates = await self.bot.get_updates(offset=self.offset, timeout=self.timeout,
                                                      allowed_updates=self.allowed_updates)
@@ -92,8 +93,18 @@ class Poller:
                 await asyncio.sleep(fetch_wait)
                 fetch_wait = min(self.retry[1], fetch_wait * 2)
                 continue
+            except Exception:  # an update the library cannot parse: read them one by one
+                updates = await self._fetch_raw()
+                if not updates:
+                    await asyncio.sleep(fetch_wait)
+                    fetch_wait = min(self.retry[1], fetch_wait * 2)
+                    continue
             fetch_wait = self.retry[0]
             for update in updates:
+                if isinstance(update, int):  # unreadable: confirmed without handling, or it comes back forever
+                    _LOGGER.error("telegram: update %s cannot be read; skipped", update)
+                    self.offset = update + 1
+                    continue
                 self._handling = True
                 try:
                     kept = await self.handle(update)
@@ -111,3 +122,23 @@ class Poller:
                     break
                 self.offset = update.update_id + 1
                 store_wait = self.retry[0]
+
+    async def _fetch_raw(self) -> list[Update | int]:
+        """The next updates parsed one at a time: an update that does not parse is
+        given as its id alone (its body is not logged: it may hold a secret)."""
+        try:
+            raw = await self.bot.do_api_request(
+                "getUpdates", api_kwargs={"offset": self.offset, "timeout": 0, "allowed_updates": self.allowed_updates})
+        except TelegramError:
+            return []
+        parsed: list[Update | int] = []
+        for item in raw if isinstance(raw, list) else []:
+            update_id = item.get("update_id") if isinstance(item, dict) else None
+            if not isinstance(update_id, int):
+                break  # nothing to move the offset past
+            try:
+                update = Update.de_json(item, self.bot)
+            except Exception:
+                update = None
+            parsed.append(update if update is not None else update_id)
+        return parsed

@@ -12,6 +12,7 @@ from core.conversation.context import expects_tx_hash, forget_lines, prepare, re
 from core.conversation.gatekeeper import Gatekeeper, delete_leak
 from core.conversation.handlers import Handler, Prefetching, default_handlers, open_urgent
 from core.conversation.images import ImageCheck
+from core.conversation.outage_delete import DirectDelete
 from core.conversation.services import Services
 from core.conversation.turn import Turn, parse_command, words
 from core.errors import InvalidInput, NotFound, StoreError
@@ -22,6 +23,7 @@ from core.models import InboundMessage
 from core.ops.metrics import Metrics
 from core.shield.findings import MARKERS
 from core.shield.gate import Guarded, PhraseWindow, RecentParts, TextSource, guard, guard_sender
+from core.conversation.shared_window import guard_shared, wants_shared_window
 from core.storage import SqlTx, Store
 from core.support.outbox import Effects
 from core.support.outcome import Outcome, observe
@@ -50,6 +52,10 @@ class Dialogue:
         self.prefetchers = tuple(h for h in self.handlers if isinstance(h, Prefetching))
         # a phrase sent in pieces: this process's recent word-list-only messages per user and chat
         self.window = PhraseWindow()
+        # ... or, where several processes share a chat's traffic, in the store (core/conversation/shared_window.py)
+        self.shared_window = wants_shared_window(services.settings, store)
+        # a secret in a group while the store is down: deleted straight through the platform
+        self.direct_delete = DirectDelete(_SCAN_LIMIT)
         # blocked users and floods: shielded, then neither answered nor relayed
         self.gate = Gatekeeper(services.settings, services.desk, clock)
 
@@ -64,6 +70,7 @@ class Dialogue:
         except StoreError as exc:
             if not isinstance(exc, NotFound):
                 self.metrics.inbound_store_failures.labels(msg.chat.platform).inc()
+                await self.direct_delete.after_store_failure(msg)
             raise
         if msg.images and self.images is not None and outcome.status != "duplicate" and not outcome.leak:
             # the text is handled (and answered) already; the images are read in the
@@ -115,8 +122,11 @@ class Dialogue:
         chain = self.services.chain
         if chain is not None and chain.knows_hash_in(text):  # found on a chain: a tx hash, not a key
             expect_hash = True
-        recent = RecentParts(self.window, msg.user.key, msg.chat.key, msg.message_id) if msg.message_id else None
-        guarded = guard(text, TextSource.MESSAGE, expect_tx_hash=expect_hash, recent=recent)
+        if msg.message_id and self.shared_window:  # several processes share the chat: the window is in the store
+            guarded = await guard_shared(self.store, msg, text, expect_tx_hash=expect_hash, now=now)
+        else:
+            recent = RecentParts(self.window, msg.user.key, msg.chat.key, msg.message_id) if msg.message_id else None
+            guarded = guard(text, TextSource.MESSAGE, expect_tx_hash=expect_hash, recent=recent)
         outcome = Outcome("handled", leak=guarded.leak, leak_kinds=guarded.kinds)
         guarded_command = parse_command(guarded.text)
         fetched = await self._prefetch(guarded, guarded_command is not None, msg.chat.is_private)

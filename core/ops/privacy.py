@@ -141,6 +141,7 @@ async def forget_user(store: Store, user_key: str) -> ForgetResult:
         for key in keys:
             await tx.rename_event_actor(key, alias)
             await tx.forget_event_keys(f"impostor:{key}:")
+            await tx.forget_phrase_parts(key)
             await tx.scrub_block(key)  # a block outlives the erasure; its reason does not
             await tx.delete_user(key)
     _LOGGER.info("forgot %d account(s) and %d ticket(s) as %s", len(keys), len(tickets), alias)

@@ -9,7 +9,8 @@ be deleted from the chat and scrubbed from the store.
 
 It lives in one process's memory: right where one process receives a chat's
 messages (Telegram polling, the Discord gateway).  Several web processes
-sharing the traffic need the store-backed, encrypted window (not this class).
+sharing the traffic keep the window in the store instead, sealed and expiring
+(:mod:`core.conversation.shared_window`, built on :meth:`parts`/:meth:`restore`).
 The window holds no global state: the use-case layer owns one instance and
 passes it in (``core.shield.gate.guard(..., recent=RecentParts(...))``).  The
 clock is injected, entries expire after ``seconds``, and at most
@@ -136,6 +137,16 @@ class PhraseWindow:
         # list); word-list-only messages just before a leak are taken as its parts.
         return SplitVerdict(True, earlier_ids=tuple(p.message_id for p in parts),
                             earlier_texts=tuple(p.text for p in parts))
+
+    def parts(self, user_key: str, chat_key: str) -> list[tuple[str, str, float]]:
+        """What is kept for this conversation, oldest first: ``(message id, text, at)``
+        (to keep it in the store between processes: core/conversation/shared_window.py)."""
+        return [(p.message_id, p.text, p.at) for p in self._parts.get((user_key, chat_key), [])]
+
+    def restore(self, user_key: str, chat_key: str, parts: list[tuple[str, str, float]]) -> None:
+        """Put back what :meth:`parts` gave (another process's observations)."""
+        if parts:
+            self._parts[(user_key, chat_key)] = [_Part(m, t, float(at)) for m, t, at in parts][-self._max_parts:]
 
     def forget(self, user_key: str, chat_key: str) -> None:
         """Drop what is kept for this conversation (its message leaked on its own, say)."""

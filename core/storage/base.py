@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from core.models import ChatRef, Conversation, Delivery, Priority, Ticket, TicketEvent, TicketState, UserRef
 from core.storage.block_rows import BlockRows
 from core.storage.migrations import MIGRATIONS, render
+from core.storage.window_rows import PhrasePartRows
 from core.storage.parking_rows import ParkingRows
 
 __all__ = ["Connection", "SqlTx", "Store", "row_to_ticket"]
@@ -95,7 +96,7 @@ def row_to_ticket(row: Row) -> Ticket:
     )
 
 
-class SqlTx(ParkingRows, BlockRows):
+class SqlTx(PhrasePartRows, ParkingRows, BlockRows):
     """Typed queries over one transaction. Backends differ only in ``Connection``
     and in ``skip_locked`` (PostgreSQL row locks for concurrent workers)."""
 
@@ -197,11 +198,9 @@ class SqlTx(ParkingRows, BlockRows):
             await self._c.execute("SELECT pg_advisory_xact_lock(?, hashtext(?))", (namespace, name))
 
     async def linked_user_keys(self, user_key: str) -> list[str]:
-        rows = await self._c.fetchall(
-            "SELECT u.user_key FROM users u JOIN users me ON me.person_id = u.person_id WHERE me.user_key = ? ORDER BY u.user_key",
-            (user_key,),
-        )
-        return [r["user_key"] for r in rows] or [user_key]
+        """The accounts that share ``user_key``'s tickets: the same as a privacy request covers,
+        so a link made before confirmation was required (perhaps with a guessed code) shares nothing."""
+        return await self.confirmed_user_keys(user_key)
 
     async def delete_user(self, user_key: str) -> None:
         await self._c.execute("DELETE FROM conversations WHERE user_key = ?", (user_key,))

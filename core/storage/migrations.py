@@ -131,7 +131,21 @@ MIGRATIONS: list[list[str]] = [
     # 5: when an account's link to its person was confirmed from the other account (NULL: a link
     # made before confirmation was required, or none); privacy requests cover confirmed links only
     ["ALTER TABLE users ADD COLUMN link_confirmed_at {float}"],
-    # 6: parking (waiting on the user, its one nudge, snoozes) and blocked users; tables of their own,
+    # 6: personal text sealed at rest (core/storage/sealed_rows.py): a keyed blind index (HMAC of the
+    # lower-cased name) finds users by name without the name in the clear; the recent word-list-only
+    # messages per user and chat, shared by processes (a phrase split over messages), sealed, expiring
+    [
+        "ALTER TABLE users ADD COLUMN name_index TEXT",
+        "CREATE INDEX users_name_index ON users(name_index)",
+        """CREATE TABLE phrase_parts (
+            user_key TEXT NOT NULL,
+            chat_key TEXT NOT NULL,
+            parts TEXT NOT NULL,
+            expires_at {float} NOT NULL,
+            PRIMARY KEY (user_key, chat_key))""",
+        "CREATE INDEX phrase_parts_expiry ON phrase_parts(expires_at)",
+    ],
+    # 7: parking (waiting on the user, its one nudge, snoozes) and blocked users; tables of their own,
     # shared by every process: each timer fires once (conditional updates) and a block holds everywhere
     [
         """CREATE TABLE ticket_parking (

@@ -124,6 +124,14 @@ class OutboxWorker:
     def wake(self) -> None:
         self._wake.set()
 
+    async def deliver_now(self, delivery: Delivery) -> bool:
+        """Hand one delivery to its sender without the store (used while the store is
+        down); True when the platform took it."""
+        outcome = await self._send(delivery, None)
+        if outcome.error:
+            _LOGGER.warning("outbox: direct %s on %s failed: %s", delivery.action, delivery.platform, outcome.error)
+        return outcome.error is None
+
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()

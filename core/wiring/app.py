@@ -25,7 +25,8 @@ from core.models import Delivery, TicketState
 from core.support.outbox import OutboxWorker
 from core.wiring.platform import discover_adapters
 from core.use_cases import UseCases
-from core.storage import Store, open_store
+from core.storage import Store
+from core.wiring.data_store import open_data_store
 
 __all__ = ["App", "build_faq", "load_entries"]
 
@@ -95,7 +96,7 @@ class App:
             return
         if self.store is None:
             try:
-                self.store = await open_store(self.settings.resolved_database_url)
+                self.store = await open_data_store(self.settings)
             except StoreError as exc:
                 raise StoreError(f"WALLETDESK_DATABASE_URL: {exc}; start the database or point "
                                  "WALLETDESK_DATABASE_URL at one that answers") from None
@@ -129,6 +130,7 @@ class App:
             on_result=self._on_delivery,
         )
         self.core.on_enqueue(self.worker.wake)
+        self.core.dialogue.direct_delete.use(self.worker.deliver_now)
         self._initialized = True
 
     async def _on_delivery(self, delivery: Delivery, ok: bool, error: str | None, external: str | None) -> None:

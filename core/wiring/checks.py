@@ -98,6 +98,20 @@ async def _known_chats(url: str) -> dict[str, list[str]]:
     return chats
 
 
+async def _data_key(settings: "Settings") -> CheckResult:
+    """The data keys parse and open the newest sealed value of every sealed column."""
+    from core.wiring.data_store import open_data_store
+
+    try:
+        store = await asyncio.wait_for(open_data_store(settings), TIMEOUT)
+    except (WalletdeskError, OSError, TimeoutError) as exc:
+        return CheckResult("data key", False, str(exc),
+                           "set WALLETDESK_DATA_KEY to the key(s) the database was written with (current first),"
+                           " or restore data.keys in the data directory from the backup")
+    await store.close()
+    return CheckResult("data key", True, f"key {store.sealer.current_kid} ({store.sealer.source}) opens the stored text")
+
+
 def _faq(settings: "Settings") -> CheckResult:
     from core.faq.library import build_engine
     from core.wiring.app import load_entries
@@ -171,7 +185,7 @@ async def run_checks() -> list[CheckResult]:
     if settings is None:
         return results
     database, chats = await _database(settings)
-    results += [database, await asyncio.to_thread(_faq, settings)]
+    results += [database, *([await _data_key(settings)] if database.ok else []), await asyncio.to_thread(_faq, settings)]
     results += await _adapter_checks(settings, chats)
     async with httpx.AsyncClient(timeout=TIMEOUT) as client:
         if settings.otp_webhook_url:

@@ -22,7 +22,8 @@ from typing import Optional, TypeVar
 import typer
 
 from core.config import Settings, load_settings
-from core.storage import Store, open_store
+from core.storage import Store
+from core.wiring.data_store import open_data_store
 
 __all__ = ["mount_ops", "ops_app", "user_app"]
 
@@ -41,7 +42,7 @@ def _say(text: str) -> None:
 
 def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
     async def run() -> T:
-        store = await open_store(settings.resolved_database_url)
+        store = await open_data_store(settings)
         try:
             return await work(store)
         finally:

@@ -12,7 +12,7 @@ import typer
 
 from core.config import load_settings
 from core.ops.transcript import FORMATS, Format, load_transcript, render
-from core.storage import open_store
+from core.wiring.data_store import open_data_store
 
 __all__ = ["mount", "ticket_app"]
 
@@ -24,7 +24,7 @@ def mount(app: typer.Typer) -> None:
 
 
 async def _export(ticket_id: int, fmt: Format) -> str:
-    store = await open_store(load_settings().resolved_database_url)
+    store = await open_data_store(load_settings())
     try:
         return render(await load_transcript(store, ticket_id), fmt)
     finally:

@@ -235,3 +235,16 @@ def test_cli_export_and_forget_act_on_one_account_of_an_unconfirmed_link(ops_cli
     assert out.exit_code == 0, out.output
     out = ops_cli.invoke(["user", "export", ALICE.key])
     assert out.exit_code == 0 and "alice-cli-words" in out.stdout
+
+
+async def test_a_link_never_confirmed_shares_no_ticket(core: UseCases, clock: Clock) -> None:
+    """A link made before confirmation was required (perhaps with a guessed code) lets the
+    other account neither see the ticket nor write into it."""
+    tid = await _two_tickets_one_unconfirmed_link(core, clock)
+    assert await linked(core, MALLORY) == [MALLORY.key]
+    await core.dialogue.handle_message(dm(MALLORY, "/ticket", "mallory"))
+    assert f"#{tid}" not in (await sent_to(core, MALLORY))[-1]
+    await core.dialogue.handle_message(dm(MALLORY, "send the funds to my new address please", "mallory"))
+    async with core.store.transaction() as tx:
+        bodies = [e.body or "" for e in await tx.events(tid)]
+    assert not any("new address" in b for b in bodies)

@@ -146,10 +146,11 @@ def test_walletdesk_migrate_on_an_unreachable_database_is_one_error_line(tmp_pat
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
-async def test_links_made_before_version_5_stay_linked_but_unconfirmed(
+async def test_links_made_before_version_5_stay_listed_but_share_nothing_until_confirmed(
         kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Version 5 records when a link was confirmed from both accounts; a link made before
-    then was never confirmed, so privacy requests cover its one account only."""
+    then was never confirmed: the desk still lists it, but the accounts share no ticket and
+    privacy requests cover one account only."""
     bob = UserRef("discord", "2")
     old = _new_store(kind, tmp_path)
     monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS[:4])
@@ -165,11 +166,13 @@ async def test_links_made_before_version_5_stay_linked_but_unconfirmed(
     try:
         assert store.schema_versions == (4, LATEST)  # type: ignore[attr-defined]
         async with store.transaction() as tx:
-            assert sorted(await tx.linked_user_keys(bob.key)) == sorted([ALICE.key, bob.key])
+            assert sorted(r["user_key"] for r in await tx.person_accounts(bob.key)) == sorted([ALICE.key, bob.key])
+            assert await tx.linked_user_keys(bob.key) == [bob.key]
             assert [r["link_confirmed_at"] for r in await tx.person_accounts(bob.key)] == [None, None]
             assert await tx.confirmed_user_keys(bob.key) == [bob.key]
             await tx.link_users(ALICE.key, bob.key, confirmed_at=2.0)  # confirmed now
             assert sorted(await tx.confirmed_user_keys(bob.key)) == sorted([ALICE.key, bob.key])
+            assert sorted(await tx.linked_user_keys(bob.key)) == sorted([ALICE.key, bob.key])
     finally:
         if isinstance(store, PostgresStore):
             await store.drop_schema()

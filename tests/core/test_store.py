@@ -53,7 +53,9 @@ async def test_linked_users_share_history(store: Store) -> None:
         await tx.upsert_user(ALICE, "Alice", "en", 1.0)
         await tx.upsert_user(BOB, "Bob", "en", 1.0)
         assert await tx.linked_user_keys(ALICE.key) == [ALICE.key]
-        await tx.link_users(ALICE.key, BOB.key)
+        await tx.link_users(ALICE.key, BOB.key)  # not confirmed: shares nothing
+        assert await tx.linked_user_keys(BOB.key) == [BOB.key]
+        await tx.link_users(ALICE.key, BOB.key, confirmed_at=2.0)
         assert sorted(await tx.linked_user_keys(BOB.key)) == sorted([ALICE.key, BOB.key])
 
 

@@ -72,7 +72,7 @@ async def test_faq_hot_reload_admin_phrasing_and_metrics(tmp_path: Path) -> None
             "SLACK_FAQ_ADMINS": AGENT,
             "WALLETDESK_FAQ_FILE": str(faq_file), "WALLETDESK_FAQ_RELOAD_SECONDS": "0.3",
         })
-        await proc.start()
+        await proc.start(timeout=BUILD_DEADLINE)  # its FAQ is built at start: no other test has it cached
         try:
             not_sure = t("faq.group_offer_human", "en")
             assert await _ask(slack, proc, FIRST) == not_sure

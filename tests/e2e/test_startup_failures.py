@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import share_faq_cache
 from tests.e2e.harness import Forwarder, WalletdeskProcess
 from tests.simulators.discord_sim import DiscordSim
 from tests.simulators.telegram_sim import TelegramSim
@@ -114,6 +115,26 @@ async def test_database_unreachable(tmp_path: Path) -> None:
         code, err = await run_failing(tmp_path, {"WALLETDESK_DATABASE_URL": f"postgresql://u:p@127.0.0.1:{port}/x"})
     assert code == 2
     assert_one_line(code, err, "WALLETDESK_DATABASE_URL", "point WALLETDESK_DATABASE_URL")
+
+
+async def test_data_key_that_does_not_open_the_database(tmp_path: Path) -> None:
+    """A database sealed with the data dir's keyring, started with another WALLETDESK_DATA_KEY."""
+    from core.models import ChatRef, Priority, UserRef
+    from core.storage import store_for_url
+    from core.storage.keyring import load_sealer
+    from core.storage.sealed_rows import SealedStore
+
+    data = share_faq_cache(tmp_path / "data")
+    store = SealedStore(store_for_url(f"sqlite:///{data / 'walletdesk.db'}"), load_sealer(None, data))
+    await store.open()
+    async with store.transaction() as tx:
+        await tx.create_ticket(user=UserRef("telegram", "1"), origin=ChatRef("telegram", "1", is_private=True),
+                               origin_message_id=None, priority=Priority.NORMAL, category=None, lang="en",
+                               subject="my words", now=1.0)
+    await store.close()
+    code, err = await run_failing(tmp_path, {"WALLETDESK_DATA_KEY": "ab" * 32})
+    assert_one_line(code, err, "WALLETDESK_DATA_KEY", "configure the key it was written with")
+    assert "ab" * 32 not in err
 
 
 async def test_port_in_use(tmp_path: Path) -> None:

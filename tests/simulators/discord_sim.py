@@ -75,6 +75,18 @@ MESSAGE_CONTENT unless the bot is mentioned); interaction callbacks after
 callback gets 400 code 40060; deleting another user's message needs
 MANAGE_MESSAGES; ``allowed_mentions`` decides ``mentions``/``mention_everyone``
 of recorded bot messages; the bot's own messages are echoed as MESSAGE_CREATE.
+
+Strict by default (tests/simulators/discord_limits.py), every time rule on
+``sim.clock`` (``DiscordSim(clock=...)``; a test moves an injected clock by hand):
+real rate-limit buckets per route and channel/guild/webhook plus the global
+50 per second, each answer carrying its ``X-RateLimit-Limit/Remaining/Reset/
+Reset-After/Bucket`` and an exhausted bucket answering 429 with ``retry_after``
+(``sim.rate_limits.limited`` records each; ``sim.rate_limits = None`` turns them off);
+channel permission overwrites (``set_channel_overwrite``, ``channel_permissions_of``):
+posting without VIEW_CHANNEL is 403 code 50001, without SEND_MESSAGES (in threads
+SEND_MESSAGES_IN_THREADS) 403 code 50013; interaction webhooks (followups,
+@original) 401 code 50027 "Invalid Webhook Token" once the token is 15 minutes old;
+``enforce_nonce`` answers the first message only within 5 minutes.
 """
 
 from __future__ import annotations
@@ -95,6 +107,7 @@ from typing import Any, Awaitable, Callable, Iterable, Mapping, TypeVar
 
 from aiohttp import WSMsgType, web
 
+from tests.simulators.discord_limits import INTERACTION_TOKEN_TTL, NonceWindow, RateBuckets
 from tests.waiting import DEADLINE, wait_until
 
 try:  # zstd-stream transport compression, only if discord.py could ask for it
@@ -309,7 +322,7 @@ class _Session:
 @dataclass
 class _Interaction:
     payload: JSON
-    created: float  # time.monotonic()
+    created: float  # DiscordSim.clock()
     response: JSON | None = None
     original: JSON | None = None
     followups: list[JSON] = field(default_factory=list)
@@ -357,8 +370,15 @@ class DiscordSim:
         echo_bot_messages: bool = True,
         bot_permissions: int = Perm.BOT_DEFAULT,
         shards: int = 1,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
+        # the time source of every time-based rule (rate limits, interaction tokens, nonces);
+        # tests inject one and move it by hand
+        self.clock = clock
+        self.rate_limits: RateBuckets | None = RateBuckets(lambda: self.clock())
+        self.nonces = NonceWindow(lambda: self.clock())
+        self.interaction_token_ttl = INTERACTION_TOKEN_TTL
         # GATEWAY_GUILD_MEMBERS_LIMITED | GATEWAY_MESSAGE_CONTENT_LIMITED | APPLICATION_COMMAND_BADGE;
         # drop bit 19 for an application whose message-content intent is off in the Developer Portal
         self.application_flags = (1 << 15) | (1 << 19) | (1 << 23)
@@ -578,6 +598,53 @@ class DiscordSim:
                 perms |= int(guild.roles[rid]["permissions"])
         return Perm.ALL if perms & Perm.ADMINISTRATOR else perms
 
+    def set_channel_overwrite(self, channel_id: int | str, target_id: int | str, *, allow: int = 0, deny: int = 0,
+                              member: bool = False) -> None:
+        """Set a channel's permission overwrite for a role (or a member with ``member=True``),
+        replacing any earlier one for that target; ``target_id=guild_id`` is @everyone."""
+        overwrites = self.channels[int(channel_id)]["permission_overwrites"]
+        overwrites[:] = [o for o in overwrites if o["id"] != str(target_id)]
+        overwrites.append({"id": str(target_id), "type": 1 if member else 0, "allow": str(allow), "deny": str(deny)})
+
+    def channel_permissions_of(self, channel_id: int | str, user_id: int | str) -> int:
+        """A member's permissions in a channel, overwrites applied as Discord does: @everyone,
+        then the member's roles together, then the member; a thread uses its parent's;
+        without VIEW_CHANNEL nothing else counts."""
+        channel = self.channels.get(int(channel_id)) or self.threads.get(int(channel_id))
+        if channel is None or channel.get("guild_id") is None:
+            return Perm.ALL
+        guild_id = int(channel["guild_id"])
+        perms = self.permissions_of(guild_id, user_id)
+        if perms & Perm.ADMINISTRATOR or perms == Perm.ALL:
+            return Perm.ALL
+        parent = self.channels.get(_sf(channel.get("parent_id")) or 0) if int(channel_id) in self.threads else None
+        overwrites = {o["id"]: o for o in (parent or channel).get("permission_overwrites", [])}
+        member = self.guilds[guild_id].members.get(int(user_id)) or {}
+
+        def apply(perms: int, allow: int, deny: int) -> int:
+            return (perms & ~deny) | allow
+
+        if (everyone := overwrites.get(str(guild_id))) is not None:
+            perms = apply(perms, int(everyone["allow"]), int(everyone["deny"]))
+        allow = deny = 0
+        for role in member.get("roles", []):
+            if (o := overwrites.get(str(role))) is not None and o["type"] == 0:
+                allow, deny = allow | int(o["allow"]), deny | int(o["deny"])
+        perms = apply(perms, allow, deny)
+        if (own := overwrites.get(str(user_id))) is not None and own["type"] == 1:
+            perms = apply(perms, int(own["allow"]), int(own["deny"]))
+        return perms if perms & Perm.VIEW_CHANNEL else 0
+
+    def _send_refusal(self, channel: JSON) -> web.Response | None:
+        """403 when the bot may not post in this guild channel (Discord's codes 50001 / 50013)."""
+        if channel.get("guild_id") is None:
+            return None
+        perms = self.channel_permissions_of(channel["id"], self.bot_id)
+        if not perms & Perm.VIEW_CHANNEL:
+            return _error(403, "Missing Access", 50001)
+        needed = Perm.SEND_MESSAGES_IN_THREADS if int(channel["id"]) in self.threads else Perm.SEND_MESSAGES
+        return None if perms & needed else _error(403, "Missing Permissions", 50013)
+
     def _guild_of_channel(self, channel_id: int) -> int | None:
         channel = self.channels.get(channel_id)
         return _sf(channel.get("guild_id")) if channel else None
@@ -781,6 +848,11 @@ class DiscordSim:
         token_route = template.startswith(("/interactions/", "/webhooks/"))
         call.authorized = token_route or request.headers.get("Authorization") == f"Bot {self.token}"
         response: web.StreamResponse | None = self._injected_failure(f"{request.method} {path}", bucket)
+        limit_headers: dict[str, str] = {}
+        if response is None and call.authorized and self.rate_limits is not None:
+            limited, limit_headers = self.rate_limits.take(request.method, template, dict(request.match_info))
+            if limited is not None:
+                response = _json_response(limited.body(), status=429, headers=limited.headers)
         if response is None:
             if not call.authorized:
                 response = _error(401, "401: Unauthorized")
@@ -793,12 +865,7 @@ class DiscordSim:
                     response = _error(405, "405: Method Not Allowed")
                 except _BadBody as exc:
                     response = _error(400, f"400: Bad Request ({exc})", 50109)
-            if response.status != 429:
-                response.headers.update({
-                    "X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "49",
-                    "X-RateLimit-Reset": f"{time.time() + 1:.3f}", "X-RateLimit-Reset-After": "1.000",
-                    "X-RateLimit-Bucket": bucket,
-                })
+            response.headers.update(limit_headers)
         call.status = response.status
         return response
 
@@ -1058,6 +1125,8 @@ class DiscordSim:
         if (err := self._validate_message_body(body)) is not None:
             return err
         cid = int(channel["id"])
+        if (refusal := self._send_refusal(channel)) is not None:
+            return refusal
         if channel["type"] == CH_DM and any(int(r["id"]) in self.blocked_dm_users for r in channel["recipients"]):
             return _error(403, "Cannot send messages to this user", 50007)
         if cid in self.threads and self.threads[cid]["thread_metadata"]["archived"]:
@@ -1076,15 +1145,17 @@ class DiscordSim:
                    if self._guild_of_channel(cid) is not None else {}),
             }}
         nonce = body.get("nonce")
-        if body.get("enforce_nonce") and nonce is not None:
+        enforce = bool(body.get("enforce_nonce")) and nonce is not None
+        if enforce:
             # Discord: the same author and nonce within a few minutes returns the first message
-            earlier = next((m for m in reversed(self._messages.get(cid, []))
-                            if m.get("nonce") == nonce and m["author"]["id"] == self.bot_user["id"]), None)
+            earlier = self.nonces.earlier(cid, self.bot_user["id"], nonce)
             if earlier is not None:
                 self.nonce_hits += 1
                 return _json_response(self._wire_message(earlier))
         message = self._new_message(cid, self.bot_user, body, message_type=message_type)
         self._store_message(message)
+        if enforce:
+            self.nonces.remember(cid, self.bot_user["id"], nonce, message)
         wire = self._wire_message(message)
         if self.echo_bot_messages:
             await self.dispatch("MESSAGE_CREATE", self._gateway_message(message))
@@ -1130,7 +1201,7 @@ class DiscordSim:
             guild_id = self._guild_of_channel(cid)
             if guild_id is None:
                 return _error(403, "Cannot execute action on a DM channel", 50003)
-            if not self.permissions_of(guild_id, self.bot_id) & Perm.MANAGE_MESSAGES:
+            if not self.channel_permissions_of(cid, self.bot_id) & Perm.MANAGE_MESSAGES:
                 return _error(403, "Missing Permissions", 50013)
         self._remove_message(message)
         event: JSON = {"id": str(mid), "channel_id": str(cid)}
@@ -1173,7 +1244,7 @@ class DiscordSim:
         else:
             tid, ttype = self.new_id(), int(body.get("type", CH_PRIVATE_THREAD))
         needed = Perm.CREATE_PRIVATE_THREADS if ttype == CH_PRIVATE_THREAD else Perm.CREATE_PUBLIC_THREADS
-        if not self.permissions_of(guild_id, self.bot_id) & needed:
+        if not self.channel_permissions_of(parent["id"], self.bot_id) & needed:
             return _error(403, "Missing Permissions", 50013)
         payload = await self._open_thread(
             parent, tid, ttype, name, owner_id=self.bot_id, slowmode=int(body.get("rate_limit_per_user") or 0),
@@ -1223,7 +1294,7 @@ class DiscordSim:
             return _error(404, "Unknown interaction", 10062)
         if record.response is not None:
             return _error(400, "Interaction has already been acknowledged.", 40060)
-        if time.monotonic() - record.created > self.interaction_timeout:
+        if self.clock() - record.created > self.interaction_timeout:
             return _error(404, "Unknown interaction", 10062)
         body = self._json(request) or {}
         rtype = body.get("type")
@@ -1274,6 +1345,8 @@ class DiscordSim:
         record = self._interactions[iid]
         if record.response is None:
             return _error(404, "Unknown Webhook", 10015)
+        if self.clock() - record.created > self.interaction_token_ttl:  # tokens live 15 minutes
+            return _error(401, "Invalid Webhook Token", 50027)
         return record
 
     async def _get_original(self, request: web.Request) -> web.Response:
@@ -1673,7 +1746,7 @@ class DiscordSim:
         else:
             payload.update(user=copy.deepcopy(user), context=1, app_permissions=str(Perm.EVERYONE_DEFAULT),
                            authorizing_integration_owners={"0": "0"})
-        self._interactions[iid] = _Interaction(payload=payload, created=time.monotonic())
+        self._interactions[iid] = _Interaction(payload=payload, created=self.clock())
         self._interaction_tokens[token] = iid
         return payload
 

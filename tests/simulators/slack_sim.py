@@ -26,6 +26,21 @@ text at most 3000 chars, header 150, button text 75, duplicate ``action_id`` /
 ``message_not_found``, trigger ids for ``views.open``. Faults: ``fail`` /
 ``fail_for`` answer HTTP 429 with ``Retry-After`` (body ``ratelimited``) or 5xx.
 
+Strict by default, as Slack is: a channel the workspace does not have is
+``channel_not_found`` and one the bot is not in ``not_in_channel``
+(``strict_channels=False``: unknown channels are created on first use, the bot a
+member); with the ``chat:write.public`` scope the bot may post in public channels it is
+not in, and a private channel it is not in is ``channel_not_found``. Every POST to the app must be answered within ``ack_timeout`` (3 s): a
+later answer is a failed delivery (``timed_out``, status 0). A failed event
+delivery (a timeout or any non-2xx) is retried by the simulator as Slack does, in
+the background: up to three times, after ``retry_delays`` (at once, 1 min, 5 min,
+waited with ``sim.sleep``: tests inject one), each with ``X-Slack-Retry-Num`` and
+``X-Slack-Retry-Reason`` (``http_timeout`` / ``http_error``), until one succeeds or
+the app answers ``X-Slack-No-Retry: 1``; ``retries_done()`` waits for them and
+``deliveries_of(event_id)`` lists them. Forged requests (own ``timestamp`` /
+``signature``) and hand-made retries (``retry_num``) are not retried;
+``auto_retry=False`` turns retries off for a test that plays them by hand.
+
 Files people share: ``user_message_event(..., files=[(name, mimetype, bytes)])``
 is a ``file_share`` message with a ``files`` array (Slack's file objects, with
 ``url_private`` and ``url_private_download`` on the simulator), served only to
@@ -44,12 +59,12 @@ import itertools
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from tests.simulators.faults import Fault, FaultPlan
 from tests.waiting import DEADLINE
@@ -59,6 +74,8 @@ __all__ = ["Fault", "SlackApiFailure", "SlackDelivery", "SlackMessage", "SlackSi
 JSONDict = dict[str, Any]
 
 MAX_TEXT = 40_000
+ACK_TIMEOUT = 3.0  # Slack fails a delivery not answered within 3 seconds
+RETRY_DELAYS = (0.0, 60.0, 300.0)  # its retries: nearly at once, after a minute, after five
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
@@ -142,6 +159,13 @@ class SlackDelivery:
     event_id: str | None = None
     response_url: str | None = None
     trigger_id: str | None = None
+    retry_num: int | None = None  # the X-Slack-Retry-Num this delivery carried
+    timed_out: bool = False  # no answer within Slack's 3 s (``status`` is then 0)
+
+    @property
+    def failed(self) -> bool:
+        """What Slack counts as a failed delivery: a timeout or any non-2xx answer."""
+        return self.timed_out or not 200 <= self.status < 300
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -290,7 +314,9 @@ class SlackSim:
         bot_id: str = "B0BOT",
         bot_name: str = "walletdesk",
         verification_token: str = "legacy-verification-token",
-        strict_channels: bool = False,
+        strict_channels: bool = True,
+        ack_timeout: float = ACK_TIMEOUT,
+        auto_retry: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -299,7 +325,15 @@ class SlackSim:
         self.team_id, self.team_domain, self.api_app_id = team_id, team_domain, api_app_id
         self.bot_user_id, self.bot_id, self.bot_name = bot_user_id, bot_id, bot_name
         self.verification_token = verification_token
+        # unknown channels are channel_not_found (False: created on first use, bot a member)
         self.strict_channels = strict_channels
+        # Slack's acknowledgement deadline and its retries of failed event deliveries
+        self.ack_timeout = ack_timeout
+        self.auto_retry = auto_retry
+        self.retry_delays: tuple[float, ...] = RETRY_DELAYS
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # between retries; tests inject one
+        self._retry_tasks: set[asyncio.Task[None]] = set()
+        self.holds: dict[str, asyncio.Event] = {}  # method -> gate (see hold())
         self.bot_can_delete_others = False
         # a workspace admin's user token (xoxp-): chat.delete with it removes anyone's message
         self.admin_user_token = "xoxp-test-admin"
@@ -383,6 +417,12 @@ class SlackSim:
         self._session = ClientSession(timeout=ClientTimeout(total=10))
 
     async def stop(self) -> None:
+        for gate in self.holds.values():
+            gate.set()
+        for task in list(self._retry_tasks):
+            task.cancel()
+        if self._retry_tasks:
+            await asyncio.gather(*self._retry_tasks, return_exceptions=True)
         if self._session:
             await self._session.close()
         if self._runner:
@@ -485,6 +525,10 @@ class SlackSim:
     ) -> Fault:
         """Fail every matching call for the next ``seconds`` seconds."""
         return self.faults.add(method, status, retry_after, error, seconds=seconds)
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Make calls of ``method`` hang until the returned event is set (a slow API)."""
+        return self.holds.setdefault(method, asyncio.Event())
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -674,8 +718,38 @@ class SlackSim:
         delivery = await self._post_signed(app_url, json.dumps(envelope), "application/json",
                                            envelope, timestamp=timestamp, signature=signature,
                                            extra_headers=headers)
-        delivery.event_id = envelope["event_id"]
+        delivery.event_id, delivery.retry_num = envelope["event_id"], retry_num
+        # Slack itself retries a failed delivery; a forged or hand-made retry is not Slack's
+        if (delivery.failed and self.auto_retry and retry_num is None and timestamp is None
+                and signature is None and delivery.headers.get("X-Slack-No-Retry") != "1"):
+            task = asyncio.create_task(self._retry(app_url, envelope["event_id"], delivery))
+            self._retry_tasks.add(task)
+            task.add_done_callback(self._retry_tasks.discard)
         return delivery
+
+    async def _retry(self, app_url: str, event_id: str, first: SlackDelivery) -> None:
+        """Slack's retries of a failed event delivery: up to three, each with
+        ``X-Slack-Retry-Num`` and ``X-Slack-Retry-Reason``, until one succeeds."""
+        last, reason = first, "http_timeout" if first.timed_out else "http_error"
+        for num, delay in enumerate(self.retry_delays, start=1):
+            await self.sleep(delay)
+            try:
+                last = await self.send_event(app_url, {}, event_id=event_id, retry_num=num, retry_reason=reason)
+            except ClientError:  # the app is not listening (stopped, restarting)
+                reason = "connection_failed"
+                continue
+            if not last.failed or last.headers.get("X-Slack-No-Retry") == "1":
+                return
+            reason = "http_timeout" if last.timed_out else "http_error"
+
+    async def retries_done(self, timeout: float = DEADLINE) -> None:
+        """Wait until every retry Slack scheduled so far has been delivered (or given up)."""
+        while self._retry_tasks:
+            await asyncio.wait_for(asyncio.gather(*list(self._retry_tasks), return_exceptions=True), timeout)
+
+    def deliveries_of(self, event_id: str) -> list[SlackDelivery]:
+        """Every delivery of one event (the first and Slack's retries), in order."""
+        return [d for d in self.deliveries if d.event_id == event_id]
 
     async def redeliver(self, app_url: str, event_id: str, *, retry_num: int = 1,
                         retry_reason: str = "http_timeout") -> SlackDelivery:
@@ -877,10 +951,14 @@ class SlackSim:
             **(extra_headers or {}),
         }
         started = time.monotonic()
-        async with self._session.post(app_url, data=body.encode(), headers=headers) as resp:
-            text = await resp.text()
-            delivery = SlackDelivery(resp.status, text, dict(resp.headers), sent,
-                                     time.monotonic() - started)
+        try:
+            async with self._session.post(app_url, data=body.encode(), headers=headers,
+                                          timeout=ClientTimeout(total=self.ack_timeout)) as resp:
+                text = await resp.text()
+                delivery = SlackDelivery(resp.status, text, dict(resp.headers), sent,
+                                         time.monotonic() - started)
+        except asyncio.TimeoutError:  # Slack stops waiting after 3 s: the delivery failed
+            delivery = SlackDelivery(0, "", {}, sent, time.monotonic() - started, timed_out=True)
         self.deliveries.append(delivery)
         return delivery
 
@@ -964,6 +1042,8 @@ class SlackSim:
             fault = self.faults.take(method)
             if fault is not None:
                 raise _failure(fault)
+            if (gate := self.holds.get(method)) is not None:
+                await gate.wait()  # a slow Slack: the call hangs until the test sets the gate
             result = await handler(params)
         except SlackApiFailure as exc:
             await self._notify()
@@ -1011,7 +1091,10 @@ class SlackSim:
                     raise SlackApiFailure("channel_not_found")
                 info = self._auto_channel(channel)
         if posting and not info["is_im"] and not info["is_member"]:
-            raise SlackApiFailure("not_in_channel")
+            if info["is_private"]:  # a private channel the bot is not in does not exist for it
+                raise SlackApiFailure("channel_not_found")
+            if "chat:write.public" not in self.scopes:
+                raise SlackApiFailure("not_in_channel")
         return info
 
     def _find(self, channel: str, ts: str | None) -> SlackMessage | None:
@@ -1170,7 +1253,10 @@ class SlackSim:
         channel = params.get("channel")
         if channel not in self.channels:
             raise SlackApiFailure("channel_not_found")
-        return {"channel": self.channels[channel]}
+        info = self.channels[channel]
+        if info["is_private"] and not info["is_im"] and not info["is_member"]:
+            raise SlackApiFailure("channel_not_found")  # a private channel the bot is not in is invisible
+        return {"channel": info}
 
     async def _conversations_replies(self, params: JSONDict) -> JSONDict:
         channel = self._resolve_channel(params.get("channel"))

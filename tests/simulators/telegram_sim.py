@@ -22,6 +22,18 @@ character limit (counted after entity parsing), ``parse_mode`` syntax errors
 bot, replies to unknown messages, deleting messages without the right, and
 callback data longer than 64 bytes.
 
+Group privacy mode is on (``privacy_mode=True``, as BotFather sets every new bot;
+``getMe`` says ``can_read_all_group_messages: false``): in a group or supergroup
+where the bot is not an administrator (``add_chat(..., bot_is_admin=False)``) only
+commands (``/cmd``, ``/cmd@this_bot``), replies to the bot's messages, @mentions of
+the bot and service messages are delivered; the rest is recorded in ``withheld``.
+Channel senders: ``user_message(..., as_channel=ID)`` / ``anonymous_admin=True`` carry
+``sender_chat``. Forum topics: ``add_chat(..., is_forum=True)``, ``await add_topic(chat,
+name)`` (its ``forum_topic_created`` message; returns the ``message_thread_id``),
+``user_message(..., topic_id=...)`` (``is_topic_message``); ``sendMessage`` with a
+``message_thread_id`` that names no topic of a forum is "message thread not found",
+and a reply lands in its message's topic.
+
 Files: a ``user_photo`` carries ``photo`` (an array of PhotoSize, a thumbnail
 and the full size, each with its ``file_id``) or, sent as a file, a
 ``document`` with its ``mime_type``. ``getFile`` answers a ``file_path``
@@ -340,8 +352,14 @@ class TelegramSim:
         port: int = 0,
         webhook_retry_delay: float = 0.05,
         webhook_max_attempts: int = 3,
+        privacy_mode: bool = True,
     ) -> None:
         self.token = token
+        # BotFather's group privacy (on for every new bot): in a group where the bot is not an
+        # admin it gets only commands, replies to its messages and @mentions of it
+        self.privacy_mode = privacy_mode
+        self.withheld: list[JSONDict] = []  # update bodies privacy mode kept from the bot (no update_id)
+        self.topics: dict[int | str, dict[int, str]] = {}  # forum chat -> topic id -> name
         bot_id = token.split(":", 1)[0]
         self.bot_id = int(bot_id) if bot_id.isdigit() else 123456789
         self.bot_username = bot_username
@@ -498,8 +516,10 @@ class TelegramSim:
         admins: Iterable[int] = (),
         creator: int | None = None,
         bot_is_admin: bool = True,
+        is_forum: bool = False,
     ) -> JSONDict:
-        """Register a chat (groups get ``title``); returns its Chat object."""
+        """Register a chat (groups get ``title``; a supergroup with ``is_forum`` has topics,
+        see :meth:`add_topic`); returns its Chat object."""
         chat_type = chat_type or self._infer_chat_type(chat_id)
         chat: JSONDict = {"id": chat_id, "type": chat_type}
         if chat_type == "private":
@@ -511,6 +531,8 @@ class TelegramSim:
             chat["title"] = title or f"Chat {chat_id}"
             if username:
                 chat["username"] = username
+            if is_forum:
+                chat["is_forum"] = True
         self.chats[chat_id] = chat
         self.admins.setdefault(chat_id, set()).update(admins)
         if creator is not None:
@@ -569,12 +591,16 @@ class TelegramSim:
         entities: list[JSONDict] | None = None,
         as_channel: int | None = None,
         anonymous_admin: bool = False,
+        topic_id: int | None = None,
     ) -> JSONDict:
         """A user sends ``text`` in ``chat_id``; queues a ``message`` update and returns the Message.
 
         ``as_channel``: sent on behalf of that channel id (``from`` is Telegram's
         Channel_Bot, ``sender_chat`` the channel); ``anonymous_admin``: sent by an
         anonymous group admin (``from`` is GroupAnonymousBot, ``sender_chat`` the group).
+
+        ``topic_id``: posted in that forum topic (``message_thread_id``, ``is_topic_message``,
+        and, unless it replies to another message, ``reply_to_message`` the topic's first message).
 
         ``entities`` default to what Telegram would detect (bot commands at the start,
         @mentions, URLs). ``chat_type`` defaults to the registered type or is inferred
@@ -604,6 +630,11 @@ class TelegramSim:
         ents = _auto_entities(text) if entities is None else entities
         if ents:
             message["entities"] = ents
+        if topic_id is not None:
+            if topic_id not in self.topics.get(chat_id, {}):
+                raise ValueError(f"no topic {topic_id} in chat {chat_id}")
+            message.update(message_thread_id=topic_id, is_topic_message=True)
+            reply_to_message_id = reply_to_message_id or topic_id
         if reply_to_message_id is not None:
             replied = self.messages.get((chat_id, reply_to_message_id))
             if replied is None:
@@ -612,6 +643,24 @@ class TelegramSim:
         self.messages[(chat_id, message["message_id"])] = message
         await self._enqueue({"message": message})
         return message
+
+    async def add_topic(self, chat_id: int, name: str, *, creator_id: int | None = None) -> int:
+        """Open a topic in a forum supergroup (its ``forum_topic_created`` service message is
+        delivered); returns its ``message_thread_id`` (the id of that first message)."""
+        chat = self.chats[chat_id]
+        if not chat.get("is_forum"):
+            raise ValueError(f"chat {chat_id} is not a forum")
+        creator = self.users.get(creator_id) if creator_id is not None else None
+        mid = self._new_message_id(chat_id)
+        message: JSONDict = {
+            "message_id": mid, "from": creator or self.bot_user, "chat": chat, "date": int(time.time()),
+            "message_thread_id": mid, "is_topic_message": True,
+            "forum_topic_created": {"name": name, "icon_color": 7322096},
+        }
+        self.topics.setdefault(chat_id, {})[mid] = name
+        self.messages[(chat_id, mid)] = message
+        await self._enqueue({"message": message})
+        return mid
 
     def _add_file(self, data: bytes, kind: str, ext: str) -> JSONDict:
         n = len(self.files) + 1
@@ -758,12 +807,41 @@ class TelegramSim:
         return mid
 
     async def _enqueue(self, payload: JSONDict) -> JSONDict:
+        if not self._bot_may_read(payload):  # never an update for the bot: no update_id either
+            self.withheld.append(payload)
+            return payload
         update = {"update_id": self._next_update_id, **payload}
         self._next_update_id += 1
         self.updates.append(update)
         self._pending.append(update)
         await self._notify()
         return update
+
+    def _bot_may_read(self, payload: JSONDict) -> bool:
+        """Privacy mode (https://core.telegram.org/bots/features#privacy-mode): in a group or
+        supergroup where the bot is not an administrator, only commands (``/cmd`` or
+        ``/cmd@this_bot``, not another bot's), replies to the bot's messages, @mentions of
+        the bot and service messages reach it."""
+        message = payload.get("message") or payload.get("edited_message")
+        if not self.privacy_mode or not isinstance(message, dict):
+            return True
+        chat = message.get("chat")
+        if not isinstance(chat, dict):
+            return True  # a malformed body a test injects: the bot must cope with it
+        if chat.get("type") not in ("group", "supergroup") or self.bot_admin_in.get(chat.get("id"), False):
+            return True
+        text = message.get("text") or message.get("caption") or ""
+        if "text" not in message and "caption" not in message and "photo" not in message \
+                and "document" not in message:
+            return True  # a service message (members joined, topic created, ...)
+        command = _COMMAND_RE.match(text)
+        if command and ("@" not in command.group(0)
+                        or command.group(0).split("@", 1)[1].lower() == self.bot_username.lower()):
+            return True
+        replied = message.get("reply_to_message") or {}
+        if (replied.get("from") or {}).get("id") == self.bot_id and "forum_topic_created" not in replied:
+            return True  # a reply to the bot (a topic's first message is no reply to its creator)
+        return f"@{self.bot_username}".lower() in text.lower()
 
     async def _notify(self) -> None:
         if self._cond is None:
@@ -883,7 +961,7 @@ class TelegramSim:
         return {
             **self.bot_user,
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not self.privacy_mode,
             "supports_inline_queries": False,
             "can_connect_to_business": False,
             "has_main_web_app": False,
@@ -991,6 +1069,7 @@ class TelegramSim:
         replied = self.messages.get((chat_id, int(reply_to))) if reply_to is not None else None
         if reply_to is not None and replied is None and not allow_without:
             raise _bad_request("message to be replied not found")
+        thread_id = self._thread_for_sending(chat, params.get("message_thread_id"), replied)
         preview = params.get("link_preview_options") or {}
         preview_disabled = bool(params.get("disable_web_page_preview") or preview.get("is_disabled"))
 
@@ -1003,6 +1082,8 @@ class TelegramSim:
         }
         if replied is not None:
             message["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to_message"}
+        if thread_id is not None:
+            message.update(message_thread_id=thread_id, is_topic_message=True)
         if isinstance(reply_markup, dict) and "inline_keyboard" in reply_markup:
             message["reply_markup"] = reply_markup
         if preview:
@@ -1017,6 +1098,17 @@ class TelegramSim:
             )
         )
         return message
+
+    def _thread_for_sending(self, chat: JSONDict, thread_id: Any, replied: JSONDict | None) -> int | None:
+        """The forum topic a sent message lands in: ``message_thread_id`` must name a topic of
+        a forum ("message thread not found" otherwise); a reply lands in its message's topic."""
+        if thread_id not in (None, "", 0):
+            if int(thread_id) not in self.topics.get(chat["id"], {}):
+                raise _bad_request("message thread not found")
+            return int(thread_id)
+        if replied is not None and replied.get("is_topic_message"):
+            return int(replied["message_thread_id"])
+        return None
 
     def _chat_for_sending(self, chat_id: Any) -> JSONDict:
         if chat_id in (None, ""):

@@ -128,6 +128,7 @@ async def running_rig(sim: DiscordSim, tmp_path: Path, store: SQLiteStore, faq_e
     worker = OutboxWorker(store, {"discord": adapter, "console": ConsoleAdapter(core, stdout=desk_out)},
                           poll_interval=0.05, on_result=core.timers.delivery_finished)
     core.on_enqueue(worker.wake)
+    core.dialogue.direct_delete.use(worker.deliver_now)  # as core/wiring/app.py does
     await adapter.start()
     task = asyncio.create_task(worker.run())
     try:

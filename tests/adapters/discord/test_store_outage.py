@@ -11,6 +11,7 @@ import logging
 import pytest
 
 from core.i18n import t
+from tests.fixtures.images import PHRASE
 from tests.outage import StoreOutage, messages_in, store_failures
 from tests.waiting import wait_until
 
@@ -57,3 +58,19 @@ async def test_a_long_outage_asks_the_user_to_send_it_again_in_their_language(
     # logged at ERROR on purpose; the autouse check is there for unexpected errors
     expected = lost()
     caplog.records[:] = [r for r in caplog.records if r not in expected]
+
+
+async def test_a_phrase_posted_while_the_store_stays_down_is_deleted_all_the_same(
+        rig: Rig, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The gateway never sends the message again and the outbox is in the store that
+    failed: the phrase is deleted straight through the API, even when the message is lost."""
+    sim = rig.sim
+    rig.adapter.store_retry_seconds = 0.3
+    with StoreOutage(rig.store.path, monkeypatch):
+        sent = await sim.user_message(sim.channel_id, f"my words: {' '.join(PHRASE)}", author_id=USER)
+        await wait_until(lambda: any(d["message_id"] == int(sent["id"]) for d in sim.deleted),
+                         what="the phrase deleted during the outage")
+        await wait_until(lambda: any("lost" in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR),
+                         what="the message given up")
+    assert len([d for d in sim.deleted if d["message_id"] == int(sent["id"])]) == 1
+    caplog.records[:] = [r for r in caplog.records if "lost" not in r.getMessage()]

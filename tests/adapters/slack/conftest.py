@@ -90,6 +90,7 @@ async def make_desk(
         worker = OutboxWorker(sqlite_store, {"slack": adapter}, poll_interval=0.05, max_attempts=3,
                               on_result=core.timers.delivery_finished)
         core.on_enqueue(worker.wake)
+        core.dialogue.direct_delete.use(worker.deliver_now)  # as core/wiring/app.py does
         task = asyncio.create_task(worker.run())
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_routes(adapter.web_routes())

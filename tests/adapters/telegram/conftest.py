@@ -88,6 +88,7 @@ async def running_rig(sim: TelegramSim, tmp_path: Path, store: Store, faq_engine
     worker = OutboxWorker(store, {"telegram": adapter, "console": ConsoleAdapter(core, stdout=desk_out)},
                           poll_interval=0.05, max_attempts=3, on_result=on_result)
     core.on_enqueue(worker.wake)
+    core.dialogue.direct_delete.use(worker.deliver_now)  # as core/wiring/app.py does
     await adapter.start()
     task = asyncio.create_task(worker.run())
     try:
