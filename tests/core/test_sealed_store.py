@@ -215,3 +215,14 @@ async def test_legacy_plaintext_rows_still_read_then_rotation_seals_them(
     async with store.transaction() as tx:
         assert [r["user_key"] for r in await tx.find_users_by_name(NAME)] == [ALICE.key]
         assert FOLLOW in [e.body for e in await tx.events(tid)]
+
+
+async def test_a_block_reason_is_sealed_at_rest_and_read_back(settings: Settings, sealed: SealedStore,
+                                                             faq_engine: FaqEngine, clock: Any, code_sender: Any) -> None:
+    core = UseCases(settings, sealed, faq_engine, code_sender=code_sender, clock=clock)
+    await core.dialogue.handle_message(_dm("hello", "telegram:update:9"))
+    await core.blocking.block(Actor.at_desk("slack:U1"), NAME, "quokka threats in the group", event_key="b1")
+    async with sealed.transaction() as tx:
+        (raw,) = await tx._c.raw.fetchall("SELECT reason FROM blocked_users")  # noqa: SLF001
+        assert raw["reason"].startswith("wd1:") and "quokka" not in raw["reason"]
+    assert "quokka threats in the group" in await core.blocking.listing(Actor.at_desk("slack:U1"), "en")
