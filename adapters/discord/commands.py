@@ -21,7 +21,7 @@ from discord import app_commands
 from adapters.discord.translate import display_name, lang_of, mentioned_user_id, target_inbound
 from core.errors import InvalidInput, WalletdeskError
 from core.i18n import CATALOG, t
-from core.identity.policy import Actor, NotAllowed
+from core.identity.policy import Actor
 from core.models import ChatRef, InboundMessage, UserRef
 from core.text import split_text
 
@@ -155,7 +155,7 @@ class SupportCommands:
             outcome = await self.core.escalation.escalate(moderator=moderator,
                                                           target=target_inbound(message, bot_id=self.bot_id),
                                                           event_key=f"discord:int:{interaction.id}")
-        except NotAllowed as exc:
+        except InvalidInput as exc:  # not a moderator (NotAllowed), or the author is blocked
             return t(exc.key or "escalate.not_moderator", lang)
         if outcome.ticket_id is None:
             return t("discord.escalated_again", lang)

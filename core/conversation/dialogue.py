@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from core.conversation.acts import Act, classify
 from core.conversation.bot_part import record_bot_part
 from core.conversation.context import expects_tx_hash, forget_lines, prepare, remember_exchange
-from core.conversation.gatekeeper import Gatekeeper, delete_leak, scrub_earlier
+from core.conversation.gatekeeper import Gatekeeper, delete_leak
 from core.conversation.handlers import Handler, Prefetching, default_handlers, open_urgent
 from core.conversation.images import ImageCheck
 from core.conversation.outage_delete import DirectDelete
@@ -135,20 +135,21 @@ class Dialogue:
             if not await tx.claim_event(msg.event_key, now):
                 return Outcome("duplicate")
             lang = await remember_user(tx, msg, lang_guess, now)
+            turn = Turn(msg, guarded.text, lang, tx, effects, outcome, now,
+                        await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, guarded_command,
+                        words(guarded.text), fetched=fetched)
             stop = await self.gate.stopped(tx, msg, lang, effects)
             if stop is not None:  # still shielded: a blocked user is not warned (the bot is silent for them)
                 if guarded.leak and stop == "blocked":
                     delete_leak(msg, guarded, effects)
                 elif guarded.leak:
                     self._warn_leak(msg, lang, guarded.kinds, effects, guarded.earlier_parts)
-                await scrub_earlier(tx, msg, guarded)
+                await self._scrub_earlier_parts(turn, guarded)
+                await turn.save()
                 await effects.flush(tx, now)
                 self.wake()
                 return Outcome("rejected", notes=[stop], leak=guarded.leak, leak_kinds=guarded.kinds)
             await self._flag_impostor(tx, msg, effects, now)
-            turn = Turn(msg, guarded.text, lang, tx, effects, outcome, now,
-                        await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, guarded_command,
-                        words(guarded.text), fetched=fetched)
             if guarded.leak:
                 self._warn_leak(msg, lang, guarded.kinds, effects, guarded.earlier_parts)
                 await self._scrub_earlier_parts(turn, guarded)

@@ -20,7 +20,7 @@ from core.support.desk import TicketDesk
 from core.support.outbox import Effects
 from core.support.ratelimit import InboundFlood
 
-__all__ = ["Gatekeeper", "delete_leak", "scrub_earlier"]
+__all__ = ["Gatekeeper", "delete_leak"]
 
 
 class Gatekeeper:
@@ -68,11 +68,3 @@ def delete_leak(msg: InboundMessage, guarded: Guarded, effects: Effects) -> None
         for part in (*guarded.earlier_parts, msg.message_id):
             effects.delete(msg.chat, part)
 
-
-async def scrub_earlier(tx: SqlTx, msg: InboundMessage, guarded: Guarded) -> None:
-    """The earlier pieces of a phrase sent in parts leave the user's open ticket."""
-    if not (guarded.leak and guarded.earlier_texts):
-        return
-    ticket = await tx.active_ticket_for(await tx.linked_user_keys(msg.user.key))
-    if ticket is not None:
-        await tx.scrub_message_parts(ticket.id, msg.user.key, guarded.earlier_texts)

@@ -38,6 +38,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Only staff and moderators can block users.",
         "zh": "只有客服人员和管理员可以屏蔽用户。",
     },
+    "abuse.escalate_blocked": {
+        "en": "This user is blocked, so no ticket was opened. Staff can unblock them first.",
+        "zh": "该用户已被屏蔽，因此未创建工单。如需处理，请先由客服解除屏蔽。",
+    },
     "abuse.already_blocked": {"en": "{user} is already blocked.", "zh": "{user} 已被屏蔽。"},
     "abuse.not_blocked": {"en": "{user} is not blocked.", "zh": "{user} 未被屏蔽。"},
     "abuse.no_user": {

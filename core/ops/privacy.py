@@ -84,6 +84,8 @@ async def export_user(store: Store, user_key: str, *, now: float | None = None) 
             for key in keys for row in await tx.conversations_of(key)
         ]
         exported_tickets = [await _ticket(tx, ticket, set(keys)) for ticket in tickets]
+        blocks = [{"account": b.user_key, "reason": b.reason, "since": b.blocked_at}
+                  for key in keys if (b := await tx.block_of([key])) is not None]
     return {
         "user": user_key,
         "exported_at": time.time() if now is None else now,
@@ -94,6 +96,7 @@ async def export_user(store: Store, user_key: str, *, now: float | None = None) 
         ],
         "conversations": conversations,
         "tickets": exported_tickets,
+        "blocked": blocks,  # support stopped answering these accounts (core/support/abuse.py)
     }
 
 
@@ -143,6 +146,7 @@ async def forget_user(store: Store, user_key: str) -> ForgetResult:
             await tx.rename_event_actor(key, alias)
             await tx.forget_event_keys(f"impostor:{key}:")
             await tx.forget_phrase_parts(key)
+            await tx.scrub_block(key)  # a block outlives the erasure; its reason does not
             await tx.delete_user(key)
     _LOGGER.info("forgot %d account(s) and %d ticket(s) as %s", len(keys), len(tickets), alias)
     return ForgetResult(keys, len(tickets), events, deliveries)

@@ -60,6 +60,11 @@ class BlockRows:
                                       (limit,))
         return [_block(r) for r in rows]
 
+    async def scrub_block(self, user_key: str) -> int:
+        """A privacy erasure: the block stays (a request must not lift it), its reason and ticket go."""
+        return int(await self._c.execute("UPDATE blocked_users SET reason = '', ticket_id = NULL WHERE user_key = ?",
+                                         (user_key,)))
+
     async def mark_block_noticed(self, user_key: str) -> bool:
         """True for the one caller that gets to send the blocked user their notice."""
         n = await self._c.execute("UPDATE blocked_users SET noticed = 1 WHERE user_key = ? AND noticed = 0",

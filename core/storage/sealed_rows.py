@@ -8,7 +8,7 @@ they write. Callers keep getting plain values; nothing above the store changes.
 Sealed columns: ``users.display_name``, ``conversations.data`` (the FAQ question
 and the rest of a conversation's state), ``tickets.subject`` and
 ``tickets.csat_comment``, ``ticket_events.body``, ``outbox.payload``,
-``phrase_parts.parts`` (the shared split-phrase window). The markers
+``phrase_parts.parts`` (the shared split-phrase window), ``blocked_users.reason``. The markers
 ``''`` and ``'{}'`` (no name, a scrubbed payload) stay as they are.
 
 Lookups that compared plain text in SQL:
@@ -54,6 +54,7 @@ SEALED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "outbox": (("id",), ("payload",)),
     "phrase_parts": (("user_key", "chat_key"), ("parts",)),
     "files": (("id",), ("name", "data")),  # a screenshot is personal content too (issue 19 item 4)
+    "blocked_users": (("user_key",), ("reason",)),  # staff's words about the user (core/support/abuse.py)
 }
 _COLUMNS = tuple(sorted({c for _, cols in SEALED.values() for c in cols}))
 _MARKERS = ("", "{}")
@@ -195,6 +196,11 @@ class SealedTx(SqlTx):
     async def set_phrase_parts(self, user_key: str, chat_key: str, parts: str | None, expires_at: float,
                                now: float) -> None:
         await super().set_phrase_parts(user_key, chat_key, self._seal("parts", parts), expires_at, now)
+
+    async def block_user(self, user_key: str, *, reason: str, by: str, now: float, ticket_id: int | None,
+                         noticed: bool) -> bool:
+        return await super().block_user(user_key, reason=self._seal("reason", reason) or "", by=by, now=now,
+                                        ticket_id=ticket_id, noticed=noticed)
 
     # outbox ---------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from core.errors import InvalidInput
 from core.i18n import t
 from core.identity.policy import Actor, Permission, StaffPolicy
 from core.lang import detect_lang
@@ -36,7 +37,8 @@ class Escalation:
         return template.format(ticket_id=ticket_id) if template else ""
 
     async def escalate(self, *, moderator: Actor, target: InboundMessage, note: str = "", event_key: str) -> Outcome:
-        """Raises NotAllowed when ``moderator`` may not escalate."""
+        """Raises NotAllowed when ``moderator`` may not escalate, InvalidInput when the
+        message's author is blocked (core/support/abuse.py: a blocked user opens no ticket)."""
         self.policy.require(moderator, Permission.ESCALATE)
         now = self.clock()
         target = guard_sender(target)
@@ -49,6 +51,8 @@ class Escalation:
             if not await tx.claim_event(f"esc:{event_key}", now):
                 return Outcome("duplicate")
             lang = await remember_user(tx, target, detect_lang(question.text) if question.text else None, now)
+            if await tx.block_of(await tx.confirmed_user_keys(target.user.key)) is not None:
+                raise InvalidInput(f"{target.user.key} is blocked", key="abuse.escalate_blocked")  # no new tickets
             ticket, outcome.opened = await self.desk.open(tx, target, question.text[:4000] or "(no text)", None,
                                                           lang, effects, now)
             outcome.ticket_id = ticket.id

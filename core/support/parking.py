@@ -19,7 +19,6 @@ so each nudge, auto-resolve and snooze end happens once across processes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo

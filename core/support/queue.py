@@ -1,7 +1,8 @@
 """The staff queue: tickets listed and filtered the way staff ask for them
 (``open``, ``waiting``, ``unassigned``, ``mine``, a priority, ``breaching``,
-``breached``, ``@name``), most urgent first, one line each, in the staff
-member's language. Only staff may list."""
+``breached``, ``@name``, ``snoozed``), most urgent first, one line each, in the
+staff member's language. Snoozed tickets (core/support/parking.py) are hidden
+from every listing but ``snoozed`` until their snooze ends. Only staff may list."""
 
 from __future__ import annotations
 

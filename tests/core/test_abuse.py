@@ -225,3 +225,46 @@ async def test_a_block_holds_in_every_process_and_its_notice_goes_once(
     assert sum("only notice" in x for x in _sent(rows, "600")) == 1
     async with cores[0].store.transaction() as tx:
         assert await tx.tickets(user_keys=["telegram:600"]) == []
+
+
+async def test_a_privacy_export_shows_the_block_and_forgetting_keeps_it_without_its_reason(core: UseCases) -> None:
+    from core.ops.privacy import export_user, forget_user
+
+    await core.dialogue.handle_message(_msg("hi", "700", name="Mallory"))
+    await core.blocking.block(BOB, "telegram:700", "doxxed a moderator", event_key="b1")
+    data = await export_user(core.store, "telegram:700", now=1.0)
+    assert [(b["account"], b["reason"]) for b in data["blocked"]] == [("telegram:700", "doxxed a moderator")]
+    await forget_user(core.store, "telegram:700")
+    async with core.store.transaction() as tx:
+        block = await tx.block_of(["telegram:700"])
+    assert block is not None and block.reason == ""  # still blocked, the reason gone
+    out = await core.dialogue.handle_message(_msg("/human", "700"))
+    assert out.notes == ["blocked"]
+
+
+async def test_a_moderator_cannot_escalate_a_blocked_users_message(core: UseCases) -> None:
+    await core.dialogue.handle_message(_msg("hi", "800", name="Eve"))
+    await core.blocking.block(BOB, "telegram:800", "spam", event_key="b1")
+    with pytest.raises(InvalidInput) as refused:
+        await core.escalation.escalate(moderator=MOD, target=_msg("help me", "800", chat=GROUP), event_key="e1")
+    assert refused.value.key == "abuse.escalate_blocked"
+    assert await _tickets(core, "800") == []
+
+
+async def test_a_phrase_finished_in_a_flood_is_deleted_whole_and_scrubbed(core: UseCases) -> None:
+    words = Mnemonic("english").to_mnemonic(bytes(range(48, 64))).split()
+    out = await core.dialogue.handle_message(_msg("/human please"))
+    tid = out.ticket_id
+    assert tid is not None
+    await core.dialogue.handle_message(_msg("one more line"))
+    first = _msg(" ".join(words[:6]))
+    await core.dialogue.handle_message(first)  # relayed: alone it is chat; the third message in 10 s
+    last = _msg(" ".join(words[6:]))
+    out = await core.dialogue.handle_message(last)
+    assert out.notes == ["flood"] and out.leak
+    assert {first.message_id, last.message_id} <= set(_deletes(await _rows(core)))
+    async with core.store.transaction() as tx:
+        bodies = " ".join(e.body or "" for e in await tx.events(tid))
+        conversation = await tx.get_conversation("telegram:100", "telegram:dm:100")
+    assert " ".join(words[:4]) not in bodies
+    assert " ".join(words[:4]) not in json.dumps(conversation.memo)

@@ -233,3 +233,14 @@ async def test_a_relayed_file_is_sealed_at_rest_and_reads_back(sealed: SealedSto
     assert raw and all(str(r["name"]).startswith("wd1:") and str(r["data"]).startswith("wd1:") for r in rows)
     on_disk = json.dumps(rows)
     assert "passport" not in on_disk and base64.b64encode(blob.data).decode()[:40] not in on_disk
+
+
+async def test_a_block_reason_is_sealed_at_rest_and_read_back(settings: Settings, sealed: SealedStore,
+                                                             faq_engine: FaqEngine, clock: Any, code_sender: Any) -> None:
+    core = UseCases(settings, sealed, faq_engine, code_sender=code_sender, clock=clock)
+    await core.dialogue.handle_message(_dm("hello", "telegram:update:9"))
+    await core.blocking.block(Actor.at_desk("slack:U1"), NAME, "quokka threats in the group", event_key="b1")
+    async with sealed.transaction() as tx:
+        (raw,) = await tx._c.raw.fetchall("SELECT reason FROM blocked_users")  # noqa: SLF001
+        assert raw["reason"].startswith("wd1:") and "quokka" not in raw["reason"]
+    assert "quokka threats in the group" in await core.blocking.listing(Actor.at_desk("slack:U1"), "en")
