@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     group_auto_answer: bool = Field(False, alias="WALLETDESK_GROUP_AUTO_ANSWER")
     retention_days: float = Field(90.0, alias="WALLETDESK_RETENTION_DAYS", ge=0)
     rate_limit_scale: float = Field(1.0, alias="WALLETDESK_RATE_LIMIT_SCALE", gt=0)
+    # "round_robin": a new ticket goes in turn to the next SLACK_STAFF_USERS member on shift (support hours)
+    auto_assign: Literal["off", "round_robin"] = Field("off", alias="WALLETDESK_AUTO_ASSIGN")
 
     # identity
     otp_webhook_url: str | None = Field(None, alias="WALLETDESK_OTP_WEBHOOK_URL")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.test_cli import run
@@ -24,3 +25,34 @@ def test_a_new_ticket_shows_the_persons_earlier_tickets(tmp_path: Path) -> None:
     first, second = desk.index("[desk] Ticket #1 · normal · open"), desk.index("[desk] Ticket #2 · normal · open")
     assert not any("Earlier tickets" in line for line in desk[first:second])  # a first ticket has no history
     assert "[desk] 🕘 Earlier tickets: #1 contact-human (closed)" in desk[second:]
+
+
+def test_snippets_tags_and_transfer_from_the_console_desk_and_in_the_report(tmp_path: Path) -> None:
+    """The console desk edits and sends a snippet, tags the ticket and hands it to a named
+    colleague (the assignee shows on the desk); ``walletdesk report`` counts the tag."""
+    lines = ["I need a human",
+             "/desk snippet add thanks Thanks {user}, ticket #{ticket_id} is with {agent}.",
+             "/desk snippet add bad Hi {name}",
+             "/desk snippet 1 thanks",
+             "/desk canned 1 closing",
+             "/desk tag 1 add vip",
+             "/desk tag 1 add Bad Tag",
+             "/desk transfer 1 bob",
+             "/desk snippet list"]
+    out = run("run", stdin="\n".join(lines) + "\n", tmp=tmp_path)
+    assert out.returncode == 0, out.stderr
+    stdout = out.stdout.splitlines()
+    assert "[desk] Snippet “thanks” added (en)." in stdout
+    assert "[desk] Unknown placeholder “{name}”; use {user}, {ticket_id} or {agent}." in stdout
+    bot = [line for line in stdout if line.startswith("bot> ")]
+    assert any(line.endswith("Thanks you, ticket #1 is with the support team.") for line in bot), bot
+    assert any("We're marking ticket #1 as solved." in line for line in bot), bot
+    assert "[desk] 🏷 Tags: vip" in stdout
+    assert any(line.startswith("[desk] error: use: tag add|remove <tag>") for line in stdout)
+    assert "[desk] Assignee: bob" in stdout
+    listing = next(line for line in stdout if line.startswith("[desk] Snippets: "))
+    assert "thanks (en): Thanks {user}" in listing and "closing (en+zh)" in listing
+
+    report = run("report", "--json", "--since", "30d", tmp=tmp_path)
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["by_tag"] == {"vip": 1}

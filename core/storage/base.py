@@ -14,7 +14,8 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from core.models import ChatRef, Conversation, Delivery, Priority, Ticket, TicketEvent, TicketState, UserRef
-from core.storage.migrations import MIGRATIONS, render
+from core.storage.desk_rows import DeskRows
+from core.storage.migrations import MIGRATIONS, split_step
 
 __all__ = ["Connection", "SqlTx", "Store", "row_to_ticket"]
 
@@ -93,7 +94,7 @@ def row_to_ticket(row: Row) -> Ticket:
     )
 
 
-class SqlTx:
+class SqlTx(DeskRows):
     """Typed queries over one transaction. Backends differ only in ``Connection``
     and in ``skip_locked`` (PostgreSQL row locks for concurrent workers)."""
 
@@ -126,7 +127,7 @@ class SqlTx:
             if version <= current:
                 continue
             for step in steps:
-                await self._c.execute(render(dialect, step))
+                await self._c.execute(*split_step(dialect, step))
             await self._c.execute("INSERT INTO schema_version(version) VALUES (?)", (version,))
             applied.append(version)
         return applied

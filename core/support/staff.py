@@ -7,6 +7,7 @@ Internal notes have no path to the user: ``note`` only writes the desk.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,13 +26,14 @@ from core.support.chain_desk import last_field, look_up_for_ticket, record_looku
 from core.support.desk import TicketDesk
 from core.support.outbox import Effects
 from core.support.relay import dm_chat, send_to_user
+from core.support.snippets import fill, load_snippet
 from core.support.tickets import ACTIONS, next_state
 
 __all__ = ["CANNED", "STAFF_ACTIONS", "StaffActionSpec", "StaffActions"]
 
 _LOGGER = logging.getLogger(__name__)
 
-# canned replies are i18n entries named canned.<name>
+# the built-in canned replies (i18n canned.<name>), seeded as snippets by migration 6
 CANNED = tuple(sorted(key.removeprefix("canned.") for key in CATALOG if key.startswith("canned.")))
 
 
@@ -91,13 +93,39 @@ async def _reply(actions: "StaffActions", c: _Call) -> Ticket:
     return await actions._send_reply(c, c.text, show_on_desk=c.source_ref is None)
 
 
-async def _canned(actions: "StaffActions", c: _Call) -> Ticket:
-    name = c.text.strip().lower()
-    if name not in CANNED:
-        raise InvalidInput(f"no canned reply {name!r}; available: {', '.join(CANNED)}", key="staff.no_canned",
-                           name=name[:40], available=", ".join(CANNED))
-    body = t(f"canned.{name}", c.ticket.lang, user="", ticket_id=c.ticket.id, agent=c.staff)
-    return await actions._send_reply(c, body.replace(" ,", ",").replace("  ", " ").strip(), show_on_desk=True)
+async def _snippet(actions: "StaffActions", c: _Call) -> Ticket:
+    """A snippet by name, in the ticket's language, its placeholders filled (``canned`` is an alias)."""
+    found = await load_snippet(c.tx, c.text)
+    user = ((await c.tx.get_user(c.ticket.user.key)) or {}).get("display_name") or ""
+    agent = ((await c.tx.get_user(c.staff)) or {}).get("display_name") or t("snippet.agent_default", c.ticket.lang)
+    body = fill(found.body(c.ticket.lang), user=" ".join(str(user).split())[:80], ticket_id=c.ticket.id,
+                agent=" ".join(str(agent).split())[:80])
+    return await actions._send_reply(c, guard(body, TextSource.STAFF_TEXT).text, show_on_desk=True)
+
+
+_TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+async def _tag(actions: "StaffActions", c: _Call) -> Ticket:
+    """``add <tag>`` or ``remove <tag>``: tags show on the desk and are counted in the report."""
+    verb, _, tag = c.text.strip().lower().partition(" ")
+    tag = tag.strip().lstrip("#")
+    if verb not in ("add", "remove") or not _TAG_RE.match(tag):
+        raise InvalidInput("use: tag add|remove <tag>", key="tag.usage")
+    if verb == "add":
+        changed = await c.tx.add_tag(c.ticket.id, tag, c.staff, c.now)
+    elif not await c.tx.remove_tag(c.ticket.id, tag):
+        raise InvalidInput(f"ticket #{c.ticket.id} has no tag {tag!r}", key="tag.not_there", ticket_id=c.ticket.id,
+                           tag=tag)
+    else:
+        changed = True
+    if not changed:
+        return c.ticket
+    await c.tx.add_event(TicketEvent(c.ticket.id, "tag", c.staff, f"{verb} {tag}", c.now, True))
+    await actions.desk.refresh(c.tx, c.effects, c.ticket)
+    actions.desk.post(c.effects, c.ticket.id, "system",
+                      t("desk.tag_added" if verb == "add" else "desk.tag_removed", "en", staff=c.staff, tag=tag))
+    return c.ticket
 
 
 async def _note(actions: "StaffActions", c: _Call) -> Ticket:
@@ -183,7 +211,9 @@ STAFF_ACTIONS: Mapping[str, StaffActionSpec] = _specs(
     StaffActionSpec("claim", STAFF, "claim", _claim),
     StaffActionSpec("transfer", STAFF, "transfer", _transfer),
     StaffActionSpec("reply", STAFF, "staff_reply", _reply, notice="ticket.staff_reply"),
-    StaffActionSpec("canned", STAFF, "staff_reply", _canned, notice="ticket.staff_reply"),
+    StaffActionSpec("canned", STAFF, "staff_reply", _snippet, notice="ticket.staff_reply"),  # the old name
+    StaffActionSpec("snippet", STAFF, "staff_reply", _snippet, notice="ticket.staff_reply"),
+    StaffActionSpec("tag", STAFF, "note", _tag),
     StaffActionSpec("note", STAFF, "note", _note),
     StaffActionSpec("set_priority", STAFF, "set_priority", _set_priority),
     StaffActionSpec("request_verification", STAFF, "request_verification", _request_verification,

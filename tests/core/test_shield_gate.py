@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mnemonic import Mnemonic
 
+from core.errors import InvalidInput
 from core.identity.policy import Actor
 from core.models import ChatRef, InboundMessage, UserRef
 from core.use_cases import UseCases
@@ -31,18 +32,21 @@ TEXT_ENTRY_POINTS = {
     "staff.act": "test_no_entry_point_lets_a_phrase_through",
     "answers.add_phrasing": "tests/core/test_faq_live.py::test_bad_phrasings_change_nothing",
     "answers.public_answer": "test_a_public_faq_question_with_a_phrase_is_not_matched",
+    "snippets.command": "test_no_entry_point_lets_a_phrase_through",  # refusals: tests/core/test_snippets.py
 }
 NO_OUTSIDE_TEXT = {
     "answers.recent_phrasings", "answers.remove_phrasing", "answers.reload", "answers.ask",
     "timers.run", "timers.delivery_finished", "timers.sla_due", "ticket_for_desk_ref", "escalation.private_link",
     "dialogue.on_error",  # takes a refusal the core raised, no outside text
     "aclose",  # shutdown
+    "assignment.pick",  # inside the transaction that opens a ticket
+    "assignment.shift",  # on | off | status: compared, never stored
 }
 
 
 def _public_entry_points(core: UseCases) -> set[str]:
     names = {name for name, fn in inspect.getmembers(core, inspect.iscoroutinefunction) if not name.startswith("_")}
-    for part in ("dialogue", "escalation", "staff", "answers", "timers"):
+    for part in ("dialogue", "escalation", "staff", "answers", "timers", "snippets", "assignment"):
         obj = getattr(core, part)
         names |= {f"{part}.{name}" for name, fn in inspect.getmembers(obj)
                   if not name.startswith("_") and (inspect.iscoroutinefunction(fn) or callable(fn))
@@ -96,6 +100,16 @@ async def test_no_entry_point_lets_a_phrase_through(core: UseCases, tmp_path: Pa
                                         ("transfer", ""), ("resolve", f"resolved {PHRASE}")]):
         await core.staff.act(STAFF, ticket, action, event_key=f"s{i}", text=text,
                              to=PHRASE if action == "transfer" else None)
+    # a snippet's text (refused: it holds a secret) and a tag
+    assert "secret" in await core.snippets.command(STAFF, f"add leak Please send {PHRASE}", "en")
+    assert "secret" in await core.snippets.command(STAFF, f"add fine Hi {{user}}. {PHRASE}", "en")
+    await core.snippets.command(STAFF, "add fine Hi {user}", "en")
+    await core.snippets.command(STAFF, f"edit fine zh {PHRASE}", "en")
+    for i, text in enumerate([f"add {PHRASE}", "fine"]):
+        try:
+            await core.staff.act(STAFF, ticket, "tag" if i == 0 else "snippet", event_key=f"t{i}", text=text)
+        except InvalidInput:
+            pass
     await core.staff.act(STAFF, ticket, "close", event_key="s-close", text=f"closed {PHRASE}")
 
     stored = _everything_stored(tmp_path / "test.db")
