@@ -39,6 +39,7 @@ from adapters.slack.translate import (
     request_from_command,
     staff_key,
     staff_thread_reply,
+    thread_snippet,
 )
 from core.errors import InvalidInput, NotFound, StoreError, WalletdeskError
 from core.faq.files import FaqFileError
@@ -165,9 +166,11 @@ class SlackInbound:
         text = to_plain(str(event.get("text") or "")).strip()
         if not text:
             return  # a file without words: nothing to relay
+        snippet = thread_snippet(text)  # "!snippet <name>": that snippet goes out instead of the words
         try:
-            await self.core.staff.act(self.actor(user, channel), ticket.id, "reply",
-                                      event_key=message_key(channel, ts), text=text, source_ref=ts)
+            await self.core.staff.act(self.actor(user, channel), ticket.id, "reply" if snippet is None else "snippet",
+                                      event_key=message_key(channel, ts), text=text if snippet is None else snippet,
+                                      source_ref=ts)
         except NotAllowed as exc:
             await self.ephemeral(channel, user, await self._refusal(user, exc), thread_ts=thread_ts)
         except WalletdeskError as exc:
@@ -206,10 +209,15 @@ class SlackInbound:
         await self._staff_request(request, respond)
 
     async def command(self, form: Mapping[str, Any], respond: Respond | None = None) -> None:
-        """``/note``, ``/ticket`` or ``/tickets`` (already acked)."""
+        """``/note``, ``/ticket``, ``/tickets``, ``/snippet`` or ``/shift`` (already acked)."""
         user, channel = str(form.get("user_id", "")), str(form.get("channel_id", ""))
-        if str(form.get("command", "")).lstrip("/") == "tickets":
+        name = str(form.get("command", "")).lstrip("/")
+        if name == "tickets":
             await self.ephemeral(channel, user, await self._queue(user, channel, str(form.get("text", ""))),
+                                 respond=respond)
+            return
+        if name in ("snippet", "shift"):
+            await self.ephemeral(channel, user, await self._desk_book(name, user, channel, str(form.get("text", ""))),
                                  respond=respond)
             return
         parsed = request_from_command(form)
@@ -226,6 +234,17 @@ class SlackInbound:
             return await self._refusal(user, exc)
         except InvalidInput as exc:
             return escape(t(exc.key or "error.generic", lang, **exc.params))
+
+    async def _desk_book(self, command: str, user: str, channel: str, text: str) -> str:
+        """``/snippet ...`` (the core answers every case with one line) or ``/shift on|off|status``."""
+        lang = await self._lang(user)
+        actor = self.actor(user, channel)
+        if command == "snippet":
+            return escape(await self.core.snippets.command(actor, to_plain(text), lang))
+        try:
+            return escape(await self.core.assignment.shift(actor, to_plain(text), lang))
+        except NotAllowed as exc:
+            return await self._refusal(user, exc)
 
     # the FAQ -------------------------------------------------------------------------------
 

@@ -43,13 +43,15 @@ MESSAGE_EVENTS = ("message.channels", "message.groups", "message.im")  # bolt's 
 STAFF_CHANGE_EVENTS = ("member_joined_channel", "member_left_channel", "subteam_members_changed")
 BOT_EVENTS = (*MESSAGE_EVENTS, "app_mention", *STAFF_CHANGE_EVENTS)
 
-STAFF_COMMANDS = ("/ticket", "/tickets", "/note")
+STAFF_COMMANDS = ("/ticket", "/tickets", "/note", "/snippet", "/shift")
 FAQ_COMMAND = "/faq"
 # command -> (i18n key of the description, usage hint)
 SLASH_COMMANDS: dict[str, tuple[str, str]] = {
     "/ticket": ("slack.setup.cmd.ticket", "<id> reply|close|priority|transfer|... [text]"),
     "/tickets": ("slack.setup.cmd.tickets", "[open|waiting|unassigned|mine|urgent|high|breaching|breached|@name]"),
     "/note": ("slack.setup.cmd.note", "<id> <text>"),
+    "/snippet": ("slack.setup.cmd.snippet", "list | show <name> | add <name> <text> | edit <name> [en|zh] <text> | remove <name>"),
+    "/shift": ("slack.setup.cmd.shift", "on | off | status"),
     FAQ_COMMAND: ("slack.setup.cmd.faq", "<question> | add <entry> <question> | added | remove <n> | reload | ids"),
 }
 

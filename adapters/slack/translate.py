@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.slack.blocks import ACTION_IDS, ACTION_PRIORITY
+from adapters.slack.blocks import ACTION_IDS, ACTION_PRIORITY, ACTION_SNIPPET
 from adapters.slack.text import mentions, strip_mention, to_plain
 from core.models import ChatRef, InboundImage, InboundMessage, UserRef
 
@@ -32,6 +32,7 @@ __all__ = [
     "request_from_command",
     "staff_key",
     "staff_thread_reply",
+    "thread_snippet",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,8 +49,11 @@ _TICKET_WORDS: Mapping[str, str] = {
     "priority": "set_priority", "set_priority": "set_priority", "note": "note", "canned": "canned",
     "transfer": "transfer", "lookup": "lookup",
 }
+# the desk's own data (adapters/slack + core/support/snippets.py): a snippet by name, tags
+_TICKET_WORDS_DESK: Mapping[str, str] = {"snippet": "snippet", "tag": "tag"}
 # no "reply": a reply is written in the ticket's thread, where the desk shows it
-_NEEDS_TEXT = frozenset({"set_priority", "note", "canned", "transfer"})
+_NEEDS_TEXT = frozenset({"set_priority", "note", "canned", "transfer", "snippet", "tag"})
+_THREAD_SNIPPET_RE = re.compile(r"^!snippet\s+(\S+)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,15 +205,19 @@ def request_from_action(body: Mapping[str, Any]) -> StaffRequest | None:
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
     key = f"slack:action:{action.get('action_ts', '')}:{user}:{action_id}"
     priority: str | None = None
+    text = ""
     if action_id == ACTION_PRIORITY:
         value = str((action.get("selected_option") or {}).get("value", ""))
         raw_id, _, priority = value.partition(":")
+    elif action_id == ACTION_SNIPPET:
+        raw_id, _, text = str((action.get("selected_option") or {}).get("value", "")).partition(":")
     else:
         raw_id = str(action.get("value", ""))
     ticket_id = parse_ticket_id(raw_id)
     if ticket_id is None:
         return None
-    return StaffRequest(user, str(channel) if channel else None, ticket_id, core_action, key, priority=priority)
+    return StaffRequest(user, str(channel) if channel else None, ticket_id, core_action, key, text=text,
+                        priority=priority)
 
 
 def request_from_command(form: Mapping[str, Any]) -> StaffRequest | str:
@@ -227,9 +235,10 @@ def request_from_command(form: Mapping[str, Any]) -> StaffRequest | str:
     if command == "note":
         action, rest = "note", parts[1] if len(parts) > 1 else ""
     else:
-        if len(parts) < 2 or parts[1].lower() not in _TICKET_WORDS:
+        words = {**_TICKET_WORDS, **_TICKET_WORDS_DESK}
+        if len(parts) < 2 or parts[1].lower() not in words:
             return usage
-        action, rest = _TICKET_WORDS[parts[1].lower()], parts[2] if len(parts) > 2 else ""
+        action, rest = words[parts[1].lower()], parts[2] if len(parts) > 2 else ""
     rest = to_plain(rest.strip()) if action != "transfer" else rest.strip()
     if action in _NEEDS_TEXT and not rest:
         return usage
@@ -241,6 +250,12 @@ def request_from_command(form: Mapping[str, Any]) -> StaffRequest | str:
         return StaffRequest(user, str(channel) if channel else None, ticket_id, action, key,
                             to=staff_key(mention.group(1)) if mention else rest)
     return StaffRequest(user, str(channel) if channel else None, ticket_id, action, key, text=rest)
+
+
+def thread_snippet(text: str) -> str | None:
+    """``!snippet <name>`` typed in a ticket's thread: the snippet's name, else None."""
+    match = _THREAD_SNIPPET_RE.match(text.strip())
+    return match.group(1) if match else None
 
 
 def faq_request_from_command(form: Mapping[str, Any]) -> FaqRequest | str:
