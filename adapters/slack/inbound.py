@@ -167,8 +167,9 @@ class SlackInbound:
         if not text:
             return  # a file without words: nothing to relay
         snippet = thread_snippet(text)  # "!snippet <name>": that snippet goes out instead of the words
+        actor = self.actor(user, channel) if snippet is None else await self._named_actor(user, channel)
         try:
-            await self.core.staff.act(self.actor(user, channel), ticket.id, "reply" if snippet is None else "snippet",
+            await self.core.staff.act(actor, ticket.id, "reply" if snippet is None else "snippet",
                                       event_key=message_key(channel, ts), text=text if snippet is None else snippet,
                                       source_ref=ts)
         except NotAllowed as exc:
@@ -199,6 +200,10 @@ class SlackInbound:
     def actor(self, user: str, channel: str | None) -> Actor:
         """The facts the core's staff policy decides on."""
         return Actor(UserRef("slack", user), in_desk_channel=bool(channel) and channel == self.staff_channel)
+
+    async def _named_actor(self, user: str, channel: str | None) -> Actor:
+        """:meth:`actor` with the staff member's Slack display name (a snippet's ``{agent}``)."""
+        return dataclasses.replace(self.actor(user, channel), display_name=(await self.profiles.get(user)).display_name)
 
     async def action(self, body: Mapping[str, Any], respond: Respond | None = None) -> None:
         """A button or the priority select on a ticket's root message (already acked)."""
@@ -303,8 +308,10 @@ class SlackInbound:
 
     async def _staff_request(self, req: StaffRequest, respond: Respond | None) -> None:
         channel = req.channel or self.staff_channel or ""
+        actor = (await self._named_actor(req.user, req.channel) if req.action in ("snippet", "canned")
+                 else self.actor(req.user, req.channel))
         try:
-            await self.core.staff.act(self.actor(req.user, req.channel), req.ticket_id, req.action,
+            await self.core.staff.act(actor, req.ticket_id, req.action,
                                       event_key=req.event_key, text=req.text, priority=req.priority, to=req.to)
         except NotAllowed as exc:
             await self.ephemeral(channel, req.user, await self._refusal(req.user, exc), respond=respond)

@@ -24,11 +24,14 @@ class Actor:
     ``in_desk_channel``: the request came from the staff desk's own channel.
     ``platform_moderator``: the platform gives them moderation rights where they
     asked (a Telegram chat admin, a Discord member with Manage Messages).
+    ``display_name``: how the platform names them (a snippet's ``{agent}``); never
+    part of a verdict.
     """
 
     user: UserRef
     in_desk_channel: bool = False
     platform_moderator: bool = False
+    display_name: str = ""
 
     @property
     def key(self) -> str:

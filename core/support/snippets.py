@@ -5,9 +5,10 @@ staff action, alias ``canned``), in the ticket's language.
 Each snippet has an English text and an optional Chinese one (a Chinese ticket
 without it gets the English text). Texts may hold three placeholders, filled
 when the snippet is sent: ``{user}`` (the user's display name), ``{ticket_id}``
-and ``{agent}`` (the sending staff member's name as the store knows it, else
-"the support team"). Any other placeholder is refused with one line. Texts
-pass the shield gate as staff text; one that holds a secret is refused.
+and ``{agent}`` (the sending staff member's name as their platform shows it,
+:attr:`Actor.display_name`, else "the support team"). Any other placeholder is
+refused with one line. Texts pass the shield gate as staff text; one that holds
+a secret is refused.
 Listing and sending need the staff permission; adding, editing and removing
 need :attr:`Permission.EDIT_SNIPPETS` (see :class:`core.identity.policy.StaffPolicy`).
 """

@@ -52,6 +52,7 @@ class _Call:
     effects: Effects
     code_to_send: tuple[str, float] | None = None
     fetched: object = None  # what the action's prefetch brought, before the transaction
+    staff_name: str = ""  # the staff member's name as their platform shows it (through the shield)
 
 
 Effect = Callable[["StaffActions", _Call], Awaitable[Ticket]]
@@ -97,7 +98,8 @@ async def _snippet(actions: "StaffActions", c: _Call) -> Ticket:
     """A snippet by name, in the ticket's language, its placeholders filled (``canned`` is an alias)."""
     found = await load_snippet(c.tx, c.text)
     user = ((await c.tx.get_user(c.ticket.user.key)) or {}).get("display_name") or ""
-    agent = ((await c.tx.get_user(c.staff)) or {}).get("display_name") or t("snippet.agent_default", c.ticket.lang)
+    agent = (c.staff_name or ((await c.tx.get_user(c.staff)) or {}).get("display_name")
+             or t("snippet.agent_default", c.ticket.lang))
     body = fill(found.body(c.ticket.lang), user=" ".join(str(user).split())[:80], ticket_id=c.ticket.id,
                 agent=" ".join(str(agent).split())[:80])
     return await actions._send_reply(c, guard(body, TextSource.STAFF_TEXT).text, show_on_desk=True)
@@ -266,7 +268,8 @@ class StaffActions:
                 raise NotFound(f"no ticket #{ticket_id}", key="staff.no_ticket")
             if not await tx.claim_event(f"staff:{event_key}", now):
                 return ticket
-            call = _Call(tx, ticket, actor.key, clean, priority, to, source_ref, now, effects, fetched=fetched)
+            call = _Call(tx, ticket, actor.key, clean, priority, to, source_ref, now, effects, fetched=fetched,
+                         staff_name=guard(actor.display_name, TextSource.DISPLAY_NAME).text)
             ticket = await spec.effect(self, call)
             await effects.flush(tx, now)
         if call.code_to_send is not None:

@@ -4,6 +4,7 @@ database nor the outbox (and so no platform, desk or log line built from them)."
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import sqlite3
 from pathlib import Path
@@ -103,11 +104,12 @@ async def test_no_entry_point_lets_a_phrase_through(core: UseCases, tmp_path: Pa
     # a snippet's text (refused: it holds a secret) and a tag
     assert "secret" in await core.snippets.command(STAFF, f"add leak Please send {PHRASE}", "en")
     assert "secret" in await core.snippets.command(STAFF, f"add fine Hi {{user}}. {PHRASE}", "en")
-    await core.snippets.command(STAFF, "add fine Hi {user}", "en")
+    await core.snippets.command(STAFF, "add fine Hi {user}, {agent} here", "en")
     await core.snippets.command(STAFF, f"edit fine zh {PHRASE}", "en")
+    named = dataclasses.replace(STAFF, display_name=PHRASE)  # the staff member's platform name fills {agent}
     for i, text in enumerate([f"add {PHRASE}", "fine"]):
         try:
-            await core.staff.act(STAFF, ticket, "tag" if i == 0 else "snippet", event_key=f"t{i}", text=text)
+            await core.staff.act(named, ticket, "tag" if i == 0 else "snippet", event_key=f"t{i}", text=text)
         except InvalidInput:
             pass
     await core.staff.act(STAFF, ticket, "close", event_key="s-close", text=f"closed {PHRASE}")

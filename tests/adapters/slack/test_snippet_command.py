@@ -32,7 +32,7 @@ async def test_staff_edit_and_send_snippets_from_slack(make_desk: Callable[..., 
     await sim.send_event(desk.url, sim.user_message_event(ALICE_DM, ALICE, "I need a human <!channel>"))
     root, ticket = await desk.ticket_root()
 
-    await sim.slash_command(desk.url, "/snippet", "add fees Hi {user}, #{ticket_id}: gas pays the network.",
+    await sim.slash_command(desk.url, "/snippet", "add fees Hi {user}, #{ticket_id}: gas pays the network. {agent}",
                             user=BOB, channel=STAFF)
     await sim.slash_command(desk.url, "/snippet", "add bad Hi {username}", user=BOB, channel=STAFF)
     await sim.slash_command(desk.url, "/snippet", "add mine hello", user=CAROL, channel=STAFF)
@@ -44,7 +44,7 @@ async def test_staff_edit_and_send_snippets_from_slack(make_desk: Callable[..., 
     # three ways to send one: /ticket N snippet, !snippet in the thread, the root's menu
     await sim.slash_command(desk.url, "/ticket", f"{ticket.id} snippet fees", user=BOB, channel=STAFF)
     await desk.settle()
-    assert sim.texts_in(ALICE_DM)[-1].endswith(escape(f"Hi Alice, #{ticket.id}: gas pays the network."))
+    assert sim.texts_in(ALICE_DM)[-1].endswith(escape(f"Hi Alice, #{ticket.id}: gas pays the network. Bob (support)"))
     await sim.send_event(desk.url, sim.user_message_event(STAFF, BOB, "!snippet never-share", thread_ts=root.ts))
     await desk.settle()
     assert sim.texts_in(ALICE_DM)[-1].endswith(
