@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.errors import ConfigError
@@ -210,6 +210,14 @@ class Settings(BaseSettings):
     def _sla(cls, value: str) -> str:
         _parse_sla(value)
         return value
+
+    @model_validator(mode="after")
+    def _rotation(self) -> "Settings":
+        """Settings that only make sense together (ConfigError passes pydantic untouched)."""
+        if self.auto_assign == "round_robin" and not self.slack_staff_users:
+            raise ConfigError("WALLETDESK_AUTO_ASSIGN: round_robin takes turns among SLACK_STAFF_USERS, which is empty;"
+                              " list the staff there (in the order of the rotation) or set it to off")
+        return self
 
     # derived values -------------------------------------------------------
 

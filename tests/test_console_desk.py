@@ -56,3 +56,5 @@ def test_snippets_tags_and_transfer_from_the_console_desk_and_in_the_report(tmp_
     report = run("report", "--json", "--since", "30d", tmp=tmp_path)
     assert report.returncode == 0, report.stderr
     assert json.loads(report.stdout)["by_tag"] == {"vip": 1}
+    text = run("report", "--since", "30d", tmp=tmp_path).stdout
+    assert "Tags" in text and "vip" in text.split("Tags", 1)[1]

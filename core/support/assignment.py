@@ -6,7 +6,8 @@ nobody on shift, a ticket stays unassigned.
 
 The turn is kept in the store (the ``assign_cursor`` row, locked ``FOR UPDATE``
 on PostgreSQL, under SQLite's write lock otherwise) inside the transaction that
-opens the ticket, so any number of processes share one fair rotation.
+opens the ticket, so any number of processes share one fair rotation. Round-robin
+without ``SLACK_STAFF_USERS`` is a configuration error (:class:`core.config.Settings`).
 """
 
 from __future__ import annotations

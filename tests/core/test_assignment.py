@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import InvalidInput
+from core.errors import ConfigError, InvalidInput
 from core.faq_engine import FaqEngine
 from core.identity.policy import Actor, NotAllowed
 from core.models import ChatRef, InboundMessage, UserRef
@@ -78,6 +78,12 @@ async def test_nobody_is_assigned_outside_hours_or_when_all_are_off(store: Store
     await off.assignment.shift(Actor.at_desk(BOB), "on", "en")
     assert await _assignee(off, await _open(off, "102")) is None
     assert "Auto-assignment is off" in await off.assignment.shift(Actor.at_desk(BOB), "status", "en")
+
+
+def test_round_robin_without_a_staff_list_stops_start_up(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as stopped:
+        make_settings(tmp_path, WALLETDESK_AUTO_ASSIGN="round_robin", SLACK_STAFF_GROUP="S0STAFF")
+    assert str(stopped.value).startswith("WALLETDESK_AUTO_ASSIGN: round_robin takes turns among SLACK_STAFF_USERS")
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])

@@ -1,6 +1,6 @@
 """Snippets, round-robin assignment, tags and transfer through the real ``walletdesk``
-process: two Telegram users (English and Chinese) open tickets, the Slack desk assigns
-them in turn, staff write a snippet with a Chinese text and send it, each user gets it in
+process: two Telegram users (English and Chinese) and a Slack member open tickets, the
+Slack desk assigns them in turn, staff write a snippet with a Chinese text and send it, each user gets it in
 their own language, and a tag and a transfer show on the ticket's root."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from tests.simulators.telegram_sim import TelegramSim
 ALICE, MING = 601, 602
 STAFF = "C0STAFF"
 BOB, DAN = "U0BOB", "U0DAN"
+CAROL, CAROL_DM = "U0CAROL", "D0CAROL"  # a Slack community member whose Slack speaks Chinese
 
 
 @pytest.fixture
@@ -26,6 +27,8 @@ async def sims():
         slack.add_channel(STAFF, "staff-desk", is_private=True, members=[BOB, DAN])
         slack.add_user(BOB, "bob", display_name="Bob")
         slack.add_user(DAN, "dan", display_name="Dan")
+        slack.add_user(CAROL, "carol", display_name="Carol", locale="zh-CN")
+        slack.add_channel(CAROL_DM, is_im=True, user=CAROL)
         yield tg, slack
 
 
@@ -80,6 +83,14 @@ async def test_round_robin_snippets_in_each_language_tags_and_transfer(sims, tmp
         await slack.wait_for(lambda: "Tags: refund" in _root_text(slack, one))
         await slack.slash_command(events, "/ticket", f"1 transfer <@{DAN}>", user=BOB, channel=STAFF)
         await slack.wait_for(lambda: f"Assignee: slack:{DAN}" in _root_text(slack, one))
+
+        # a third ticket, from Slack: Bob's turn again; a seeded snippet reaches Carol in Chinese
+        await slack.send_event(events, slack.user_message_event(CAROL_DM, CAROL, "我需要人工客服"))
+        three = await slack.wait_for(lambda: _root_of(slack, 3))
+        await slack.wait_for(lambda: f"Assignee: slack:{BOB}" in _root_text(slack, three))
+        await slack.slash_command(events, "/ticket", "3 canned closing", user=BOB, channel=STAFF)
+        await slack.wait_for(lambda: any("谢谢 Carol！工单 #3 将标记为已解决。" in m.text
+                                         for m in slack.messages_in(CAROL_DM)))
         await proc.drain()
     finally:
         await proc.stop()
