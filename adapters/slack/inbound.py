@@ -62,6 +62,8 @@ _ERROR_CHARS = 300
 _YOUNG_THREAD_SECONDS = 10.0
 _RETRY_DELAYS = (0.05, 0.1, 0.2, 0.3, 0.4)  # ~1 s in all, within Slack's 3 s for an event
 
+_TRANSLATED_REFUSALS = ("snippet.", "tag.")  # i18n keys of refusals shown in the staff member's language
+
 Respond = Callable[..., Awaitable[Any]]
 
 
@@ -327,10 +329,13 @@ class SlackInbound:
         return t(exc.key or "policy.not_staff", await self._lang(user))
 
     async def _failure(self, user: str, exc: WalletdeskError) -> str:
+        lang = await self._lang(user)
+        if exc.key and exc.key.startswith(_TRANSLATED_REFUSALS):  # the desk's own data: refused in their language
+            return t("slack.action_failed", lang, error=escape(t(exc.key, lang, **exc.params)))
         reason = " ".join(str(exc).split()) or type(exc).__name__
         if len(reason) > _ERROR_CHARS:
             reason = reason[: _ERROR_CHARS - 1] + "…"
-        return t("slack.action_failed", await self._lang(user), error=reason)
+        return t("slack.action_failed", lang, error=reason)
 
     async def ephemeral(self, channel: str, user: str, text: str, *, thread_ts: str | None = None,
                         respond: Respond | None = None) -> None:

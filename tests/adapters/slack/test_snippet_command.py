@@ -65,7 +65,8 @@ async def test_staff_edit_and_send_snippets_from_slack(make_desk: Callable[..., 
     assert any("gas pays the network" in text for text in sim.texts_in(STAFF, thread_ts=root.ts))
     await sim.slash_command(desk.url, "/ticket", f"{ticket.id} snippet nope", user=BOB, channel=STAFF)
     await desk.settle()
-    assert _lines_to(desk, BOB)[-1].startswith(escape("⚠️ Not done: no snippet 'nope'; available: closing, explorer"))
+    assert _lines_to(desk, BOB)[-1] == escape("⚠️ Not done: No snippet “nope”; available: closing, explorer, fees, "
+                                              "never-share.")
 
 
 async def test_tags_on_the_root_and_shifts(desk: Desk) -> None:
@@ -81,6 +82,6 @@ async def test_tags_on_the_root_and_shifts(desk: Desk) -> None:
     await sim.slash_command(desk.url, "/shift", "off", user=CAROL, channel=STAFF)
     await desk.settle()
     tag_line, shift_line = _lines_to(desk, BOB)
-    assert tag_line.startswith("⚠️ Not done: ticket #1 has no tag 'vip'")
+    assert tag_line == "⚠️ Not done: Ticket #1 has no tag “vip”."
     assert shift_line == escape(t("shift.off", "en") + " " + t("shift.auto_assign_off", "en"))
     assert _lines_to(desk, CAROL) == [t("policy.not_staff", "zh")]
