@@ -1,6 +1,6 @@
 """Snippets, round-robin assignment, tags and transfer through the real ``walletdesk``
-process: two Telegram users (English and Chinese) and a Slack member open tickets, the
-Slack desk assigns them in turn, staff write a snippet with a Chinese text and send it, each user gets it in
+process: two Telegram users (English and Chinese), a Slack member and a Discord user open
+tickets, the Slack desk assigns them in turn, staff write a snippet with a Chinese text and send it, each user gets it in
 their own language, and a tag and a transfer show on the ticket's root."""
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import WalletdeskProcess
+from tests.simulators.discord_sim import DiscordSim
 from tests.simulators.slack_sim import SlackSim
 from tests.simulators.telegram_sim import TelegramSim
+from tests.waiting import DEADLINE
 
 ALICE, MING = 601, 602
 STAFF = "C0STAFF"
@@ -96,3 +98,32 @@ async def test_round_robin_snippets_in_each_language_tags_and_transfer(sims, tmp
         await proc.stop()
     assert not any("!snippet" in text for text in tg.texts_to(ALICE))
     assert not any("fees pay the network" in text for text in tg.texts_to(MING))  # the Chinese text only
+
+
+async def test_a_discord_users_ticket_is_assigned_and_gets_a_snippet(tmp_path: Path) -> None:
+    async with SlackSim() as slack, DiscordSim(interaction_timeout=DEADLINE) as dc:
+        slack.add_channel(STAFF, "staff-desk", is_private=True, members=[BOB, DAN])
+        slack.add_user(BOB, "bob", display_name="Bob")
+        slack.add_user(DAN, "dan", display_name="Dan")
+        user_id = int(dc.add_user(username="dave")["id"])
+        proc = WalletdeskProcess(tmp_path, {
+            "SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": slack.signing_secret,
+            "SLACK_API_BASE_URL": slack.api_url, "SLACK_STAFF_CHANNEL": STAFF,
+            "SLACK_STAFF_USERS": f"{DAN},{BOB}", "WALLETDESK_AUTO_ASSIGN": "round_robin",
+            "WALLETDESK_SUPPORT_HOURS": "24/7",
+            "DISCORD_BOT_TOKEN": dc.token, "DISCORD_API_BASE_URL": dc.api_base, "DISCORD_GATEWAY_URL": dc.gateway_url,
+        })
+        await proc.start()
+        events = proc.base_url + "/slack/events"
+        try:
+            dm = dc.open_dm(user_id)
+            await dc.user_message(dm, "I need a human please", author_id=user_id)
+            await dc.wait_for(lambda: any("#1" in m["content"] for m in dc.messages_in(dm)))
+            one = await slack.wait_for(lambda: _root_of(slack, 1))
+            await slack.wait_for(lambda: f"Assignee: slack:{DAN}" in _root_text(slack, one))  # first in the list
+            await slack.slash_command(events, "/ticket", "1 snippet explorer", user=DAN, channel=STAFF)
+            await dc.wait_for(lambda: any("could you send us the transaction hash (tx id)?" in m["content"]
+                                          for m in dc.messages_in(dm)))
+            await proc.drain()
+        finally:
+            await proc.stop()
