@@ -48,7 +48,7 @@ FAQ_COMMAND = "/faq"
 # command -> (i18n key of the description, usage hint)
 SLASH_COMMANDS: dict[str, tuple[str, str]] = {
     "/ticket": ("slack.setup.cmd.ticket", "<id> reply|close|priority|transfer|... [text]"),
-    "/tickets": ("slack.setup.cmd.tickets", "[open|waiting|unassigned|mine|urgent|high|breaching|breached|@name]"),
+    "/tickets": ("slack.setup.cmd.tickets", "[open|waiting|unassigned|mine|urgent|high|breaching|breached|@name|#tag]"),
     "/note": ("slack.setup.cmd.note", "<id> <text>"),
     "/snippet": ("slack.setup.cmd.snippet", "list | show <name> | add <name> <text> | edit <name> [en|zh] <text> | remove <name>"),
     "/shift": ("slack.setup.cmd.shift", "on | off | status"),

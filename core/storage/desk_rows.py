@@ -62,6 +62,10 @@ class DeskRows:
         rows = await self._c.fetchall("SELECT tag FROM ticket_tags WHERE ticket_id = ? ORDER BY tag", (ticket_id,))
         return [str(r["tag"]) for r in rows]
 
+    async def tickets_tagged(self, tag: str) -> set[int]:
+        rows = await self._c.fetchall("SELECT ticket_id FROM ticket_tags WHERE tag = ?", (tag,))
+        return {int(r["ticket_id"]) for r in rows}
+
     async def tag_counts(self, ticket_ids: Sequence[int]) -> dict[str, int]:
         """How many of ``ticket_ids`` carry each tag."""
         counts: dict[str, int] = {}

@@ -1,6 +1,6 @@
 """The staff queue: tickets listed and filtered the way staff ask for them
 (``open``, ``waiting``, ``unassigned``, ``mine``, a priority, ``breaching``,
-``breached``, ``@name``), most urgent first, one line each, in the staff
+``breached``, ``@name``, ``#tag``), most urgent first, one line each, in the staff
 member's language. Only staff may list."""
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ BREACHING_SECONDS = 1800.0  # "breaching": unanswered and due within half an hou
 _ACTIVE = (TicketState.OPEN, TicketState.CLAIMED, TicketState.WAITING_ON_USER)
 _STATE_WORDS = {"open": _ACTIVE, "new": (TicketState.OPEN,), "claimed": (TicketState.CLAIMED,),
                 "waiting": (TicketState.WAITING_ON_USER,), "resolved": (TicketState.RESOLVED,)}
-FILTER_WORDS = (*_STATE_WORDS, "unassigned", "mine", *(p.value for p in Priority), "breaching", "breached", "@name")
+FILTER_WORDS = (*_STATE_WORDS, "unassigned", "mine", *(p.value for p in Priority), "breaching", "breached", "@name",
+                "#tag")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ class QueueFilter:
     unassigned: bool = False
     sla: str | None = None  # breaching | breached
     words: tuple[str, ...] = field(default=("open",))
+    tag: str | None = None  # only tickets staff tagged so (``#refund``)
 
 
 def parse_filter(text: str, actor: Actor) -> QueueFilter:
@@ -42,6 +44,7 @@ def parse_filter(text: str, actor: Actor) -> QueueFilter:
     states: tuple[TicketState, ...] = _ACTIVE
     priority = assignee = sla = None
     unassigned = False
+    tag = None
     words = tuple(text.lower().split()) or ("open",)
     for word in words:
         if word in _STATE_WORDS:
@@ -56,10 +59,12 @@ def parse_filter(text: str, actor: Actor) -> QueueFilter:
             sla = word
         elif word.startswith("@") and len(word) > 1:
             assignee = word[1:]
+        elif word.startswith("#") and len(word) > 1:
+            tag = word[1:]
         else:
             raise InvalidInput(f"unknown queue filter {word!r}", key="queue.bad_filter", word=word[:40],
                                words=", ".join(FILTER_WORDS))
-    return QueueFilter(states, priority, assignee, unassigned, sla, words)
+    return QueueFilter(states, priority, assignee, unassigned, sla, words, tag)
 
 
 def _assigned_to(ticket: Ticket, who: str) -> bool:
@@ -94,6 +99,9 @@ class TicketQueue:
                                           unassigned=wanted.unassigned, unanswered=wanted.sla is not None)
             if wanted.assignee is not None:
                 found = [tk for tk in found if _assigned_to(tk, wanted.assignee)]
+            if wanted.tag is not None:
+                tagged = await tx.tickets_tagged(wanted.tag)
+                found = [tk for tk in found if tk.id in tagged]
             if wanted.sla is not None:
                 accepted = {"breached"} if wanted.sla == "breached" else {"breaching", "breached"}  # late is breaching too
                 found = [tk for tk in found if self._sla(tk, now)[0] in accepted]

@@ -1,6 +1,6 @@
 """Round-robin auto-assignment and tags on every store: turns skip who is off shift,
 nothing is assigned outside support hours, the rotation stays fair when two processes
-open tickets at once, and tags show on the desk and in the report."""
+open tickets at once, and tags show on the desk, filter the queue and count in the report."""
 
 from __future__ import annotations
 
@@ -126,6 +126,11 @@ async def test_tags_show_on_the_desk_and_count_in_the_report(store: Store, tmp_p
     async with core.store.transaction() as tx:
         upserts = [json.loads(r["payload"]) for r in await tx.deliveries(ticket_id=one) if r["action"] == "desk_upsert"]
     assert upserts[-1]["tags"] == "🏷 Tags: refund, vip" and upserts[-1]["tag_list"] == ["refund", "vip"]
+    vip = await core.queue.listing(bob, "#vip", "en")
+    assert vip.splitlines()[0] == "🗂 2 ticket(s) · #vip"
+    assert [line.split(" ")[0] for line in vip.splitlines()[1:]] == [f"#{one}", f"#{two}"]
+    assert (await core.queue.listing(bob, "#refund open", "en")).splitlines()[0] == "🗂 1 ticket(s) · #refund open"
+    assert (await core.queue.listing(bob, "#spam", "en")).splitlines()[1] == "Nothing waiting here."
     report = await build_report(store, since=clock() - 3600, now=clock() + 1,
                                 sla_first_response=core.settings.sla_first_response)
     assert report.by_tag == {"vip": 2, "refund": 1}
