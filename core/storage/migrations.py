@@ -20,7 +20,9 @@ Step = str | tuple[str, tuple[object, ...]]
 
 def _seeded_snippets() -> list[Step]:
     """The three built-in canned replies (i18n ``canned.<name>``) as the first snippets;
-    staff edit or remove them like any other once the store has them."""
+    staff edit or remove them like any other once the store has them. The texts are read
+    from the catalogue when step 6 runs (once per database): a later edit of a
+    ``canned.*`` text reaches new databases only, never overwrites what staff wrote."""
     return [("INSERT INTO snippets(name, body_en, body_zh, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)",
              (key.removeprefix("canned."), texts["en"], texts.get("zh"), "system", 0.0))
             for key, texts in sorted(CATALOG.items()) if key.startswith("canned.")]

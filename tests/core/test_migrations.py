@@ -82,6 +82,10 @@ async def test_a_database_filled_at_an_earlier_version_upgrades_with_its_rows(
             # the tables added after `version` work
             assert await tx.add_faq_phrasing(entry_id="gas-fees", lang="en", text="fees?", added_by="slack:U1",
                                              ticket_id=None, now=2.0)
+            assert await tx.add_tag(ticket.id, "refund", "slack:U1", 2.0)
+            assert {"closing", "explorer", "never-share"} <= {r["name"] for r in await tx.snippets()}
+            if version >= 6:
+                assert await tx.ticket_tags(ticket.id) == ["refund", "vip"] and await tx.off_shift() == {"slack:U1"}
             assert await tx.schema_version() == LATEST
     finally:
         if isinstance(store, PostgresStore):
