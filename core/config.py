@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.errors import ConfigError
@@ -137,6 +137,8 @@ class Settings(BaseSettings):
     rate_limit_scale: float = Field(1.0, alias="WALLETDESK_RATE_LIMIT_SCALE", gt=0)
     # the staff channel's daily digest, HH:MM in WALLETDESK_TIMEZONE (empty: no digest)
     digest_at: str = Field("", alias="WALLETDESK_DIGEST_AT", pattern=r"^(|([01]\d|2[0-3]):[0-5]\d)$")
+    # "round_robin": a new ticket goes in turn to the next SLACK_STAFF_USERS member on shift (support hours)
+    auto_assign: Literal["off", "round_robin"] = Field("off", alias="WALLETDESK_AUTO_ASSIGN")
 
     # identity
     otp_webhook_url: str | None = Field(None, alias="WALLETDESK_OTP_WEBHOOK_URL")
@@ -246,6 +248,14 @@ class Settings(BaseSettings):
     def _sla(cls, value: str) -> str:
         _parse_sla(value)
         return value
+
+    @model_validator(mode="after")
+    def _rotation(self) -> "Settings":
+        """Settings that only make sense together (ConfigError passes pydantic untouched)."""
+        if self.auto_assign == "round_robin" and not self.slack_staff_users:
+            raise ConfigError("WALLETDESK_AUTO_ASSIGN: round_robin takes turns among SLACK_STAFF_USERS, which is empty;"
+                              " list the staff there (in the order of the rotation) or set it to off")
+        return self
 
     # derived values -------------------------------------------------------
 

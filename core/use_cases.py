@@ -33,8 +33,10 @@ from core.storage import Store
 from core.support.abuse import Blocking
 from core.support.desk import TicketDesk
 from core.support.escalation import Escalation
+from core.support.assignment import Assigner
 from core.support.hours import SupportHours
 from core.support.queue import TicketQueue
+from core.support.snippets import SnippetBook
 from core.support.staff import StaffActions
 from core.support.digest import DailyDigest
 from core.support.overview import QueueOverview
@@ -72,7 +74,8 @@ class UseCases:
         self.policy = StaffPolicy(settings)
         self.hours = SupportHours(settings)
         self.answers = FaqAnswers(faq, self.metrics, clock, self.hours.render)
-        self.desk = TicketDesk(settings, self.identity, self.answers, self.hours, clock)
+        self.assignment = Assigner(settings, store, self.policy, self.hours, clock)
+        self.desk = TicketDesk(settings, self.identity, self.answers, self.hours, clock, self.assignment)
         self.chain = ChainLookup.from_settings(settings)
         self.dialogue = Dialogue(Services(settings, self.desk, self.identity, self.answers, self.roster, self.chain),
                                  store, self.metrics, clock, self._wake)
@@ -90,6 +93,7 @@ class UseCases:
         self.transcripts = StaffTranscripts(store, self.policy)
         self.overview = QueueOverview(self.queue)
         self.digest = DailyDigest(settings, store, self.desk, clock, self._wake)
+        self.snippets = SnippetBook(settings, store, self.policy, clock)
 
     async def aclose(self) -> None:
         """Release what the use cases hold open (the chain endpoints' connections,

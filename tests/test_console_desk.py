@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.test_cli import run
@@ -36,3 +37,36 @@ def test_the_daily_digest_is_printed_on_the_console_desk(tmp_path: Path) -> None
     # printed as the session starts, before the ticket opened
     assert lines[digests[0] + 1] == "Backlog: 0 active ticket(s) — urgent 0 · high 0 · normal 0 · low 0"
     assert digests[0] < lines.index("[desk] Ticket #1 · normal · open")
+
+
+def test_snippets_tags_and_transfer_from_the_console_desk_and_in_the_report(tmp_path: Path) -> None:
+    """The console desk edits and sends a snippet, tags the ticket and hands it to a named
+    colleague (the assignee shows on the desk); ``walletdesk report`` counts the tag."""
+    lines = ["I need a human",
+             "/desk snippet add thanks Thanks {user}, ticket #{ticket_id} is with {agent}.",
+             "/desk snippet add bad Hi {name}",
+             "/desk snippet 1 thanks",
+             "/desk canned 1 closing",
+             "/desk tag 1 add vip",
+             "/desk tag 1 add Bad Tag",
+             "/desk transfer 1 bob",
+             "/desk snippet list"]
+    out = run("run", stdin="\n".join(lines) + "\n", tmp=tmp_path)
+    assert out.returncode == 0, out.stderr
+    stdout = out.stdout.splitlines()
+    assert "[desk] Snippet “thanks” added (en)." in stdout
+    assert "[desk] Unknown placeholder “{name}”; use {user}, {ticket_id} or {agent}." in stdout
+    bot = [line for line in stdout if line.startswith("bot> ")]
+    assert any(line.endswith("Thanks you, ticket #1 is with the support team.") for line in bot), bot
+    assert any("We're marking ticket #1 as solved." in line for line in bot), bot
+    assert "[desk] 🏷 Tags: vip" in stdout
+    assert any(line.startswith("[desk] error: use: tag add|remove <tag>") for line in stdout)
+    assert "[desk] Assignee: bob" in stdout
+    listing = next(line for line in stdout if line.startswith("[desk] Snippets: "))
+    assert "thanks (en): Thanks {user}" in listing and "closing (en+zh)" in listing
+
+    report = run("report", "--json", "--since", "30d", tmp=tmp_path)
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["by_tag"] == {"vip": 1}
+    text = run("report", "--since", "30d", tmp=tmp_path).stdout
+    assert "Tags" in text and "vip" in text.split("Tags", 1)[1]

@@ -33,7 +33,7 @@ def test_http_manifest_has_the_commands_events_and_urls_the_adapter_serves(monke
     assert code == 0, out
     doc = yaml.safe_load(out)
     commands = {c["command"] for c in doc["features"]["slash_commands"]}
-    assert commands == {*STAFF_COMMANDS, FAQ_COMMAND} and {"/ticket", "/note", "/faq"} <= commands
+    assert commands == {*STAFF_COMMANDS, FAQ_COMMAND} and {"/ticket", "/note", "/faq", "/snippet", "/shift"} <= commands
     assert {c["url"] for c in doc["features"]["slash_commands"]} == {"https://desk.example.com/slack/commands"}
     settings = doc["settings"]
     assert settings["socket_mode_enabled"] is False

@@ -82,7 +82,7 @@ class ConsoleAdapter:
                 self._print(f"bot> {text}")
         elif delivery.action == "desk_upsert":
             lines = [str(delivery.payload.get("title")), *str(delivery.payload.get("text", "")).split("\n")]
-            lines.extend(str(delivery.payload[k]) for k in ("chain", "linked", "earlier", "parked", "blocked")
+            lines.extend(str(delivery.payload[k]) for k in ("chain", "tags", "linked", "earlier", "parked", "blocked")
                          if delivery.payload.get(k))
             self._print_desk(lines)
             return DeliveryResult(external_id=f"console-{delivery.ticket_id}")
@@ -107,7 +107,25 @@ class ConsoleAdapter:
                              display_name="you", addressed=True)
         await self.core.dialogue.handle_message(msg)
 
+    async def _desk_book(self, command: str) -> bool:
+        """``/desk snippet list|show|add|edit|remove ...`` (a snippet sent to a ticket is
+        ``/desk snippet <ticket> <name>``) and ``/desk shift on|off``; False for anything else."""
+        word, _, rest = command.partition(" ")
+        operator = Actor.at_desk(self.core.policy.console_operator)
+        if word == "snippet" and not rest.strip().lstrip("#").split(" ")[0].isdigit():
+            self._print_desk((await self.core.snippets.command(operator, rest, "en")).splitlines())
+            return True
+        if word == "shift":
+            try:
+                self._print_desk([await self.core.assignment.shift(operator, rest, "en")])
+            except WalletdeskError as exc:
+                self._print(f"[desk] error: {exc}")
+            return True
+        return False
+
     async def _staff(self, command: str, key: str) -> None:
+        if await self._desk_book(command):
+            return
         if command.split(maxsplit=1)[0] == "list":  # the queue: /desk list [filter]
             try:
                 listing = await self.core.queue.listing(Actor.at_desk(self.core.policy.console_operator),
@@ -123,7 +141,7 @@ class ConsoleAdapter:
             return
         parts = command.split(maxsplit=2)
         if len(parts) < 2 or not parts[1].lstrip("#").isdigit():
-            self._print("[desk] usage: /desk <claim|reply|note|resolve|close|reopen|request_verification|request_wallet|set_priority|canned|lookup|wait|snooze|block|unblock> <ticket> [text] | /desk list [filter] | /desk block|unblock <user> [reason] | /desk blocked")
+            self._print("[desk] usage: /desk <claim|reply|note|resolve|close|reopen|request_verification|request_wallet|set_priority|snippet|tag|transfer|lookup|wait|snooze|block|unblock> <ticket> [text] | /desk list [filter] | /desk block|unblock <user> [reason] | /desk blocked")
             return
         action, ticket, text = parts[0], int(parts[1].lstrip("#")), parts[2] if len(parts) > 2 else ""
         try:

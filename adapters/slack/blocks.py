@@ -40,6 +40,7 @@ __all__ = [
     "ACTION_PRIORITY",
     "ACTION_REOPEN",
     "ACTION_RESOLVE",
+    "ACTION_SNIPPET",
     "ACTION_VERIFY",
     "desk_line",
     "ticket_blocks",
@@ -60,6 +61,8 @@ ACTION_VERIFY = "wd_request_verification"
 ACTION_REOPEN = "wd_reopen"
 ACTION_PRIORITY = "wd_priority"
 ACTION_LOOKUP = "wd_lookup"
+ACTION_SNIPPET = "wd_snippet"
+SNIPPET_OPTIONS = 100  # Slack's most options in one static select
 
 # action_id -> core staff action
 ACTION_IDS: Mapping[str, str] = {
@@ -70,6 +73,7 @@ ACTION_IDS: Mapping[str, str] = {
     ACTION_REOPEN: "reopen",
     ACTION_PRIORITY: "set_priority",
     ACTION_LOOKUP: "lookup",
+    ACTION_SNIPPET: "snippet",
 }
 
 # (core action, action_id, i18n key of the label, style), in display order
@@ -103,6 +107,14 @@ def _priority_select(ticket_id: int, current: str, lang: str) -> StaticSelectEle
                                options=options, initial_option=initial)
 
 
+def _snippet_select(ticket_id: int, names: list[str], lang: str) -> StaticSelectElement:
+    """The desk's snippets by name; choosing one sends it to the user (value ``<ticket>:<name>``)."""
+    options = [Option(value=f"{ticket_id}:{name}"[:150], label=truncate(name, 75))
+               for name in names[:SNIPPET_OPTIONS]]
+    return StaticSelectElement(placeholder=t("slack.snippet.placeholder", lang), action_id=ACTION_SNIPPET,
+                               options=options)
+
+
 def _buttons(payload: Mapping[str, Any], ticket_id: int, lang: str) -> list[Any]:
     state = _state(payload)
     allowed = set(allowed_actions(state)) if state is not None else set()
@@ -114,6 +126,9 @@ def _buttons(payload: Mapping[str, Any], ticket_id: int, lang: str) -> list[Any]
     ]
     if "set_priority" in allowed:
         elements.append(_priority_select(ticket_id, str(payload.get("priority", "")), lang))
+    names = [str(n) for n in payload.get("snippets") or () if str(n)]
+    if "staff_reply" in allowed and names:
+        elements.append(_snippet_select(ticket_id, names, lang))
     if payload.get("chain_hash"):  # the last looked-up hash, asked again
         elements.append(ButtonElement(text=t("slack.button.chain_refresh", lang), action_id=ACTION_LOOKUP,
                                       value=str(ticket_id)))
@@ -137,7 +152,7 @@ def ticket_blocks(payload: Mapping[str, Any], lang: str = "en") -> list[dict[str
     if sla:
         blocks.append(ContextBlock(block_id=f"wd_sla_{ticket_id}", elements=[
             MarkdownTextObject(text=truncate(t("slack.desk.sla", lang, sla=escape(sla)), CONTEXT_LIMIT))]))
-    for key in ("chain", "linked", "earlier", "parked", "blocked"):  # system fields, each a context line of its own
+    for key in ("chain", "tags", "linked", "earlier", "parked", "blocked"):  # system fields, each a context line of its own
         field = str(payload.get(key) or "")
         if field:
             blocks.append(ContextBlock(block_id=f"wd_{key}_{ticket_id}", elements=[

@@ -43,6 +43,7 @@ from adapters.slack.translate import (
     request_from_command,
     staff_key,
     staff_thread_reply,
+    thread_snippet,
 )
 from core.errors import InvalidInput, NotFound, StoreError, WalletdeskError
 from core.faq.files import FaqFileError
@@ -64,6 +65,8 @@ _PROFILE_TIMEOUT = 1.0  # a message event is answered before Slack gets its 200:
 _ERROR_CHARS = 300
 _YOUNG_THREAD_SECONDS = 10.0
 _RETRY_DELAYS = (0.05, 0.1, 0.2, 0.3, 0.4)  # ~1 s in all, within Slack's 3 s for an event
+
+_TRANSLATED_REFUSALS = ("snippet.", "tag.")  # i18n keys of refusals shown in the staff member's language
 
 Respond = Callable[..., Awaitable[Any]]
 
@@ -172,10 +175,13 @@ class SlackInbound:
         shared = images(event)
         if not text and not shared:
             return
+        snippet = thread_snippet(text) if text else None  # "!snippet <name>": that snippet goes out instead
         try:
             if text:
-                await self.core.staff.act(self.actor(user, channel), ticket.id, "reply",
-                                          event_key=message_key(channel, ts), text=text, source_ref=ts)
+                actor = self.actor(user, channel) if snippet is None else await self._named_actor(user, channel)
+                await self.core.staff.act(actor, ticket.id, "reply" if snippet is None else "snippet",
+                                          event_key=message_key(channel, ts), text=text if snippet is None else snippet,
+                                          source_ref=ts)
             if shared:  # files staff share in the thread go to the user (fetched with the bot token)
                 await self.core.files.from_staff(self.actor(user, channel), ticket.id,
                                                  event_key=message_key(channel, ts), files=shared, source_ref=ts)
@@ -208,6 +214,10 @@ class SlackInbound:
         """The facts the core's staff policy decides on."""
         return Actor(UserRef("slack", user), in_desk_channel=bool(channel) and channel == self.staff_channel)
 
+    async def _named_actor(self, user: str, channel: str | None) -> Actor:
+        """:meth:`actor` with the staff member's Slack display name (a snippet's ``{agent}``)."""
+        return dataclasses.replace(self.actor(user, channel), display_name=(await self.profiles.get(user)).display_name)
+
     async def action(self, body: Mapping[str, Any], respond: Respond | None = None) -> None:
         """A button or the priority select on a ticket's root message (already acked)."""
         request = request_from_action(body)
@@ -217,9 +227,10 @@ class SlackInbound:
         await self._staff_request(request, respond)
 
     async def command(self, form: Mapping[str, Any], respond: Respond | None = None) -> None:
-        """``/note``, ``/ticket`` or ``/tickets`` (already acked)."""
+        """``/note``, ``/ticket``, ``/tickets``, ``/snippet`` or ``/shift`` (already acked)."""
         user, channel = str(form.get("user_id", "")), str(form.get("channel_id", ""))
-        if str(form.get("command", "")).lstrip("/") == "tickets":
+        name = str(form.get("command", "")).lstrip("/")
+        if name == "tickets":
             await self.ephemeral(channel, user, await self._queue(user, channel, str(form.get("text", ""))),
                                  respond=respond)
             return
@@ -234,6 +245,10 @@ class SlackInbound:
                 async def say(where: str, who: str, text: str) -> None:
                     await self.ephemeral(where, who, text, respond=respond)
                 await self.transcripts.answer(asked, say)
+            return
+        if name in ("snippet", "shift"):
+            await self.ephemeral(channel, user, await self._desk_book(name, user, channel, str(form.get("text", ""))),
+                                 respond=respond)
             return
         parsed = request_from_command(form)
         if isinstance(parsed, str):
@@ -270,6 +285,17 @@ class SlackInbound:
             return await self._refusal(user, exc)
         except InvalidInput as exc:
             return escape(t(exc.key or "error.generic", lang, **exc.params))
+
+    async def _desk_book(self, command: str, user: str, channel: str, text: str) -> str:
+        """``/snippet ...`` (the core answers every case with one line) or ``/shift on|off|status``."""
+        lang = await self._lang(user)
+        actor = self.actor(user, channel)
+        if command == "snippet":
+            return escape(await self.core.snippets.command(actor, to_plain(text), lang))
+        try:
+            return escape(await self.core.assignment.shift(actor, to_plain(text), lang))
+        except NotAllowed as exc:
+            return await self._refusal(user, exc)
 
     # the FAQ -------------------------------------------------------------------------------
 
@@ -328,8 +354,10 @@ class SlackInbound:
 
     async def _staff_request(self, req: StaffRequest, respond: Respond | None) -> None:
         channel = req.channel or self.staff_channel or ""
+        actor = (await self._named_actor(req.user, req.channel) if req.action in ("snippet", "canned")
+                 else self.actor(req.user, req.channel))
         try:
-            await self.core.staff.act(self.actor(req.user, req.channel), req.ticket_id, req.action,
+            await self.core.staff.act(actor, req.ticket_id, req.action,
                                       event_key=req.event_key, text=req.text, priority=req.priority, to=req.to)
         except NotAllowed as exc:
             await self.ephemeral(channel, req.user, await self._refusal(req.user, exc), respond=respond)
@@ -345,10 +373,13 @@ class SlackInbound:
         return t(exc.key or "policy.not_staff", await self._lang(user))
 
     async def _failure(self, user: str, exc: WalletdeskError) -> str:
+        lang = await self._lang(user)
+        if exc.key and exc.key.startswith(_TRANSLATED_REFUSALS):  # the desk's own data: refused in their language
+            return t("slack.action_failed", lang, error=escape(t(exc.key, lang, **exc.params)))
         reason = " ".join(str(exc).split()) or type(exc).__name__
         if len(reason) > _ERROR_CHARS:
             reason = reason[: _ERROR_CHARS - 1] + "…"
-        return t("slack.action_failed", await self._lang(user), error=reason)
+        return t("slack.action_failed", lang, error=reason)
 
     async def ephemeral(self, channel: str, user: str, text: str, *, thread_ts: str | None = None,
                         respond: Respond | None = None) -> None:

@@ -46,15 +46,17 @@ STAFF_CHANGE_EVENTS = ("member_joined_channel", "member_left_channel", "subteam_
 HOME_EVENTS = ("app_home_opened",)  # the App Home tab (adapters/slack/home.py)
 BOT_EVENTS = (*MESSAGE_EVENTS, "app_mention", *STAFF_CHANGE_EVENTS, *HOME_EVENTS)
 
-STAFF_COMMANDS = ("/ticket", "/tickets", "/note", "/block", "/unblock")
+STAFF_COMMANDS = ("/ticket", "/tickets", "/note", "/block", "/unblock", "/snippet", "/shift")
 FAQ_COMMAND = "/faq"
 # command -> (i18n key of the description, usage hint)
 SLASH_COMMANDS: dict[str, tuple[str, str]] = {
     "/ticket": ("slack.setup.cmd.ticket", "<id> reply|close|priority|transfer|... [text]"),
-    "/tickets": ("slack.setup.cmd.tickets", "[open|waiting|unassigned|mine|urgent|high|breaching|breached|snoozed|@name]"),
+    "/tickets": ("slack.setup.cmd.tickets", "[open|waiting|unassigned|mine|urgent|high|breaching|breached|snoozed|@name|#tag]"),
     "/note": ("slack.setup.cmd.note", "<id> <text>"),
     "/block": ("slack.setup.cmd.block", "[<user> [reason]]"),
     "/unblock": ("slack.setup.cmd.unblock", "<user>"),
+    "/snippet": ("slack.setup.cmd.snippet", "list | show <name> | add <name> <text> | edit <name> [en|zh] <text> | remove <name>"),
+    "/shift": ("slack.setup.cmd.shift", "on | off | status"),
     FAQ_COMMAND: ("slack.setup.cmd.faq", "<question> | add <entry> <question> | added | remove <n> | reload | ids"),
 }
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.slack.blocks import ACTION_IDS, ACTION_PRIORITY
+from adapters.slack.blocks import ACTION_IDS, ACTION_PRIORITY, ACTION_SNIPPET
 from adapters.slack.text import mentions, strip_mention, to_plain
 from core.models import ChatRef, InboundImage, InboundMessage, UserRef
 
@@ -33,6 +33,7 @@ __all__ = [
     "request_from_command",
     "staff_key",
     "staff_thread_reply",
+    "thread_snippet",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,8 +52,11 @@ _TICKET_WORDS: Mapping[str, str] = {
 }
 # parking and abuse (core/support/parking.py, core/support/abuse.py): wait [text], snooze <when>, block [reason]
 _PARKING_WORDS: Mapping[str, str] = {"wait": "wait", "snooze": "snooze", "block": "block", "unblock": "unblock"}
+# the desk's own data (adapters/slack + core/support/snippets.py): a snippet by name, tags
+_TICKET_WORDS_DESK: Mapping[str, str] = {"snippet": "snippet", "tag": "tag"}
 # no "reply": a reply is written in the ticket's thread, where the desk shows it
-_NEEDS_TEXT = frozenset({"set_priority", "note", "canned", "transfer", "snooze"})
+_NEEDS_TEXT = frozenset({"set_priority", "note", "canned", "transfer", "snooze", "snippet", "tag"})
+_THREAD_SNIPPET_RE = re.compile(r"^!snippet\s+(\S+)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,15 +209,19 @@ def request_from_action(body: Mapping[str, Any]) -> StaffRequest | None:
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
     key = f"slack:action:{action.get('action_ts', '')}:{user}:{action_id}"
     priority: str | None = None
+    text = ""
     if action_id == ACTION_PRIORITY:
         value = str((action.get("selected_option") or {}).get("value", ""))
         raw_id, _, priority = value.partition(":")
+    elif action_id == ACTION_SNIPPET:
+        raw_id, _, text = str((action.get("selected_option") or {}).get("value", "")).partition(":")
     else:
         raw_id = str(action.get("value", ""))
     ticket_id = parse_ticket_id(raw_id)
     if ticket_id is None:
         return None
-    return StaffRequest(user, str(channel) if channel else None, ticket_id, core_action, key, priority=priority)
+    return StaffRequest(user, str(channel) if channel else None, ticket_id, core_action, key, text=text,
+                        priority=priority)
 
 
 def request_from_command(form: Mapping[str, Any]) -> StaffRequest | str:
@@ -231,7 +239,7 @@ def request_from_command(form: Mapping[str, Any]) -> StaffRequest | str:
     if command == "note":
         action, rest = "note", parts[1] if len(parts) > 1 else ""
     else:
-        words = {**_TICKET_WORDS, **_PARKING_WORDS}
+        words = {**_TICKET_WORDS, **_PARKING_WORDS, **_TICKET_WORDS_DESK}
         if len(parts) < 2 or parts[1].lower() not in words:
             return usage
         action, rest = words[parts[1].lower()], parts[2] if len(parts) > 2 else ""
@@ -259,6 +267,12 @@ def block_request_from_command(form: Mapping[str, Any]) -> tuple[str, str, str] 
     who, _, reason = text.partition(" ")
     mention = _USER_MENTION_RE.match(who)
     return verb, staff_key(mention.group(1)) if mention else to_plain(who), to_plain(reason.strip())
+
+
+def thread_snippet(text: str) -> str | None:
+    """``!snippet <name>`` typed in a ticket's thread: the snippet's name, else None."""
+    match = _THREAD_SNIPPET_RE.match(text.strip())
+    return match.group(1) if match else None
 
 
 def faq_request_from_command(form: Mapping[str, Any]) -> FaqRequest | str:

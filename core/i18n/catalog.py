@@ -319,8 +319,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "用法：/note <工单号> <内容>（内部备注，不会发送给用户）",
     },
     "slack.ticket.usage": {
-        "en": "Usage: /ticket <number> claim | resolve | close | reopen | verify | wallet | priority <low|normal|high|urgent> | note <text> | canned <name> | transfer <@someone> | lookup [tx hash] | wait [text] | snooze <2h|tomorrow|2026-12-08 09:00|off> | block [reason] | unblock",
-        "zh": "用法：/ticket <工单号> claim | resolve | close | reopen | verify | wallet | priority <low|normal|high|urgent> | note <内容> | canned <名称> | transfer <@某人> | lookup [交易哈希] | wait [内容] | snooze <2h|tomorrow|2026-12-08 09:00|off> | block [原因] | unblock",
+        "en": "Usage: /ticket <number> claim | resolve | close | reopen | verify | wallet | priority <low|normal|high|urgent> | note <text> | transfer <@someone> | snippet <name> | tag add|remove <tag> | lookup [tx hash] | wait [text] | snooze <2h|tomorrow|2026-12-08 09:00|off> | block [reason] | unblock",
+        "zh": "用法：/ticket <工单号> claim | resolve | close | reopen | verify | wallet | priority <low|normal|high|urgent> | note <内容> | transfer <@某人> | snippet <名称> | tag add|remove <标签> | lookup [交易哈希] | wait [内容] | snooze <2h|tomorrow|2026-12-08 09:00|off> | block [原因] | unblock",
     },
     "faqadmin.usage": {
         "en": "Usage: /faq add <entry id> <question> | /faq add <entry id> #<ticket> (that ticket's question) | /faq added | /faq remove <number> | /faq reload | /faq ids | /faq <question> (preview the answer)",

@@ -24,11 +24,14 @@ class Actor:
     ``in_desk_channel``: the request came from the staff desk's own channel.
     ``platform_moderator``: the platform gives them moderation rights where they
     asked (a Telegram chat admin, a Discord member with Manage Messages).
+    ``display_name``: how the platform names them (a snippet's ``{agent}``); never
+    part of a verdict.
     """
 
     user: UserRef
     in_desk_channel: bool = False
     platform_moderator: bool = False
+    display_name: str = ""
 
     @property
     def key(self) -> str:
@@ -44,6 +47,7 @@ class Permission(enum.StrEnum):
     STAFF = "staff"
     ESCALATE = "escalate"
     EDIT_FAQ = "edit_faq"
+    EDIT_SNIPPETS = "edit_snippets"  # add, change or remove the desk's snippets (canned replies)
 
 
 class Verdict(enum.StrEnum):
@@ -52,6 +56,7 @@ class Verdict(enum.StrEnum):
     DESK_ONLY = "desk_only"  # allowed only from the staff desk's channel
     NOT_MODERATOR = "not_moderator"
     NOT_FAQ_ADMIN = "not_faq_admin"
+    NOT_SNIPPET_EDITOR = "not_snippet_editor"
 
 
 class NotAllowed(InvalidInput):
@@ -63,6 +68,7 @@ _REFUSAL_KEYS = {
     Verdict.DESK_ONLY: "policy.desk_only",
     Verdict.NOT_MODERATOR: "escalate.not_moderator",
     Verdict.NOT_FAQ_ADMIN: "faqadmin.not_admin",
+    Verdict.NOT_SNIPPET_EDITOR: "snippet.not_editor",
 }
 
 
@@ -81,7 +87,10 @@ class StaffPolicy:
       one of these is known, nobody on Slack is staff, and a Slack desk without
       any of them refuses to start (:meth:`record_slack_facts` raises);
     - escalate: staff, ``TELEGRAM_MODERATORS``, or a platform moderator;
-    - change the FAQ: ``SLACK_FAQ_ADMINS``, or whoever may act as staff.
+    - change the FAQ: ``SLACK_FAQ_ADMINS``, or whoever may act as staff;
+    - change the snippets (canned replies staff send): staff, and when
+      ``SLACK_FAQ_ADMINS`` is set only those staff who are also FAQ admins
+      (the same people vouch for what the bot says in the company's name).
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -129,6 +138,11 @@ class StaffPolicy:
             if actor.platform_moderator or actor.key in self.moderators or self._staff(actor) is Verdict.ALLOWED:
                 return Verdict.ALLOWED
             return Verdict.NOT_MODERATOR
+        if permission is Permission.EDIT_SNIPPETS:
+            staff = self._staff(actor) is Verdict.ALLOWED
+            if staff and (not self.faq_admins or actor.key in self.faq_admins):
+                return Verdict.ALLOWED
+            return Verdict.NOT_SNIPPET_EDITOR
         if self.faq_admins:
             return Verdict.ALLOWED if actor.key in self.faq_admins else Verdict.NOT_FAQ_ADMIN
         return Verdict.ALLOWED if self._staff(actor) is Verdict.ALLOWED else Verdict.NOT_FAQ_ADMIN

@@ -142,6 +142,7 @@ class Report:
     csat_count: int
     csat_distribution: dict[int, int]
     backlog: Backlog
+    by_tag: dict[str, int] = field(default_factory=dict)  # tickets opened in the window, per tag staff gave them
 
     def as_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -201,6 +202,7 @@ async def build_report(
         sent = await tx.sent_counts(since, now)
         counter = getattr(tx, "faq_event_counts", None)
         faq_rows = await counter(since, now) if counter is not None else None
+        tags = await tx.tag_counts([t.id for t in created])
 
     platforms = set(KNOWN_PLATFORMS) | {t.origin.platform for t in created} | {r["platform"] for r in sent}
     messages_in = Counter(k.split(":", 1)[0] for k in inbound_keys if k.split(":", 1)[0] in platforms)
@@ -240,6 +242,7 @@ async def build_report(
         csat_count=len(ratings),
         csat_distribution={score: sum(r == score for r in ratings) for score in range(1, 6)},
         backlog=_backlog(live, now),
+        by_tag=_by_count(Counter(tags)),
     )
 
 
@@ -381,6 +384,7 @@ def _sections(report: Report) -> list[tuple[str, list[tuple[str, str, str]]]]:
         ]),
         ("Topics", [(f"topic-{k}", k, str(v)) for k, v in report.by_category.items()]),
         ("Priority", [(f"priority-{k}", k, str(v)) for k, v in report.by_priority.items()]),
+        *([("Tags", [(f"tag-{k}", k, str(v)) for k, v in report.by_tag.items()])] if report.by_tag else []),
         ("Backlog", [
             ("backlog-count", "open tickets", str(bl.count)),
             ("backlog-median", "median age", format_duration(bl.median_age)),

@@ -17,7 +17,8 @@ from core.models import ChatRef, Conversation, Delivery, Priority, Ticket, Ticke
 from core.storage.block_rows import BlockRows
 from core.storage.digest_rows import DigestRows
 from core.storage.file_rows import FileRows
-from core.storage.migrations import MIGRATIONS, render
+from core.storage.desk_rows import DeskRows
+from core.storage.migrations import MIGRATIONS, render, split_step
 from core.storage.window_rows import PhrasePartRows
 from core.storage.parking_rows import ParkingRows
 
@@ -98,7 +99,7 @@ def row_to_ticket(row: Row) -> Ticket:
     )
 
 
-class SqlTx(PhrasePartRows, ParkingRows, BlockRows, DigestRows, FileRows):
+class SqlTx(PhrasePartRows, ParkingRows, BlockRows, DigestRows, FileRows, DeskRows):
     """Typed queries over one transaction. Backends differ only in ``Connection``
     and in ``skip_locked`` (PostgreSQL row locks for concurrent workers)."""
 
@@ -131,7 +132,7 @@ class SqlTx(PhrasePartRows, ParkingRows, BlockRows, DigestRows, FileRows):
             if version <= current:
                 continue
             for step in steps:
-                await self._c.execute(render(dialect, step))
+                await self._c.execute(*split_step(dialect, step))
             await self._c.execute("INSERT INTO schema_version(version) VALUES (?)", (version,))
             applied.append(version)
         return applied

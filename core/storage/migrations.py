@@ -1,16 +1,34 @@
 """Schema migrations, versioned in code. One list serves SQLite and PostgreSQL:
-``{pk}`` and ``{float}`` expand per dialect. Append, never edit a shipped step."""
+``{pk}`` and ``{float}`` expand per dialect. Append, never edit a shipped step.
+
+A step is one SQL statement, or ``(statement, parameters)`` for rows a step seeds
+(parameters keep the seeded text out of the SQL: no quoting, no ``?`` or braces in it)."""
 
 from __future__ import annotations
 
-__all__ = ["MIGRATIONS", "render"]
+from core.i18n import CATALOG
+
+__all__ = ["MIGRATIONS", "Step", "render", "split_step"]
 
 _DIALECT = {
     "sqlite": {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "float": "REAL", "bigint": "INTEGER"},
     "postgres": {"pk": "BIGSERIAL PRIMARY KEY", "float": "DOUBLE PRECISION", "bigint": "BIGINT"},
 }
 
-MIGRATIONS: list[list[str]] = [
+Step = str | tuple[str, tuple[object, ...]]
+
+
+def _seeded_snippets() -> list[Step]:
+    """The three built-in canned replies (i18n ``canned.<name>``) as the first snippets;
+    staff edit or remove them like any other once the store has them. The texts are read
+    from the catalogue when step 9 runs (once per database): a later edit of a
+    ``canned.*`` text reaches new databases only, never overwrites what staff wrote."""
+    return [("INSERT INTO snippets(name, body_en, body_zh, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)",
+             (key.removeprefix("canned."), texts["en"], texts.get("zh"), "system", 0.0))
+            for key, texts in sorted(CATALOG.items()) if key.startswith("canned.")]
+
+
+MIGRATIONS: list[list[Step]] = [
     # 1: the support desk
     [
         """CREATE TABLE processed_events (
@@ -179,8 +197,42 @@ MIGRATIONS: list[list[str]] = [
             created_at {float} NOT NULL)""",
         "CREATE INDEX files_ticket ON files(ticket_id)",
     ],
+    # 9: the staff desk's snippets (canned replies staff edit, en and an optional zh; the built-in
+    # ones seeded), tags on tickets, and auto-assignment: the round-robin cursor (one row, locked
+    # while a ticket is assigned) and who of the staff took themselves off shift
+    [
+        """CREATE TABLE snippets (
+            name TEXT PRIMARY KEY,
+            body_en TEXT NOT NULL,
+            body_zh TEXT,
+            updated_by TEXT NOT NULL,
+            updated_at {float} NOT NULL)""",
+        *_seeded_snippets(),
+        """CREATE TABLE ticket_tags (
+            ticket_id {bigint} NOT NULL REFERENCES tickets(id),
+            tag TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            at {float} NOT NULL,
+            PRIMARY KEY (ticket_id, tag))""",
+        "CREATE INDEX ticket_tags_tag ON ticket_tags(tag)",
+        """CREATE TABLE assign_cursor (
+            name TEXT PRIMARY KEY,
+            last_staff TEXT NOT NULL DEFAULT '')""",
+        "INSERT INTO assign_cursor(name, last_staff) VALUES ('round_robin', '')",
+        """CREATE TABLE staff_shifts (
+            staff_key TEXT PRIMARY KEY,
+            on_shift INTEGER NOT NULL,
+            at {float} NOT NULL)""",
+    ],
 ]
 
 
 def render(dialect: str, statement: str) -> str:
     return statement.format(**_DIALECT[dialect])
+
+
+def split_step(dialect: str, step: Step) -> tuple[str, tuple[object, ...]]:
+    """A step as (SQL for ``dialect``, parameters)."""
+    if isinstance(step, str):
+        return render(dialect, step), ()
+    return render(dialect, step[0]), step[1]

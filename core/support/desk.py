@@ -3,6 +3,7 @@ relaying the user's words to it, and the summary the desk shows."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ from core.i18n import t
 from core.identity.codes import Identity
 from core.models import ChatRef, InboundMessage, Ticket, TicketEvent, TicketState
 from core.storage import SqlTx
+from core.support.assignment import Assigner
 from core.support.chain_desk import last_field
 from core.support.hours import SupportHours
 from core.support.outbox import Effects
@@ -30,8 +32,9 @@ class TicketDesk:
     """
 
     def __init__(self, settings: Settings, identity: Identity, answers: FaqAnswers, hours: SupportHours,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], assigner: Assigner | None = None) -> None:
         self.settings = settings
+        self.assigner = assigner
         self.identity = identity
         self.answers = answers
         self.hours = hours
@@ -64,9 +67,16 @@ class TicketDesk:
             priority=starting_priority(category), category=category, lang=lang, subject=question[:1000], now=now,
         )
         await tx.add_event(TicketEvent(ticket.id, "opened", msg.user.key, question, now))
+        assignee = await self.assigner.pick(tx, now) if self.assigner is not None else None
+        if assignee is not None:
+            await tx.update_ticket(ticket.id, assignee=assignee)
+            await tx.add_event(TicketEvent(ticket.id, "auto_assign", "system", assignee, now, True))
+            ticket = dataclasses.replace(ticket, assignee=assignee)
         await self.refresh(tx, effects, ticket)
         self.post(effects, ticket.id, "user", t("desk.user_said", "en", user=msg.display_name or msg.user.key,
                                                 text=question))
+        if assignee is not None:
+            self.post(effects, ticket.id, "system", t("desk.auto_assigned", "en", assignee=assignee))
         body = t("human.opened", lang, ticket_id=ticket.id)
         off = self.hours.off_hours_notice(lang, now)
         if off:
@@ -136,6 +146,7 @@ class TicketDesk:
             ticket, display_name=(user or {}).get("display_name", ""),
             first_response_targets=self.settings.sla_first_response, verification_pending=pending, now=self.clock(),
             chain=await last_field(tx, ticket.id), earlier=earlier, linked=linked,
+            tags=await tx.ticket_tags(ticket.id), snippets=[str(r["name"]) for r in await tx.snippets()],
         )
         summary.update(await parked_fields(tx, ticket, self.settings, self.clock()))
         return summary

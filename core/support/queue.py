@@ -1,7 +1,7 @@
 """The staff queue: tickets listed and filtered the way staff ask for them
 (``open``, ``waiting``, ``unassigned``, ``mine``, a priority, ``breaching``,
-``breached``, ``@name``, ``snoozed``), most urgent first, one line each, in the
-staff member's language. Snoozed tickets (core/support/parking.py) are hidden
+``breached``, ``@name``, ``snoozed``, ``#tag``), most urgent first, one line each,
+in the staff member's language. Snoozed tickets (core/support/parking.py) are hidden
 from every listing but ``snoozed`` until their snooze ends. Only staff may list."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _ACTIVE = (TicketState.OPEN, TicketState.CLAIMED, TicketState.WAITING_ON_USER)
 _STATE_WORDS = {"open": _ACTIVE, "new": (TicketState.OPEN,), "claimed": (TicketState.CLAIMED,),
                 "waiting": (TicketState.WAITING_ON_USER,), "resolved": (TicketState.RESOLVED,)}
 FILTER_WORDS = (*_STATE_WORDS, "unassigned", "mine", *(p.value for p in Priority), "breaching", "breached", "@name",
-                "snoozed")
+                "snoozed", "#tag")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,7 @@ class QueueFilter:
     sla: str | None = None  # breaching | breached
     words: tuple[str, ...] = field(default=("open",))
     snoozed: bool = False  # only the snoozed tickets (hidden from every other listing until the snooze ends)
+    tag: str | None = None  # only tickets staff tagged so (``#refund``)
 
 
 def parse_filter(text: str, actor: Actor) -> QueueFilter:
@@ -45,6 +46,7 @@ def parse_filter(text: str, actor: Actor) -> QueueFilter:
     states: tuple[TicketState, ...] = _ACTIVE
     priority = assignee = sla = None
     unassigned = snoozed = False
+    tag = None
     words = tuple(text.lower().split()) or ("open",)
     for word in words:
         if word in _STATE_WORDS:
@@ -61,10 +63,12 @@ def parse_filter(text: str, actor: Actor) -> QueueFilter:
             snoozed = True
         elif word.startswith("@") and len(word) > 1:
             assignee = word[1:]
+        elif word.startswith("#") and len(word) > 1:
+            tag = word[1:]
         else:
             raise InvalidInput(f"unknown queue filter {word!r}", key="queue.bad_filter", word=word[:40],
                                words=", ".join(FILTER_WORDS))
-    return QueueFilter(states, priority, assignee, unassigned, sla, words, snoozed)
+    return QueueFilter(states, priority, assignee, unassigned, sla, words, snoozed, tag)
 
 
 def _assigned_to(ticket: Ticket, who: str) -> bool:
@@ -101,6 +105,9 @@ class TicketQueue:
             found = [tk for tk in found if (tk.id in hidden) == wanted.snoozed]
             if wanted.assignee is not None:
                 found = [tk for tk in found if _assigned_to(tk, wanted.assignee)]
+            if wanted.tag is not None:
+                tagged = await tx.tickets_tagged(wanted.tag)
+                found = [tk for tk in found if tk.id in tagged]
             if wanted.sla is not None:
                 accepted = {"breached"} if wanted.sla == "breached" else {"breaching", "breached"}  # late is breaching too
                 found = [tk for tk in found if self._sla(tk, now)[0] in accepted]

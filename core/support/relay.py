@@ -72,13 +72,15 @@ def fmt_time(ts: float) -> str:
 def desk_summary(
     ticket: Ticket, *, display_name: str, first_response_targets: Mapping[str, float], lang: str = "en",
     verification_pending: bool = False, now: float | None = None, chain: ChainField | None = None,
-    earlier: Sequence[Ticket] = (), linked: Sequence[LinkedAccount] = (),
+    earlier: Sequence[Ticket] = (), linked: Sequence[LinkedAccount] = (), tags: Sequence[str] = (),
+    snippets: Sequence[str] = (),
 ) -> dict[str, object]:
     """Everything the desk shows in a ticket's root message, as plain values;
     the desk adapter lays it out (Block Kit on Slack). ``chain``: the last
     on-chain lookup, a field of its own; ``earlier``:
     the person's earlier tickets, newest first (id, topic, outcome, CSAT); ``linked``: the
-    person's other accounts, each marked when its link was never confirmed."""
+    person's other accounts, each marked when its link was never confirmed; ``tags``: the
+    ticket's tags; ``snippets``: the names staff can send from the desk's menu."""
     now = time.time() if now is None else now
     if ticket.verified_at:
         verification = t("desk.verified", lang, at=fmt_time(ticket.verified_at), method=ticket.verified_method or "code")
@@ -114,6 +116,9 @@ def desk_summary(
         "chain_hash": chain.hash if chain else None,
         "earlier": t("desk.earlier", lang, tickets=history) if history else None,
         "linked": t("desk.linked", lang, accounts=accounts) if accounts else None,
+        "tags": t("desk.tags", lang, tags=", ".join(tags)) if tags else None,
+        "tag_list": list(tags),
+        "snippets": list(snippets),
         "user": user,
         "user_key": ticket.user.key,
         "platform": ticket.user.platform,

@@ -7,6 +7,7 @@ Internal notes have no path to the user: ``note`` only writes the desk.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,13 +28,14 @@ from core.support.desk import TicketDesk
 from core.support.outbox import Effects
 from core.support.parking import staff_snooze, staff_wait
 from core.support.relay import dm_chat, send_to_user
+from core.support.snippets import fill, load_snippet
 from core.support.tickets import ACTIONS, next_state
 
 __all__ = ["CANNED", "STAFF_ACTIONS", "StaffActionSpec", "StaffActions"]
 
 _LOGGER = logging.getLogger(__name__)
 
-# canned replies are i18n entries named canned.<name>
+# the built-in canned replies (i18n canned.<name>), seeded as snippets by migration 6
 CANNED = tuple(sorted(key.removeprefix("canned.") for key in CATALOG if key.startswith("canned.")))
 
 
@@ -52,6 +54,7 @@ class _Call:
     effects: Effects
     code_to_send: tuple[str, float] | None = None
     fetched: object = None  # what the action's prefetch brought, before the transaction
+    staff_name: str = ""  # the staff member's name as their platform shows it (through the shield)
 
 
 Effect = Callable[["StaffActions", _Call], Awaitable[Ticket]]
@@ -93,13 +96,40 @@ async def _reply(actions: "StaffActions", c: _Call) -> Ticket:
     return await actions._send_reply(c, c.text, show_on_desk=c.source_ref is None)
 
 
-async def _canned(actions: "StaffActions", c: _Call) -> Ticket:
-    name = c.text.strip().lower()
-    if name not in CANNED:
-        raise InvalidInput(f"no canned reply {name!r}; available: {', '.join(CANNED)}", key="staff.no_canned",
-                           name=name[:40], available=", ".join(CANNED))
-    body = t(f"canned.{name}", c.ticket.lang, user="", ticket_id=c.ticket.id, agent=c.staff)
-    return await actions._send_reply(c, body.replace(" ,", ",").replace("  ", " ").strip(), show_on_desk=True)
+async def _snippet(actions: "StaffActions", c: _Call) -> Ticket:
+    """A snippet by name, in the ticket's language, its placeholders filled (``canned`` is an alias)."""
+    found = await load_snippet(c.tx, c.text)
+    user = ((await c.tx.get_user(c.ticket.user.key)) or {}).get("display_name") or ""
+    agent = (c.staff_name or ((await c.tx.get_user(c.staff)) or {}).get("display_name")
+             or t("snippet.agent_default", c.ticket.lang))
+    body = fill(found.body(c.ticket.lang), user=" ".join(str(user).split())[:80], ticket_id=c.ticket.id,
+                agent=" ".join(str(agent).split())[:80])
+    return await actions._send_reply(c, guard(body, TextSource.STAFF_TEXT).text, show_on_desk=True)
+
+
+_TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+async def _tag(actions: "StaffActions", c: _Call) -> Ticket:
+    """``add <tag>`` or ``remove <tag>``: tags show on the desk and are counted in the report."""
+    verb, _, tag = c.text.strip().lower().partition(" ")
+    tag = tag.strip().lstrip("#")
+    if verb not in ("add", "remove") or not _TAG_RE.match(tag):
+        raise InvalidInput("use: tag add|remove <tag>", key="tag.usage")
+    if verb == "add":
+        changed = await c.tx.add_tag(c.ticket.id, tag, c.staff, c.now)
+    elif not await c.tx.remove_tag(c.ticket.id, tag):
+        raise InvalidInput(f"ticket #{c.ticket.id} has no tag {tag!r}", key="tag.not_there", ticket_id=c.ticket.id,
+                           tag=tag)
+    else:
+        changed = True
+    if not changed:
+        return c.ticket
+    await c.tx.add_event(TicketEvent(c.ticket.id, "tag", c.staff, f"{verb} {tag}", c.now, True))
+    await actions.desk.refresh(c.tx, c.effects, c.ticket)
+    actions.desk.post(c.effects, c.ticket.id, "system",
+                      t("desk.tag_added" if verb == "add" else "desk.tag_removed", "en", staff=c.staff, tag=tag))
+    return c.ticket
 
 
 async def _note(actions: "StaffActions", c: _Call) -> Ticket:
@@ -185,7 +215,9 @@ STAFF_ACTIONS: Mapping[str, StaffActionSpec] = _specs(
     StaffActionSpec("claim", STAFF, "claim", _claim),
     StaffActionSpec("transfer", STAFF, "transfer", _transfer),
     StaffActionSpec("reply", STAFF, "staff_reply", _reply, notice="ticket.staff_reply"),
-    StaffActionSpec("canned", STAFF, "staff_reply", _canned, notice="ticket.staff_reply"),
+    StaffActionSpec("canned", STAFF, "staff_reply", _snippet, notice="ticket.staff_reply"),  # the old name
+    StaffActionSpec("snippet", STAFF, "staff_reply", _snippet, notice="ticket.staff_reply"),
+    StaffActionSpec("tag", STAFF, "note", _tag),
     StaffActionSpec("note", STAFF, "note", _note),
     StaffActionSpec("set_priority", STAFF, "set_priority", _set_priority),
     StaffActionSpec("request_verification", STAFF, "request_verification", _request_verification,
@@ -243,7 +275,8 @@ class StaffActions:
                 raise NotFound(f"no ticket #{ticket_id}", key="staff.no_ticket")
             if not await tx.claim_event(f"staff:{event_key}", now):
                 return ticket
-            call = _Call(tx, ticket, actor.key, clean, priority, to, source_ref, now, effects, fetched=fetched)
+            call = _Call(tx, ticket, actor.key, clean, priority, to, source_ref, now, effects, fetched=fetched,
+                         staff_name=guard(actor.display_name, TextSource.DISPLAY_NAME).text)
             ticket = await spec.effect(self, call)
             await effects.flush(tx, now)
         if call.code_to_send is not None:

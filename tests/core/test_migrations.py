@@ -82,6 +82,9 @@ async def test_a_database_filled_at_an_earlier_version_upgrades_with_its_rows(
             # the tables added after `version` work
             assert await tx.add_faq_phrasing(entry_id="gas-fees", lang="en", text="fees?", added_by="slack:U1",
                                              ticket_id=None, now=2.0)
+            assert await tx.add_tag(ticket.id, "refund", "slack:U1", 2.0)
+            assert {"closing", "explorer", "never-share"} <= {r["name"] for r in await tx.snippets()}
+            assert await tx.ticket_tags(ticket.id) == ["refund"]
             assert await tx.schema_version() == LATEST
     finally:
         if isinstance(store, PostgresStore):
@@ -177,3 +180,37 @@ async def test_links_made_before_version_5_stay_listed_but_share_nothing_until_c
         if isinstance(store, PostgresStore):
             await store.drop_schema()
         await store.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+async def test_version_6_seeds_the_built_in_snippets_once(kind: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database from before snippets gets the three built-in replies (en and zh, placeholders
+    intact, the ``?`` in one of them too); one staff removed stays removed on the next start."""
+    old = _new_store(kind, tmp_path)
+    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS[:5])
+    await old.open()
+    await old.close()
+    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS)
+
+    def reopen() -> Store:
+        return PostgresStore(PG_DSN, schema=old.schema) if isinstance(old, PostgresStore) else _new_store(kind, tmp_path)
+
+    store = reopen()
+    await store.open()
+    async with store.transaction() as tx:
+        rows = {r["name"]: r for r in await tx.snippets()}
+        assert sorted(rows) == ["closing", "explorer", "never-share"]
+        assert rows["explorer"]["body_en"].startswith("Hi {user}, could you send us the transaction hash (tx id)? ")
+        assert rows["closing"]["body_zh"].startswith("谢谢 {user}！工单 #{ticket_id}")
+        assert await tx.delete_snippet("explorer")
+    await store.close()
+    again = reopen()
+    await again.open()
+    try:
+        async with again.transaction() as tx:
+            assert [r["name"] for r in await tx.snippets()] == ["closing", "never-share"]
+    finally:
+        if isinstance(again, PostgresStore):
+            await again.drop_schema()
+        await again.close()

@@ -4,12 +4,14 @@ database nor the outbox (and so no platform, desk or log line built from them)."
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import sqlite3
 from pathlib import Path
 
 from mnemonic import Mnemonic
 
+from core.errors import InvalidInput
 from core.identity.policy import Actor
 from core.models import ChatRef, InboundMessage, UserRef
 from core.use_cases import UseCases
@@ -36,6 +38,7 @@ TEXT_ENTRY_POINTS = {
     # file names through the shield, text files scanned, images by the OCR: tests/core/test_file_relay.py
     "files.from_user": "tests/core/test_file_relay.py::test_a_text_file_with_a_phrase_is_a_leak_and_nothing_is_kept",
     "files.from_staff": "tests/core/test_file_relay.py::test_a_staff_file_with_a_phrase_never_reaches_the_user",
+    "snippets.command": "test_no_entry_point_lets_a_phrase_through",  # refusals: tests/core/test_snippets.py
 }
 NO_OUTSIDE_TEXT = {
     "answers.recent_phrasings", "answers.remove_phrasing", "answers.reload", "answers.ask",
@@ -43,12 +46,15 @@ NO_OUTSIDE_TEXT = {
     "dialogue.on_error",  # takes a refusal the core raised, no outside text
     "aclose",  # shutdown
     "blocking.listing",  # reads the blocks, takes no text
+    "assignment.pick",  # inside the transaction that opens a ticket
+    "assignment.shift",  # on | off | status: compared, never stored
 }
 
 
 def _public_entry_points(core: UseCases) -> set[str]:
     names = {name for name, fn in inspect.getmembers(core, inspect.iscoroutinefunction) if not name.startswith("_")}
-    for part in ("dialogue", "escalation", "staff", "answers", "timers", "blocking", "files"):
+    for part in ("dialogue", "escalation", "staff", "answers", "timers", "blocking", "files", "snippets",
+                 "assignment"):
         obj = getattr(core, part)
         names |= {f"{part}.{name}" for name, fn in inspect.getmembers(obj)
                   if not name.startswith("_") and (inspect.iscoroutinefunction(fn) or callable(fn))
@@ -102,6 +108,17 @@ async def test_no_entry_point_lets_a_phrase_through(core: UseCases, tmp_path: Pa
                                         ("transfer", ""), ("resolve", f"resolved {PHRASE}")]):
         await core.staff.act(STAFF, ticket, action, event_key=f"s{i}", text=text,
                              to=PHRASE if action == "transfer" else None)
+    # a snippet's text (refused: it holds a secret) and a tag
+    assert "secret" in await core.snippets.command(STAFF, f"add leak Please send {PHRASE}", "en")
+    assert "secret" in await core.snippets.command(STAFF, f"add fine Hi {{user}}. {PHRASE}", "en")
+    await core.snippets.command(STAFF, "add fine Hi {user}, {agent} here", "en")
+    await core.snippets.command(STAFF, f"edit fine zh {PHRASE}", "en")
+    named = dataclasses.replace(STAFF, display_name=PHRASE)  # the staff member's platform name fills {agent}
+    for i, text in enumerate([f"add {PHRASE}", "fine"]):
+        try:
+            await core.staff.act(named, ticket, "tag" if i == 0 else "snippet", event_key=f"t{i}", text=text)
+        except InvalidInput:
+            pass
     await core.staff.act(STAFF, ticket, "close", event_key="s-close", text=f"closed {PHRASE}")
     # parking and blocking: the text sent with "wait", a block's reason, a blocked user's phrase
     out = await core.escalation.escalate(moderator=mod, target=message("still stuck", chat=GROUP), event_key="esc-2")

@@ -102,3 +102,18 @@ async def test_a_refused_staff_action_changes_nothing(core: UseCases) -> None:
         assert refused.value.key in ("policy.not_staff", "policy.desk_only")
     async with core.store.transaction() as tx:
         assert (await tx.get_ticket(out.ticket_id), len(await tx.deliveries())) == before
+
+
+def test_snippet_editors_are_staff_and_faq_admins_when_those_are_named(tmp_path: Path) -> None:
+    edit = Permission.EDIT_SNIPPETS
+    open_policy = StaffPolicy(make_settings(tmp_path, SLACK_STAFF_USERS="U1,U2"))
+    assert open_policy.decide(slack("U2"), edit) is Verdict.ALLOWED  # no FAQ admins: any staff
+    assert open_policy.decide(slack("U9"), edit) is Verdict.NOT_SNIPPET_EDITOR
+    named = StaffPolicy(make_settings(tmp_path, SLACK_STAFF_USERS="U1,U2", SLACK_FAQ_ADMINS="U1,U7"))
+    assert named.decide(slack("U1"), edit) is Verdict.ALLOWED
+    assert named.decide(slack("U2"), edit) is Verdict.NOT_SNIPPET_EDITOR  # staff, not an FAQ admin
+    assert named.decide(slack("U7"), edit) is Verdict.NOT_SNIPPET_EDITOR  # FAQ admin, not staff
+    assert named.decide(slack("U7"), FAQ) is Verdict.ALLOWED  # ...who still edits the FAQ
+    with pytest.raises(NotAllowed) as refused:
+        named.require(slack("U2"), edit)
+    assert refused.value.key == "snippet.not_editor"
