@@ -211,6 +211,32 @@ async def _pg_store() -> PostgresStore:
     return store
 
 
+StoreFactory = Callable[[], Awaitable[Store]]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def open_stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StoreFactory]:
+    """A factory: each call opens one more store on the same database, as another process would."""
+    opened: list[Store] = []
+    schema = f"mw_{uuid.uuid4().hex[:12]}"
+
+    async def make() -> Store:
+        store: Store = (SQLiteStore(tmp_path / "shared.db") if request.param == "sqlite"
+                        else PostgresStore(PG_DSN, schema=schema, min_size=1, max_size=4))
+        try:
+            await store.open()
+        except Exception as exc:  # loudly: the PostgreSQL tests must not pass quietly
+            pytest.fail(f"PostgreSQL is not answering at {PG_DSN}: {exc}{PG_MISSING}", pytrace=False)
+        opened.append(store)
+        return store
+
+    yield make
+    if opened and isinstance(opened[0], PostgresStore):
+        await opened[0].drop_schema()
+    for store in opened:
+        await store.close()
+
+
 @pytest.fixture(params=["sqlite", "aiosqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     if request.param in ("sqlite", "aiosqlite"):

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -20,11 +18,9 @@ from core.faq_engine import FaqEngine
 from core.identity.policy import Actor, NotAllowed
 from core.models import ChatRef, InboundMessage, TicketState, UserRef
 from core.storage import Store
-from core.storage.postgres import PostgresStore
-from core.storage.sqlite import SQLiteStore
 from core.support.ratelimit import InboundFlood
 from core.use_cases import UseCases
-from tests.conftest import PG_DSN, PG_MISSING, Clock, RecordingCodeSender, make_settings
+from tests.conftest import StoreFactory, Clock, RecordingCodeSender, make_settings
 
 BOB = Actor.at_desk("slack:U1")
 MOD = Actor(UserRef("telegram", "7"), platform_moderator=True)
@@ -186,31 +182,6 @@ def test_flood_windows_slide_and_notice_once_per_flood() -> None:
     clock.advance(200)
     assert [flood.hit("u", None) for _ in range(3)] == [None, None, ("user", True)]  # a new flood
     assert InboundFlood(None, None, clock=clock).hit("u", "g") is None
-
-
-StoreFactory = Callable[[], Awaitable[Store]]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def open_stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StoreFactory]:
-    opened: list[Store] = []
-    schema = f"abuse_{uuid.uuid4().hex[:12]}"
-
-    async def make() -> Store:
-        store: Store = (SQLiteStore(tmp_path / "shared.db") if request.param == "sqlite"
-                        else PostgresStore(PG_DSN, schema=schema, min_size=1, max_size=4))
-        try:
-            await store.open()
-        except Exception as exc:  # loudly: the PostgreSQL tests must not pass quietly
-            pytest.fail(f"PostgreSQL is not answering at {PG_DSN}: {exc}{PG_MISSING}", pytrace=False)
-        opened.append(store)
-        return store
-
-    yield make
-    if opened and isinstance(opened[0], PostgresStore):
-        await opened[0].drop_schema()
-    for store in opened:
-        await store.close()
 
 
 async def test_a_block_holds_in_every_process_and_its_notice_goes_once(

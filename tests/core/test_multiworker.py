@@ -12,10 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import pytest
 
@@ -25,38 +22,8 @@ from core.models import ChatRef, Delivery, DeliveryResult, InboundMessage, UserR
 from core.support.outbox import Effects, OutboxWorker
 from core.use_cases import UseCases
 from core.storage import Store
-from core.storage.postgres import PostgresStore
-from core.storage.sqlite import SQLiteStore
-from tests.conftest import PG_DSN, PG_MISSING, Clock, RecordingCodeSender
+from tests.conftest import StoreFactory, Clock, RecordingCodeSender
 from tests.waiting import wait_until
-
-StoreFactory = Callable[[], Awaitable[Store]]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def open_stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StoreFactory]:
-    """A factory: each call opens one more store on the same database."""
-    opened: list[Store] = []
-    schema = f"mw_{uuid.uuid4().hex[:12]}"
-
-    async def make() -> Store:
-        if request.param == "sqlite":
-            store: Store = SQLiteStore(tmp_path / "shared.db")
-        else:
-            store = PostgresStore(PG_DSN, schema=schema, min_size=1, max_size=4)
-        try:
-            await store.open()
-        except Exception as exc:  # loudly: the PostgreSQL tests must not pass quietly
-            pytest.fail(f"PostgreSQL is not answering at {PG_DSN}: {exc}{PG_MISSING}", pytrace=False)
-        opened.append(store)
-        return store
-
-    yield make
-    if opened and isinstance(opened[0], PostgresStore):
-        await opened[0].drop_schema()
-    for store in opened:
-        await store.close()
-
 
 class RecordingSender:
     """A platform that records what it was asked to deliver, with a little jitter

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,11 +17,9 @@ from core.faq_engine import FaqEngine
 from core.identity.policy import Actor, NotAllowed
 from core.models import ChatRef, InboundMessage, TicketState, UserRef
 from core.storage import Store
-from core.storage.postgres import PostgresStore
-from core.storage.sqlite import SQLiteStore
 from core.support.parking import parse_snooze
 from core.use_cases import UseCases
-from tests.conftest import PG_DSN, PG_MISSING, Clock, RecordingCodeSender, make_settings
+from tests.conftest import StoreFactory, Clock, RecordingCodeSender, make_settings
 
 BOB = Actor.at_desk("slack:U1")
 HOUR = 3600.0
@@ -200,32 +196,6 @@ async def test_parking_is_for_staff_and_live_tickets_only(core: UseCases) -> Non
         await core.staff.act(BOB, tid, "snooze", event_key="x5", text="2h")
     async with core.store.transaction() as tx:
         assert await tx.parking(tid) is None
-
-
-StoreFactory = Callable[[], Awaitable[Store]]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def open_stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StoreFactory]:
-    """Each call opens one more store on the same database, as another process would."""
-    opened: list[Store] = []
-    schema = f"park_{uuid.uuid4().hex[:12]}"
-
-    async def make() -> Store:
-        store: Store = (SQLiteStore(tmp_path / "shared.db") if request.param == "sqlite"
-                        else PostgresStore(PG_DSN, schema=schema, min_size=1, max_size=4))
-        try:
-            await store.open()
-        except Exception as exc:  # loudly: the PostgreSQL tests must not pass quietly
-            pytest.fail(f"PostgreSQL is not answering at {PG_DSN}: {exc}{PG_MISSING}", pytrace=False)
-        opened.append(store)
-        return store
-
-    yield make
-    if opened and isinstance(opened[0], PostgresStore):
-        await opened[0].drop_schema()
-    for store in opened:
-        await store.close()
 
 
 async def test_each_nudge_and_resolve_fires_once_across_three_processes(
