@@ -18,7 +18,7 @@ from core.storage.block_rows import BlockRows
 from core.storage.digest_rows import DigestRows
 from core.storage.file_rows import FileRows
 from core.storage.desk_rows import DeskRows
-from core.storage.migrations import MIGRATIONS, render, split_step
+from core.storage.migrations import MIGRATIONS, split_step
 from core.storage.window_rows import PhrasePartRows
 from core.storage.parking_rows import ParkingRows
 

@@ -19,7 +19,6 @@ from core.storage import Store
 from core.identity.policy import Actor
 from tests.conftest import OpsCli
 from pathlib import Path
-from core.config import Settings
 from tests.conftest import make_settings
 
 

@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.conftest import share_faq_cache
 from tests.e2e.harness import Forwarder, WalletdeskProcess
