@@ -93,6 +93,8 @@ class ConsoleAdapter:
         elif delivery.action == "desk_ack":
             mark = "delivered" if delivery.payload.get("ok") else f"NOT delivered: {delivery.payload.get('error')}"
             self._print(f"[desk #{delivery.ticket_id}] ({mark})")
+        elif delivery.action == "desk_delete":
+            self._print(f"[desk #{delivery.ticket_id}] (a line above was removed: it held part of a secret)")
         elif delivery.action == "delete":
             self._print("bot> (your message was removed)")
         return DeliveryResult(external_id=f"console-{delivery.id}")

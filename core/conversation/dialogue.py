@@ -20,7 +20,7 @@ from core.errors import InvalidInput, NotFound, StoreError
 from core.i18n import CATALOG, t
 from core.identity.roster import skeleton
 from core.lang import detect_lang
-from core.models import InboundMessage
+from core.models import ChatRef, InboundMessage
 from core.ops.metrics import Metrics
 from core.shield.findings import MARKERS
 from core.shield.gate import Guarded, PhraseWindow, RecentParts, TextSource, guard, guard_sender
@@ -266,13 +266,16 @@ class Dialogue:
     async def _scrub_earlier_parts(turn: Turn, guarded: Guarded) -> None:
         """The earlier pieces of a phrase sent in parts were let through alone: their
         copies in the conversation's history and the user's open ticket (events,
-        unsent desk lines) go too."""
+        unsent desk lines) go too, and desk lines already posted are deleted."""
         if not guarded.earlier_texts:
             return
         await forget_lines(turn, guarded.earlier_texts)
         tx, user = turn.tx, turn.msg.user.key
         ticket = await tx.active_ticket_for(await tx.linked_user_keys(user))
         if ticket is not None:
+            for line in await tx.sent_desk_lines_holding(ticket.id, guarded.earlier_texts):
+                turn.effects.desk(ChatRef(str(line["platform"]), str(line["chat_id"])), "desk_delete", ticket.id,
+                                  {"message_id": str(line["external_id"])})
             await tx.scrub_message_parts(ticket.id, user, guarded.earlier_texts)
 
     def _warn_leak(self, msg: InboundMessage, lang: str, kinds: tuple[str, ...], effects: Effects,

@@ -500,6 +500,18 @@ class SqlTx(PhrasePartRows, ParkingRows, BlockRows, DigestRows, FileRows, DeskRo
                 (ticket_id, _contains(needle)))
         return n
 
+    async def sent_desk_lines_holding(self, ticket_id: int, texts: Sequence[str]) -> list[Row]:
+        """Desk lines of one ticket already posted whose text holds one of ``texts``:
+        ``platform, chat_id, external_id`` (the posted message), so they can be taken back."""
+        found: list[Row] = []
+        for text in texts:
+            needle = json.dumps(text, ensure_ascii=False)[1:-1]  # as the payload's JSON holds it
+            found += await self._c.fetchall(
+                "SELECT id, platform, chat_id, external_id FROM outbox WHERE ticket_id = ? AND action = 'desk_post'"
+                " AND status = 'sent' AND external_id IS NOT NULL AND payload LIKE ? ESCAPE '\\'",
+                (ticket_id, _contains(needle)))
+        return list({r["id"]: r for r in found}.values())
+
     async def rename_event_actor(self, old: str, new: str) -> int:
         return await self._c.execute("UPDATE ticket_events SET actor = ? WHERE actor = ?", (new, old))
 

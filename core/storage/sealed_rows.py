@@ -193,6 +193,15 @@ class SealedTx(SqlTx):
         await self._scrub_outbox_ids([r["id"] for r in rows if any(x in r["payload"] for x in needles)])
         return n
 
+    async def sent_desk_lines_holding(self, ticket_id: int, texts: Sequence[str]) -> list[Row]:
+        """Decrypt-and-scan over the one ticket's posted desk lines (payloads are sealed)."""
+        needles = [json.dumps(text, ensure_ascii=False)[1:-1] for text in texts]
+        rows = await self._c.fetchall(
+            "SELECT id, platform, chat_id, external_id, payload FROM outbox WHERE ticket_id = ?"
+            " AND action = 'desk_post' AND status = 'sent' AND external_id IS NOT NULL", (ticket_id,))
+        return [{k: r[k] for k in ("id", "platform", "chat_id", "external_id")}
+                for r in rows if any(x in r["payload"] for x in needles)]
+
     async def set_phrase_parts(self, user_key: str, chat_key: str, parts: str | None, expires_at: float,
                                now: float) -> None:
         await super().set_phrase_parts(user_key, chat_key, self._seal("parts", parts), expires_at, now)

@@ -11,8 +11,15 @@ from pathlib import Path
 import pytest
 from mnemonic import Mnemonic
 
+from core.config import Settings
+from core.faq_engine import FaqEngine
 from core.models import ChatRef, InboundMessage, UserRef
+from core.storage import Store
+from core.storage.sealed_rows import SealedStore
+from core.storage.sealing import Sealer
+from core.storage.sqlite import SQLiteStore
 from core.use_cases import UseCases
+from tests.conftest import Clock, RecordingCodeSender
 
 PHRASE = Mnemonic("english").to_mnemonic(bytes(range(32, 48)))
 WORDS = PHRASE.split()
@@ -63,3 +70,39 @@ async def test_ordinary_short_messages_in_a_row_are_not_deleted(core: UseCases, 
         i = next(said)
         await core.dialogue.handle_message(InboundMessage(f"tg:{i}", USER, DM, text, str(i), addressed=True))
     assert _deleted(tmp_path / "test.db") == []
+
+
+@pytest.mark.parametrize("sealed", [False, True], ids=["plain", "sealed"])
+async def test_a_desk_line_already_posted_with_a_first_half_is_deleted(
+        settings: Settings, faq_engine: FaqEngine, clock: Clock, code_sender: RecordingCodeSender, tmp_path: Path,
+        sealed: bool) -> None:
+    """The first half reached the desk thread before the second half showed it was a
+    phrase: the posted line is taken back (a desk_delete of that message), not only the
+    store's copy."""
+    db = tmp_path / "desk.db"
+    store: Store = SealedStore(SQLiteStore(db), Sealer([b"k" * 32])) if sealed else SQLiteStore(db)
+    await store.open()
+    core = UseCases(settings, store, faq_engine, code_sender=code_sender, clock=clock)
+    said = iter(range(1, 100))
+
+    async def say(text: str) -> None:
+        i = next(said)
+        await core.dialogue.handle_message(InboundMessage(f"tg:{i}", USER, DM, text, str(i), display_name="Dana",
+                                                          addressed=True))
+
+    try:
+        await say("I need a human please")
+        await say(" ".join(WORDS[:6]))
+        con = sqlite3.connect(db)  # the worker posted everything so far: Slack gave each line a ts
+        with con:
+            con.execute("UPDATE outbox SET status = 'sent', external_id = 'ts-' || id WHERE status = 'pending'")
+        posted = [str(r[0]) for r in con.execute("SELECT external_id FROM outbox WHERE action = 'desk_post'")]
+        con.close()
+        await say(" ".join(WORDS[6:]))
+        async with store.transaction() as tx:
+            rows = await tx.deliveries()
+        taken_back = [json.loads(r["payload"])["message_id"] for r in rows if r["action"] == "desk_delete"]
+        assert len(taken_back) == 1 and taken_back[0] in posted
+        assert not _holds_piece("\n".join(str(r) for r in rows))
+    finally:
+        await store.close()
