@@ -71,6 +71,7 @@ async def test_faq_hot_reload_admin_phrasing_and_metrics(tmp_path: Path) -> None
             "SLACK_API_BASE_URL": slack.api_url, "SLACK_STAFF_CHANNEL": STAFF, "SLACK_STAFF_USERS": AGENT,
             "SLACK_FAQ_ADMINS": AGENT,
             "WALLETDESK_FAQ_FILE": str(faq_file), "WALLETDESK_FAQ_RELOAD_SECONDS": "0.3",
+            "WALLETDESK_FLOOD_USER": "off", "WALLETDESK_FLOOD_GROUP": "off",  # it asks again and again until the reload shows
         })
         await proc.start(timeout=BUILD_DEADLINE)  # its FAQ is built at start: no other test has it cached
         try:
