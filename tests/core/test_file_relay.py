@@ -19,6 +19,7 @@ from core.storage import Store
 from core.support.outbox import OutboxWorker
 from core.use_cases import UseCases
 from tests.conftest import Clock
+from tests.core.test_image_check import Library  # the same stand-in for an adapter download
 from tests.core.test_service import outbox
 from tests.fixtures.images import phrase_photo, wallet_screenshot
 
@@ -27,18 +28,6 @@ GROUP = ChatRef("telegram", "-1001")
 DM = ChatRef("telegram", "501", is_private=True)
 STAFF = Actor.at_desk("console:operator")
 PHRASE_TEXT = Mnemonic("english").to_mnemonic(bytes(range(16)))
-
-
-class Library:
-    """Stands in for an adapter's download: the bytes each file handle names."""
-
-    def __init__(self, files: dict[str, bytes]) -> None:
-        self.files = files
-        self.fetched: list[str] = []
-
-    async def fetch(self, image: InboundImage, limit: int) -> bytes:
-        self.fetched.append(image.ref)
-        return self.files[image.ref][: limit + 1]
 
 
 def file_msg(key: str, *files: InboundImage, chat: ChatRef = DM, text: str = "") -> InboundMessage:
