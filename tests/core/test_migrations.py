@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import core.storage.base as storage_base
+import core.storage.meta_rows as meta_rows
 from core.models import ChatRef, Priority, UserRef
 from core.storage import Store
 from core.storage.migrations import MIGRATIONS
@@ -57,12 +57,12 @@ async def _fill(store: Store, version: int) -> None:
 async def test_a_database_filled_at_an_earlier_version_upgrades_with_its_rows(
         kind: str, version: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     old = _new_store(kind, tmp_path)
-    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS[:version])  # the code as it shipped at `version`
+    monkeypatch.setattr(meta_rows, "MIGRATIONS", MIGRATIONS[:version])  # the code as it shipped at `version`
     await old.open()
     assert old.schema_versions == (0, version)  # type: ignore[attr-defined]
     await _fill(old, version)
     await old.close()
-    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr(meta_rows, "MIGRATIONS", MIGRATIONS)
 
     store = _new_store(kind, tmp_path)
     if isinstance(old, PostgresStore):
@@ -156,14 +156,14 @@ async def test_links_made_before_version_5_stay_listed_but_share_nothing_until_c
     privacy requests cover one account only."""
     bob = UserRef("discord", "2")
     old = _new_store(kind, tmp_path)
-    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS[:4])
+    monkeypatch.setattr(meta_rows, "MIGRATIONS", MIGRATIONS[:4])
     await old.open()
     async with old.transaction() as tx:
         await tx.upsert_user(ALICE, "Alice", "en", 1.0)
         await tx.upsert_user(bob, "bob", "en", 1.0)
         await tx.link_users(ALICE.key, bob.key)  # the way version 4 linked: on redemption alone
     await old.close()
-    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr(meta_rows, "MIGRATIONS", MIGRATIONS)
     store = PostgresStore(PG_DSN, schema=old.schema) if isinstance(old, PostgresStore) else _new_store(kind, tmp_path)
     await store.open()
     try:
@@ -188,10 +188,10 @@ async def test_version_6_seeds_the_built_in_snippets_once(kind: str, tmp_path: P
     """A database from before snippets gets the three built-in replies (en and zh, placeholders
     intact, the ``?`` in one of them too); one staff removed stays removed on the next start."""
     old = _new_store(kind, tmp_path)
-    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS[:5])
+    monkeypatch.setattr(meta_rows, "MIGRATIONS", MIGRATIONS[:5])
     await old.open()
     await old.close()
-    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr(meta_rows, "MIGRATIONS", MIGRATIONS)
 
     def reopen() -> Store:
         return PostgresStore(PG_DSN, schema=old.schema) if isinstance(old, PostgresStore) else _new_store(kind, tmp_path)
