@@ -90,8 +90,8 @@ async def export_user(store: Store, user_key: str, *, now: float | None = None) 
         "user": user_key,
         "exported_at": time.time() if now is None else now,
         "accounts": [
-            {"account": r["user_key"], "platform": r["platform"], "user_id": r["user_id"],
-             "display_name": r["display_name"], "lang": r["lang"], "created_at": r["created_at"]}
+            {"account": r.user_key, "platform": r.platform, "user_id": r.user_id,
+             "display_name": r.display_name, "lang": r.lang, "created_at": r.created_at}
             for r in accounts
         ],
         "conversations": conversations,
@@ -134,7 +134,7 @@ async def forget_user(store: Store, user_key: str) -> ForgetResult:
         refs = [UserRef.parse(key) for key in keys]
         chats = {f"{r.platform}:dm:{r.user_id}" for r in refs}
         chats |= {f"{t.origin.platform}:{t.origin.chat_id}" for t in tickets if t.origin.is_private}
-        names = {row["display_name"] for row in accounts.values() if row["display_name"]}
+        names = {row.display_name for row in accounts.values() if row.display_name}
         events = await tx.scrub_tickets([t.id for t in tickets], subject=FORGOTTEN_SUBJECT, user_key=alias)
         # staff may have taught the FAQ with this person's own words
         await tx.delete_faq_phrasings_of_tickets([t.id for t in tickets])

@@ -38,6 +38,7 @@ from typing import Any
 from core.models import Conversation, FileBlob, TicketEvent, UserRef
 from core.storage.base import SqlTx, Store
 from core.storage.sealing import PREFIX, Sealer
+from core.storage.user_rows import UserRecord, user_record
 
 __all__ = ["SEALED", "SealedStore", "SealedTx", "SealingConnection", "seal_value"]
 
@@ -129,15 +130,16 @@ class SealedTx(SqlTx):
              self._sealer.name_index(display_name), lang or "en", user.key, now, int(bool(lang))),
         )
 
-    async def find_users_by_name(self, name: str) -> list[Row]:
+    async def find_users_by_name(self, name: str) -> list[UserRecord]:
         """Blind index: the name's HMAC under each key; legacy (unindexed) rows in the clear."""
         indexes = self._sealer.name_indexes(name)
         marks = ", ".join("?" for _ in indexes) or "NULL"
-        return await self._c.fetchall(
+        rows = await self._c.fetchall(
             f"SELECT * FROM users WHERE name_index IN ({marks})"
             " OR (name_index IS NULL AND lower(display_name) = lower(?))",
             (*indexes, name),
         )
+        return [user_record(r) for r in rows]
 
     # conversations -----------------------------------------------------------
 

@@ -73,7 +73,7 @@ async def test_a_database_filled_at_an_earlier_version_upgrades_with_its_rows(
         async with store.transaction() as tx:
             assert not await tx.claim_event("telegram:update:1", 2.0)  # still seen: no redelivery processed twice
             user = await tx.get_user(ALICE.key)
-            assert user is not None and (user["display_name"], user["lang"]) == ("Alice", "zh")
+            assert user is not None and (user.display_name, user.lang) == ("Alice", "zh")
             ticket = await tx.active_ticket_for([ALICE.key])
             assert ticket is not None and (ticket.subject, ticket.category) == ("help", "gas-fees")
             assert [r["idempotency_key"] for r in await tx.deliveries(status="pending")] == ["k1"]
@@ -169,9 +169,9 @@ async def test_links_made_before_version_5_stay_listed_but_share_nothing_until_c
     try:
         assert store.schema_versions == (4, LATEST)  # type: ignore[attr-defined]
         async with store.transaction() as tx:
-            assert sorted(r["user_key"] for r in await tx.person_accounts(bob.key)) == sorted([ALICE.key, bob.key])
+            assert sorted(r.user_key for r in await tx.person_accounts(bob.key)) == sorted([ALICE.key, bob.key])
             assert await tx.linked_user_keys(bob.key) == [bob.key]
-            assert [r["link_confirmed_at"] for r in await tx.person_accounts(bob.key)] == [None, None]
+            assert [r.link_confirmed_at for r in await tx.person_accounts(bob.key)] == [None, None]
             assert await tx.confirmed_user_keys(bob.key) == [bob.key]
             await tx.link_users(ALICE.key, bob.key, confirmed_at=2.0)  # confirmed now
             assert sorted(await tx.confirmed_user_keys(bob.key)) == sorted([ALICE.key, bob.key])

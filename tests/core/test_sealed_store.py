@@ -111,7 +111,7 @@ async def test_no_plaintext_at_rest_and_every_use_case_reads_it(talked: tuple[Us
         assert SENTENCE in bodies and FOLLOW in bodies
         summary = json.dumps(await core.desk.summary(tx, ticket), ensure_ascii=False, default=str)
         assert NAME in summary and SENTENCE in summary
-        assert [r["user_key"] for r in await tx.find_users_by_name("alice liddell")] == [ALICE.key]
+        assert [r.user_key for r in await tx.find_users_by_name("alice liddell")] == [ALICE.key]
         assert await tx.find_users_by_name("Alice") == []
         payloads = " ".join(r["payload"] for r in await tx.deliveries())
         assert "quokka-followup" in payloads
@@ -172,7 +172,7 @@ async def test_rotation_reseals_and_everything_still_reads(talked: tuple[UseCase
     async with only_new.transaction() as tx:
         ticket = await tx.get_ticket(tid)
         assert ticket is not None and ticket.subject == SENTENCE
-        assert [r["user_key"] for r in await tx.find_users_by_name(NAME)] == [ALICE.key]  # index recomputed
+        assert [r.user_key for r in await tx.find_users_by_name(NAME)] == [ALICE.key]  # index recomputed
     assert FOLLOW in render(await load_transcript(only_new, tid), "text")
     assert await reseal(only_new) == {table: 0 for table in SEALED}  # nothing left to do
 
@@ -207,14 +207,14 @@ async def test_legacy_plaintext_rows_still_read_then_rotation_seals_them(
     async with store.transaction() as tx:
         ticket = await tx.get_ticket(tid)
         assert ticket is not None and ticket.subject == SENTENCE
-        assert [r["user_key"] for r in await tx.find_users_by_name("ALICE LIDDELL")] == [ALICE.key]
+        assert [r.user_key for r in await tx.find_users_by_name("ALICE LIDDELL")] == [ALICE.key]
     assert set(await key_census(store)) == {"plain"}
     await reseal(store)
     raw = await _raw(store)
     assert "quokka" not in raw and NAME not in raw and "zebra-tapioca" not in raw
     assert set(await key_census(store)) == {key_id(KEY_A)}
     async with store.transaction() as tx:
-        assert [r["user_key"] for r in await tx.find_users_by_name(NAME)] == [ALICE.key]
+        assert [r.user_key for r in await tx.find_users_by_name(NAME)] == [ALICE.key]
         assert FOLLOW in [e.body for e in await tx.events(tid)]
 
 

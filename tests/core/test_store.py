@@ -43,7 +43,8 @@ async def test_ticket_round_trip_and_update(store: Store) -> None:
         assert got.origin == CHAT and got.priority is Priority.HIGH and got.subject == "手续费太贵"
         assert [e.kind for e in await tx.events(ticket.id)] == ["claim"]
         assert (await tx.active_ticket_for([ALICE.key])).id == ticket.id
-        assert (await tx.get_user(ALICE.key))["lang"] == "zh"
+        user = await tx.get_user(ALICE.key)
+        assert user is not None and user.lang == "zh"
         with pytest.raises(ValueError):
             await tx.update_ticket(ticket.id, user_key="x")
 
@@ -142,5 +143,5 @@ async def test_upsert_user_keeps_what_is_not_given(store: Store) -> None:
         kept = await tx.get_user(ALICE.key)
         await tx.upsert_user(ALICE, "Alice L.", "en", 3.0)
         changed = await tx.get_user(ALICE.key)
-    assert kept is not None and (kept["display_name"], kept["lang"]) == ("Alice", "zh")
-    assert changed is not None and (changed["display_name"], changed["lang"]) == ("Alice L.", "en")
+    assert kept is not None and (kept.display_name, kept.lang) == ("Alice", "zh")
+    assert changed is not None and (changed.display_name, changed.lang) == ("Alice L.", "en")
