@@ -4,11 +4,28 @@ nonces, stored as hashes. A mixin of :class:`core.storage.base.SqlTx`."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
-from core.storage.connection import Connection, Row
+from core.storage.connection import Connection
 
-__all__ = ["SecretRows"]
+__all__ = ["Secret", "SecretRows"]
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """One live one-time secret: only its hash is kept; ``data`` is what its purpose needs
+    (a wallet nonce's message and address, a link's other account and chat)."""
+
+    id: int
+    user_key: str
+    ticket_id: int | None
+    purpose: str
+    secret_hash: str
+    created_at: float
+    expires_at: float
+    attempts: int
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 class SecretRows:
@@ -35,18 +52,19 @@ class SecretRows:
             (user_key, purpose),
         )
 
-    async def _live_secret_where(self, column: str, value: str, purpose: str, now: float) -> Row | None:
+    async def _live_secret_where(self, column: str, value: str, purpose: str, now: float) -> Secret | None:
         row = await self._c.fetchone(
             f"SELECT * FROM otp_codes WHERE {column} = ? AND purpose = ? AND used_at IS NULL AND revoked = 0"
             " AND expires_at > ? ORDER BY id DESC LIMIT 1",
             (value, purpose, now),
         )
-        if row is not None:
-            row = dict(row)
-            row["data"] = json.loads(row["data"])
-        return row
+        if row is None:
+            return None
+        return Secret(int(row["id"]), str(row["user_key"]), row["ticket_id"], str(row["purpose"]),
+                      str(row["secret_hash"]), float(row["created_at"]), float(row["expires_at"]),
+                      int(row["attempts"]), json.loads(row["data"]))
 
-    async def live_secret(self, user_key: str, purpose: str, now: float) -> Row | None:
+    async def live_secret(self, user_key: str, purpose: str, now: float) -> Secret | None:
         return await self._live_secret_where("user_key", user_key, purpose, now)
 
     async def count_secrets_since(self, user_key: str, purpose: str, since: float) -> int:
@@ -79,5 +97,5 @@ class SecretRows:
         )
         return n == 1
 
-    async def live_secret_by_hash(self, purpose: str, secret_hash: str, now: float) -> Row | None:
+    async def live_secret_by_hash(self, purpose: str, secret_hash: str, now: float) -> Secret | None:
         return await self._live_secret_where("secret_hash", secret_hash, purpose, now)

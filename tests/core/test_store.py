@@ -113,7 +113,8 @@ async def test_secrets_attempts_and_revocation(store: Store) -> None:
     async with store.transaction() as tx:
         sid = await tx.insert_secret(user_key="u", ticket_id=None, purpose="verify", secret_hash="h", data={"a": 1},
                                      now=1.0, expires_at=100.0)
-        assert (await tx.live_secret("u", "verify", 2.0))["data"] == {"a": 1}
+        secret = await tx.live_secret("u", "verify", 2.0)
+        assert secret is not None and secret.data == {"a": 1}
         assert await tx.live_secret("u", "verify", 100.0) is None  # expired
         assert await tx.bump_secret_attempts(sid, 2) == 1
         assert await tx.bump_secret_attempts(sid, 2) == 2
