@@ -78,7 +78,7 @@ async def test_a_database_filled_at_an_earlier_version_upgrades_with_its_rows(
             assert ticket is not None and (ticket.subject, ticket.category) == ("help", "gas-fees")
             assert [r["idempotency_key"] for r in await tx.deliveries(status="pending")] == ["k1"]
             counts = await tx.faq_event_counts(0.0, 10.0)
-            assert [r["n"] for r in counts] == ([1] if version >= 2 else [])
+            assert [r.n for r in counts] == ([1] if version >= 2 else [])
             # the tables added after `version` work
             assert await tx.add_faq_phrasing(entry_id="gas-fees", lang="en", text="fees?", added_by="slack:U1",
                                              ticket_id=None, now=2.0)
