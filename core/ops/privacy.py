@@ -24,7 +24,6 @@ victim's code must not export or erase the victim's data.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import re
 import secrets
@@ -79,8 +78,8 @@ async def export_user(store: Store, user_key: str, *, now: float | None = None) 
         if not accounts and not tickets:
             raise NotFound(f"nothing is kept about {user_key}")
         conversations = [
-            {"account": key, "chat": row["chat_key"], "state": row["state"], "updated_at": row["updated_at"],
-             "data": {k: v for k, v in json.loads(row["data"] or "{}").items() if k in _CONVERSATION_KEYS}}
+            {"account": key, "chat": row.chat_key, "state": row.state, "updated_at": row.updated_at,
+             "data": {k: v for k, v in row.data.items() if k in _CONVERSATION_KEYS}}
             for key in keys for row in await tx.conversations_of(key)
         ]
         exported_tickets = [await _ticket(tx, ticket, set(keys)) for ticket in tickets]
@@ -184,12 +183,11 @@ async def _forget_old_questions(tx: SqlTx, user_keys: set[str], cutoff: float) -
     n = 0
     for key in sorted(user_keys):
         for row in await tx.conversations_of(key):
-            data = json.loads(row["data"] or "{}")
-            if row["updated_at"] >= cutoff or not data.get("question"):
+            if row.updated_at >= cutoff or not row.data.get("question"):
                 continue
-            conversation = Conversation.from_row(row["state"], data)
-            await tx.set_conversation(key, row["chat_key"], dataclasses.replace(conversation, question=None),
-                                      row["updated_at"])
+            conversation = Conversation.from_row(row.state, row.data)
+            await tx.set_conversation(key, row.chat_key, dataclasses.replace(conversation, question=None),
+                                      row.updated_at)
             n += 1
     return n
 

@@ -4,11 +4,23 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
+from typing import Any
 
 from core.models import Conversation
-from core.storage.connection import Connection, Row
+from core.storage.connection import Connection
 
-__all__ = ["ConversationRows"]
+__all__ = ["ConversationRecord", "ConversationRows"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRecord:
+    """One stored conversation of a user, as a privacy export lists it (``data`` decoded)."""
+
+    chat_key: str
+    state: str
+    updated_at: float
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 class ConversationRows:
@@ -33,11 +45,13 @@ class ConversationRows:
             (user_key, chat_key, conversation.state.value, json.dumps(conversation.data()), now),
         )
 
-    async def conversations_of(self, user_key: str) -> list[Row]:
-        return await self._c.fetchall(
+    async def conversations_of(self, user_key: str) -> list[ConversationRecord]:
+        rows = await self._c.fetchall(
             "SELECT chat_key, state, data, updated_at FROM conversations WHERE user_key = ? ORDER BY chat_key",
             (user_key,),
         )
+        return [ConversationRecord(str(r["chat_key"]), str(r["state"]), float(r["updated_at"]),
+                                   json.loads(r["data"] or "{}")) for r in rows]
 
     async def known_chat_keys(self) -> list[str]:
         """Every chat a conversation was held in or a ticket came from (``platform:chat[:thread]``),

@@ -6,11 +6,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from core.models import Delivery
 from core.storage.connection import Connection, Row
 
-__all__ = ["OutboxRows"]
+__all__ = ["OutboxRows", "SentCount"]
+
+
+@dataclass(frozen=True, slots=True)
+class SentCount:
+    """How many outbox rows of one platform and action were delivered."""
+
+    platform: str
+    action: str
+    n: int
 
 
 class OutboxRows:
@@ -125,10 +135,11 @@ class OutboxRows:
             "oldest_age_seconds": float(now - oldest) if oldest else 0.0,
         }
 
-    async def sent_counts(self, since: float, until: float) -> list[Row]:
-        """Delivered outbox rows in ``[since, until)``: ``platform, action, n``."""
-        return await self._c.fetchall(
+    async def sent_counts(self, since: float, until: float) -> list[SentCount]:
+        """Delivered outbox rows in ``[since, until)``, per platform and action."""
+        rows = await self._c.fetchall(
             "SELECT platform, action, COUNT(*) AS n FROM outbox WHERE status = 'sent' AND sent_at >= ? AND sent_at < ?"
             " GROUP BY platform, action ORDER BY platform, action",
             (since, until),
         )
+        return [SentCount(str(r["platform"]), str(r["action"]), int(r["n"])) for r in rows]

@@ -7,10 +7,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from core.storage.connection import Connection, Row
 
-__all__ = ["ScrubRows"]
+__all__ = ["PostedLine", "ScrubRows"]
+
+
+@dataclass(frozen=True, slots=True)
+class PostedLine:
+    """A desk line already posted: its outbox row and the platform's id of the message."""
+
+    id: int
+    platform: str
+    chat_id: str
+    external_id: str
+
+
+def posted_line(r: Row) -> PostedLine:
+    return PostedLine(int(r["id"]), str(r["platform"]), str(r["chat_id"]), str(r["external_id"]))
 
 
 def _contains(needle: str) -> str:
@@ -71,9 +86,9 @@ class ScrubRows:
                 (ticket_id, _contains(needle)))
         return n
 
-    async def sent_desk_lines_holding(self, ticket_id: int, texts: Sequence[str]) -> list[Row]:
-        """Desk lines of one ticket already posted whose text holds one of ``texts``:
-        ``platform, chat_id, external_id`` (the posted message), so they can be taken back."""
+    async def sent_desk_lines_holding(self, ticket_id: int, texts: Sequence[str]) -> list[PostedLine]:
+        """Desk lines of one ticket already posted whose text holds one of ``texts``, so they
+        can be taken back."""
         found: list[Row] = []
         for text in texts:
             needle = json.dumps(text, ensure_ascii=False)[1:-1]  # as the payload's JSON holds it
@@ -81,7 +96,7 @@ class ScrubRows:
                 "SELECT id, platform, chat_id, external_id FROM outbox WHERE ticket_id = ? AND action = 'desk_post'"
                 " AND status = 'sent' AND external_id IS NOT NULL AND payload LIKE ? ESCAPE '\\'",
                 (ticket_id, _contains(needle)))
-        return list({r["id"]: r for r in found}.values())
+        return [posted_line(r) for r in {r["id"]: r for r in found}.values()]
 
     async def scrub_outbox_chats(self, chat_keys: Sequence[str]) -> int:
         """Empty the payloads of every outbox row addressed to these chats (a user's private chats)."""

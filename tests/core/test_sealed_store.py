@@ -116,7 +116,7 @@ async def test_no_plaintext_at_rest_and_every_use_case_reads_it(talked: tuple[Us
         payloads = " ".join(r["payload"] for r in await tx.deliveries())
         assert "quokka-followup" in payloads
         (bob,) = await tx.conversations_of(BOB.key)
-        assert json.loads(bob["data"])["question"] == QUESTION
+        assert bob.data["question"] == QUESTION
     transcript = render(await load_transcript(sealed, tid), "text")
     assert SENTENCE in transcript and FOLLOW in transcript and NAME in transcript
     report = await build_report(sealed, since=clock() - 3600, now=clock() + 1, sla_first_response={})
