@@ -171,7 +171,7 @@ async def _mention_needles(tx: SqlTx, names: set[str]) -> set[str]:
         return needles
     bounded = [re.compile(rf"(?<![^\W_]){re.escape(n)}(?![^\W_])") for n in short]
     for row in await tx.deliveries():
-        payload = row["payload"] or ""
+        payload = row.payload or ""
         for pattern in bounded:
             for m in pattern.finditer(payload):
                 needles.add(payload[max(0, m.start() - 1) : m.end() + 1])

@@ -7,11 +7,53 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from core.models import Delivery
 from core.storage.connection import Connection, Row
 
-__all__ = ["OutboxRows", "SentCount"]
+__all__ = ["OutboxRecord", "OutboxRows", "SentCount", "outbox_record"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """One outbox row as stored, for inspection (privacy scans, tests); the
+    worker sends :class:`core.models.Delivery` instead. ``payload`` is the JSON text as
+    stored (``'{}'`` once scrubbed), the text privacy scans search; :attr:`data` decodes it."""
+
+    id: int
+    idempotency_key: str
+    platform: str
+    action: str
+    chat_key: str
+    chat_id: str
+    thread_id: str | None
+    ticket_id: int | None
+    payload: str
+    status: str
+    attempts: int
+    next_attempt_at: float
+    lease_owner: str | None
+    lease_until: float | None
+    last_error: str | None
+    external_id: str | None
+    created_at: float
+    sent_at: float | None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The payload, decoded."""
+        decoded: dict[str, Any] = json.loads(self.payload or "{}")
+        return decoded
+
+
+def outbox_record(r: Row) -> OutboxRecord:
+    return OutboxRecord(
+        int(r["id"]), str(r["idempotency_key"]), str(r["platform"]), str(r["action"]), str(r["chat_key"]),
+        str(r["chat_id"]), r["thread_id"], r["ticket_id"], str(r["payload"]), str(r["status"]), int(r["attempts"]),
+        float(r["next_attempt_at"]), r["lease_owner"], r["lease_until"], r["last_error"], r["external_id"],
+        float(r["created_at"]), r["sent_at"],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +150,11 @@ class OutboxRows:
             (status, error[:500], retry_at if retry_at is not None else 0.0, delivery_id, owner),
         )
 
-    async def get_delivery(self, delivery_id: int) -> Row | None:
-        return await self._c.fetchone("SELECT * FROM outbox WHERE id = ?", (delivery_id,))
+    async def get_delivery(self, delivery_id: int) -> OutboxRecord | None:
+        row = await self._c.fetchone("SELECT * FROM outbox WHERE id = ?", (delivery_id,))
+        return outbox_record(row) if row else None
 
-    async def deliveries(self, *, status: str | None = None, ticket_id: int | None = None) -> list[Row]:
+    async def deliveries(self, *, status: str | None = None, ticket_id: int | None = None) -> list[OutboxRecord]:
         where, params = ["1 = 1"], []
         if status:
             where.append("status = ?")
@@ -119,7 +162,8 @@ class OutboxRows:
         if ticket_id is not None:
             where.append("ticket_id = ?")
             params.append(ticket_id)
-        return await self._c.fetchall(f"SELECT * FROM outbox WHERE {' AND '.join(where)} ORDER BY id", params)
+        rows = await self._c.fetchall(f"SELECT * FROM outbox WHERE {' AND '.join(where)} ORDER BY id", params)
+        return [outbox_record(r) for r in rows]
 
     async def outbox_stats(self, now: float) -> dict[str, float]:
         row = await self._c.fetchone(

@@ -76,7 +76,7 @@ async def test_a_database_filled_at_an_earlier_version_upgrades_with_its_rows(
             assert user is not None and (user.display_name, user.lang) == ("Alice", "zh")
             ticket = await tx.active_ticket_for([ALICE.key])
             assert ticket is not None and (ticket.subject, ticket.category) == ("help", "gas-fees")
-            assert [r["idempotency_key"] for r in await tx.deliveries(status="pending")] == ["k1"]
+            assert [r.idempotency_key for r in await tx.deliveries(status="pending")] == ["k1"]
             counts = await tx.faq_event_counts(0.0, 10.0)
             assert [r.n for r in counts] == ([1] if version >= 2 else [])
             # the tables added after `version` work

@@ -113,7 +113,7 @@ async def test_no_plaintext_at_rest_and_every_use_case_reads_it(talked: tuple[Us
         assert NAME in summary and SENTENCE in summary
         assert [r.user_key for r in await tx.find_users_by_name("alice liddell")] == [ALICE.key]
         assert await tx.find_users_by_name("Alice") == []
-        payloads = " ".join(r["payload"] for r in await tx.deliveries())
+        payloads = " ".join(r.payload for r in await tx.deliveries())
         assert "quokka-followup" in payloads
         (bob,) = await tx.conversations_of(BOB.key)
         assert bob.data["question"] == QUESTION
@@ -135,7 +135,7 @@ async def test_forget_scrubs_sealed_mentions(talked: tuple[UseCases, int], seale
                          payload={"text": "unrelated"}, idempotency_key="other2", now=1.0)
     await forget_user(sealed, ALICE.key)
     async with sealed.transaction() as tx:
-        rows = {r["idempotency_key"]: r["payload"] for r in await tx.deliveries()}
+        rows = {r.idempotency_key: r.payload for r in await tx.deliveries()}
         assert rows["other"] == "{}" and json.loads(rows["other2"]) == {"text": "unrelated"}
         assert await tx.find_users_by_name(NAME) == []
     assert "quokka" not in json.dumps(rows, ensure_ascii=False)
@@ -154,7 +154,7 @@ async def test_split_parts_are_scrubbed_from_sealed_rows(sealed: SealedStore, cl
                              payload={"text": f"> {body}"}, idempotency_key=f"k{i}", now=clock())
         assert await tx.scrub_message_parts(ticket.id, ALICE.key, ["part one words"]) == 1
         assert [e.body for e in await tx.events(ticket.id)] == [None, "keep me"]
-        assert [r["payload"] != "{}" for r in await tx.deliveries(ticket_id=ticket.id)] == [False, True]
+        assert [r.payload != "{}" for r in await tx.deliveries(ticket_id=ticket.id)] == [False, True]
 
 
 async def test_rotation_reseals_and_everything_still_reads(talked: tuple[UseCases, int], plain: Any) -> None:

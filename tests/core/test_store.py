@@ -104,7 +104,8 @@ async def test_failed_delivery_retries_then_dead_letters(store: Store) -> None:
         (d,) = await tx.claim_deliveries("w", 100.0, 30.0, 5)
         assert d.attempts == 1
         await tx.mark_failed(d.id, "w", "500", None)
-        assert (await tx.get_delivery(d.id))["status"] == "dead"
+        dead = await tx.get_delivery(d.id)
+        assert dead is not None and dead.status == "dead"
         stats = await tx.outbox_stats(200.0)
         assert stats["dead"] == 1 and stats["pending"] == 0
 
