@@ -146,7 +146,7 @@ class TicketDesk:
             ticket, display_name=user.display_name if user else "",
             first_response_targets=self.settings.sla_first_response, verification_pending=pending, now=self.clock(),
             chain=await last_field(tx, ticket.id), earlier=earlier, linked=linked,
-            tags=await tx.ticket_tags(ticket.id), snippets=[str(r["name"]) for r in await tx.snippets()],
+            tags=await tx.ticket_tags(ticket.id), snippets=[r.name for r in await tx.snippets()],
         )
         summary.update(await parked_fields(tx, ticket, self.settings, self.clock()))
         return summary

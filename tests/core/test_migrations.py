@@ -83,7 +83,7 @@ async def test_a_database_filled_at_an_earlier_version_upgrades_with_its_rows(
             assert await tx.add_faq_phrasing(entry_id="gas-fees", lang="en", text="fees?", added_by="slack:U1",
                                              ticket_id=None, now=2.0)
             assert await tx.add_tag(ticket.id, "refund", "slack:U1", 2.0)
-            assert {"closing", "explorer", "never-share"} <= {r["name"] for r in await tx.snippets()}
+            assert {"closing", "explorer", "never-share"} <= {r.name for r in await tx.snippets()}
             assert await tx.ticket_tags(ticket.id) == ["refund"]
             assert await tx.schema_version() == LATEST
     finally:
@@ -199,17 +199,17 @@ async def test_version_6_seeds_the_built_in_snippets_once(kind: str, tmp_path: P
     store = reopen()
     await store.open()
     async with store.transaction() as tx:
-        rows = {r["name"]: r for r in await tx.snippets()}
+        rows = {r.name: r for r in await tx.snippets()}
         assert sorted(rows) == ["closing", "explorer", "never-share"]
-        assert rows["explorer"]["body_en"].startswith("Hi {user}, could you send us the transaction hash (tx id)? ")
-        assert rows["closing"]["body_zh"].startswith("谢谢 {user}！工单 #{ticket_id}")
+        assert rows["explorer"].body_en.startswith("Hi {user}, could you send us the transaction hash (tx id)? ")
+        assert (rows["closing"].body_zh or "").startswith("谢谢 {user}！工单 #{ticket_id}")
         assert await tx.delete_snippet("explorer")
     await store.close()
     again = reopen()
     await again.open()
     try:
         async with again.transaction() as tx:
-            assert [r["name"] for r in await tx.snippets()] == ["closing", "never-share"]
+            assert [r.name for r in await tx.snippets()] == ["closing", "never-share"]
     finally:
         if isinstance(again, PostgresStore):
             await again.drop_schema()
