@@ -126,3 +126,21 @@ def test_adapters_pass_facts_and_never_decide_who_is_staff() -> None:
     for path in (ROOT / "adapters").rglob("*.py"):
         text = path.read_text()
         assert not any(name in text for name in settings_read), f"{path.relative_to(ROOT)} reads a staff list"
+
+
+def test_store_queries_return_typed_values_not_rows() -> None:
+    """Every public query of the store (plain and sealed) returns a value with named fields
+    (a dataclass, a core.models type, a number, a list of those), never an untyped row dict."""
+    from core.storage.base import SqlTx
+    from core.storage.sealed_rows import SealedTx
+
+    untyped = []
+    for cls in (SqlTx, SealedTx):
+        for name in dir(cls):
+            method = getattr(cls, name)
+            if name.startswith("_") or not callable(method):
+                continue
+            returns = str(getattr(method, "__annotations__", {}).get("return", ""))
+            if "Row" in returns.replace("Rows", "") or "dict[str, Any]" in returns or "dict[str, object]" in returns:
+                untyped.append(f"{cls.__name__}.{name} -> {returns}")
+    assert not untyped, f"store queries returning rows: {untyped}"
