@@ -61,6 +61,25 @@ def code_sender_for(settings: Settings) -> CodeSender:
     return ConsoleCodeSender()
 
 
+def chosen_factories(settings: Settings, wanted: list[str] | None
+                     ) -> tuple[list[AdapterFactory], AdapterFactory | None]:
+    """The adapters to start, in order, with their libraries checked (a configured
+    platform whose extra was not installed is one line before any slow start-up
+    work), and the console, the desk of last resort."""
+    factories = discover_adapters()
+    names = wanted
+    if names is None:
+        names = [n for n, f in factories.items() if n != "console" and f.configured(settings)] or ["console"]
+    unknown = [n for n in names if n not in factories]
+    if unknown:
+        raise ConfigError(f"unknown adapter {unknown[0]!r}; available: {', '.join(sorted(factories))}")
+    for name in names:
+        ensure = getattr(factories[name], "ensure_installed", None)
+        if ensure is not None:
+            ensure()
+    return [factories[n] for n in names], factories.get("console")
+
+
 class App:
     """Args:
     settings: validated settings.
@@ -91,26 +110,10 @@ class App:
         # adapters that could not start (name -> the one-line reason), retried with backoff
         self.start_errors: dict[str, str] = {}
 
-    def _chosen_factories(self) -> tuple[list[AdapterFactory], AdapterFactory | None]:
-        """The adapters to start, in order, with their libraries checked: a configured
-        platform whose extra was not installed is one line before any slow start-up work."""
-        factories = discover_adapters()
-        names = self.wanted
-        if names is None:
-            names = [n for n, f in factories.items() if n != "console" and f.configured(self.settings)] or ["console"]
-        unknown = [n for n in names if n not in factories]
-        if unknown:
-            raise ConfigError(f"unknown adapter {unknown[0]!r}; available: {', '.join(sorted(factories))}")
-        for name in names:
-            ensure = getattr(factories[name], "ensure_installed", None)
-            if ensure is not None:
-                ensure()
-        return [factories[n] for n in names], factories.get("console")  # the console: desk of last resort
-
     async def initialize(self) -> None:
         if self._initialized:
             return
-        chosen, console = self._chosen_factories()
+        chosen, console = chosen_factories(self.settings, self.wanted)
         if self.store is None:
             try:
                 self.store = await open_data_store(self.settings)
