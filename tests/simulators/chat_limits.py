@@ -136,14 +136,32 @@ class _Limits:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.refused: list[Refusal] = []  # every 429 given, in order
+        # every counted request: (clock time, chat / channel / method, the refusal or None)
+        self.log: list[tuple[float, str, Refusal | None]] = []
         self.on_limited: Callable[[Refusal], None] | None = None
+
+    def _pass(self, key: str, now: float) -> None:
+        self.log.append((now, key, None))
 
     def _refuse(self, rule: str, key: str, wait: float) -> Refusal:
         refusal = Refusal(rule, key, _seconds(wait))
         self.refused.append(refusal)
+        self.log.append((self.clock(), key, refusal))
         if self.on_limited is not None:
             self.on_limited(refusal)
         return refusal
+
+
+def _early(log: list[tuple[float, str, Refusal | None]]) -> list[str]:
+    refused_at: dict[str, tuple[float, int]] = {}
+    early: list[str] = []
+    for at, key, refusal in log:
+        last = refused_at.pop(key, None)
+        if last is not None and at < last[0] + last[1] - 1e-6:
+            early.append(f"{key} at {at:.3f}: {at - last[0]:.3f} s after a 429 saying {last[1]} s")
+        if refusal is not None:
+            refused_at[key] = (at, refusal.retry_after)
+    return early
 
 
 class TelegramLimits(_Limits):
@@ -169,7 +187,12 @@ class TelegramLimits(_Limits):
         if group is not None:
             group.take(now)
         self.overall.take(now)
+        self._pass(key, now)
         return None
+
+    def early_retries(self) -> list[str]:
+        """Sends to a chat sooner than the ``retry_after`` of the 429 before them."""
+        return _early(self.log)
 
 
 class SlackLimits(_Limits):
@@ -191,6 +214,7 @@ class SlackLimits(_Limits):
             if (wait := bucket.wait(now)) > 0:
                 return self._refuse("channel", key, wait)
             bucket.take()
+            self._pass(key, now)
             return None
         tier = self.tiers.get(method)
         if tier is None:
@@ -199,4 +223,9 @@ class SlackLimits(_Limits):
         if (wait := window.wait(now)) > 0:
             return self._refuse(f"tier{tier}", method, wait)
         window.take(now)
+        self._pass(method, now)
         return None
+
+    def early_retries(self) -> list[str]:
+        """Requests sent again sooner than the ``Retry-After`` of the 429 before them (same key)."""
+        return _early(self.log)
