@@ -3,9 +3,15 @@ with an exact count of inbound messages received vs delivered at the sink.
 
     a  kill_worker      kill -9 of one of 2 PostgreSQL workers in the middle of 10,000 relays; a
                         supervisor restarts it and the platform redelivers what was not acknowledged
-    b  sink_429_500     the sink answers 429 (Retry-After) and 500 for 30 s during a relay burst
+    b  sink_429_500     the sink answers 429 (Retry-After) and 500 for 30 s during a relay burst, on top
+                        of the platform's rate limits
     c  pg_restart       PostgreSQL restarted (pg_ctlcluster ... restart) during a relay burst
     d  duplicate_x3     the same inbound events delivered to 3 processes at once (PostgreSQL and SQLite)
+
+Every case runs with the production lease (OutboxWorker's 30 s) and real rate windows: each
+worker waits in the Telegram adapter's limiter (WALLETDESK_RATE_LIMIT_SCALE=1) before each send,
+and the sink refuses what Telegram's documented limits refuse (tests/simulators/chat_limits.py),
+with 429 and retry_after; "early_retries" counts sends sooner than a 429's retry_after (0 wanted).
 
 Every relay is one user's DM to their open ticket, relayed to the desk thread
 ``desk:<ticket>``; a user's relays are sent one after another, so the sink can
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import json
 import re
 import subprocess
@@ -35,8 +42,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _scaleout import Cluster, Proc, order_violations, worker_totals  # noqa: E402
 
+from core.support.outbox import OutboxWorker  # noqa: E402
+
 KILL_AFTER = 2.5  # seconds into the burst
-LEASE = 5.0  # seconds; the service default is 30 (OutboxWorker.lease_seconds)
+# the production lease: OutboxWorker's default, as the service runs it (core/wiring/app.py)
+LEASE = float(inspect.signature(OutboxWorker).parameters["lease_seconds"].default)
+# Every case runs with the platform's real rate windows: each worker paces its sends with the
+# Telegram adapter's own limiter at WALLETDESK_RATE_LIMIT_SCALE=1, and the sink refuses what
+# Telegram's documented limits refuse (429 + retry_after). Each chat key is a chat of its own.
+PLATFORM = {"platform_limits": True, "rate_limit_scale": 1.0, "drain_timeout": 600.0}
+OVERALL_PER_SECOND = 30  # Telegram's bot-wide limit: the floor of any case's duration
 RELAY_TOKEN = re.compile(r"^zqp(\d+)r(\d+)k(\d+)$")
 
 
@@ -74,7 +89,8 @@ async def account(cluster: Cluster, results: list[dict[str, Any]], *, fault: str
         "received": len(received), "delivered": len(delivered & received),
         "lost": len(received - delivered), "delivered_without_receipt": len(delivered - received),
         "duplicates": dump["duplicate_rows"], "duplicate_user_messages": token_dups,
-        "rejected_by_sink": dump["rejected"], "accepted_by_worker": dump["by_worker"], "outbox": {r["status"]: r["n"] for r in status},
+        "rejected_by_sink": dump["rejected"], "early_retries": dump.get("early_retries"),
+        "accepted_by_worker": dump["by_worker"], "outbox": {r["status"]: r["n"] for r in status},
         "desk_chats_checked": chats_checked, "out_of_order_chats": tok_bad, "out_of_row_order_chats": id_bad,
         "seconds": round(time.time() - t0, 1), "outcomes": outcomes, "errors": errors, **extra,
     }
@@ -84,10 +100,13 @@ async def relay_burst(fault: str, *, users: int, per_user: int, workers: int = 2
                       inject: Any = None, supervise: bool = False, store: str = "core") -> dict[str, Any]:
     cluster = await Cluster.start("postgres")
     try:
+        await cluster.sink.post("/limits", {"platform": "telegram"})  # the ticket openings count too
         plan = {"kind": "relays", "users": users, "per_user": per_user}
-        procs = await cluster.spawn(workers, plan, lease=LEASE, supervise=supervise, store=store)
+        procs = await cluster.spawn(workers, plan, lease=LEASE, supervise=supervise, store=store, **PLATFORM)
         await cluster.sink.post("/reset", {})  # count only the burst (ticket openings were drained)
         expected = users * per_user * workers
+        # at most 30 sends a second reach the platform: the burst cannot take less than expected / 30
+        timeout = max(timeout, expected / OVERALL_PER_SECOND * 2 + 120)
         t0 = time.time()
         for p in procs:
             p.send("GO")
@@ -119,7 +138,7 @@ async def fault_kill() -> dict[str, Any]:
         pending = await cluster.db.query("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
         # the supervisor (systemd / Procfile runner) starts it again; the platform
         # redelivers every event the dead process had not acknowledged
-        restarted = Proc(cluster.config(1, victim.cfg["plan"], lease=LEASE, autostart=True))
+        restarted = Proc({**victim.cfg, "autostart": True})
         cluster.procs.append(restarted)
         return {"killed_at_seconds": KILL_AFTER, "received_at_kill": got[0]["n"], "delivered_at_kill": at, "delivered_by_worker_before_kill": before["by_worker"],
                 "leased_rows_at_kill": {r["lease_owner"]: r["n"] for r in leased},
@@ -159,12 +178,13 @@ async def fault_dup(backend: str) -> dict[str, Any]:
     cluster = await Cluster.start(backend)
     try:
         n = 1000
-        procs = await cluster.spawn(3, {"kind": "dup", "n": n, "concurrency": 16})
+        await cluster.sink.post("/limits", {"platform": "telegram"})
+        procs = await cluster.spawn(3, {"kind": "dup", "n": n, "concurrency": 16}, **PLATFORM)
         t0 = time.time()
         for p in procs:
             p.send("GO")
         await asyncio.gather(*(p.expect("GENERATED", 120) for p in procs))
-        done = await cluster.wait_tokens(n, 60)
+        done = await cluster.wait_tokens(n, n / OVERALL_PER_SECOND * 2 + 120)
         await asyncio.sleep(1.0)
         results = await asyncio.gather(*(p.finish() for p in procs))
         return await account(cluster, results, fault="duplicate_x3", expected=n, t0=t0,

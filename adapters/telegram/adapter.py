@@ -58,6 +58,8 @@ logging.getLogger("telegram.request.BaseRequest").addFilter(_OneLine())
 TEXT_LIMIT = 4096
 WEBHOOK_PATH = "/telegram/webhook"
 _ADMIN_CACHE_SECONDS = 300.0
+# Telegram's Bot FAQ: about 30 messages a second overall, 1 a second per chat, 20 a minute per group
+RATE_LIMITS: tuple[tuple[int, float], tuple[int, float], tuple[int, float]] = ((30, 1.0), (1, 1.0), (20, 60.0))
 ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "edited_channel_post"]
 
 
@@ -82,7 +84,7 @@ class TelegramAdapter:
         content = filters.TEXT | filters.CAPTION | filters.PHOTO | filters.Document.ALL
         self.app.add_handler(MessageHandler(updates & content, self._on_message))
         self.app.add_error_handler(self._on_error)
-        self.limiter = ChatRateLimiter((30, 1.0), (1, 1.0), (20, 60.0), scale=settings.rate_limit_scale)
+        self.limiter = ChatRateLimiter(*RATE_LIMITS, scale=settings.rate_limit_scale)
         self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
         self.connected = False
         self.username = ""
