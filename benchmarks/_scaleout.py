@@ -93,7 +93,7 @@ class HttpSender:
     async def deliver(self, delivery: Any, *, desk_ref: str | None = None) -> Any:
         from aiohttp import ClientError
 
-        from core.errors import RetryLater
+        from core.errors import RateLimited, RetryLater
         from core.models import DeliveryResult
 
         payload = delivery.payload
@@ -117,7 +117,7 @@ class HttpSender:
                 if resp.status == 200:
                     return DeliveryResult(external_id=json.loads(text)["id"])
                 if resp.status == 429:
-                    raise RetryLater("429", retry_after=float(resp.headers.get("Retry-After", "1")))
+                    raise RateLimited("429", retry_after=float(resp.headers.get("Retry-After", "1")))
                 raise RetryLater(f"HTTP {resp.status}")
         except (ClientError, OSError, asyncio.TimeoutError) as exc:
             raise RetryLater(f"sink unreachable: {exc}") from None

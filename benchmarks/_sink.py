@@ -102,8 +102,7 @@ class Sink:
         duplicates = sum(n - 1 for n in self.by_id.values() if n > 1)
         return {"accepted": self.accepted, "unique_rows": len(self.by_id), "duplicate_rows": duplicates,
                 "rejected": dict(self.rejected), "tokens": len(self.tokens),
-                # sends to a chat sooner than the retry_after of the 429 it got before (should be 0)
-                "early_retries": len(self.limits.early_retries()) if self.limits is not None else None,
+
                 "by_worker": dict(self.by_worker)}
 
     async def stats(self, _request: web.Request) -> web.Response:
@@ -114,6 +113,11 @@ class Sink:
         out["token_times"] = self.tokens
         out["by_id"] = {str(k): v for k, v in self.by_id.items()}
         out["chats"] = self.chats
+        # sends to a chat sooner than the retry_after of the 429 it got before (should be 0); here, not
+        # in /stats, which is polled: it reads the whole request log
+        early = self.limits.early_retries() if self.limits is not None else []
+        out["early_retries"] = len(early) if self.limits is not None else None
+        out["early_retry_samples"] = early[:10]
         return web.json_response(out)
 
     async def do_reset(self, _request: web.Request) -> web.Response:

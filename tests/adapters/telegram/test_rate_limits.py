@@ -59,3 +59,35 @@ async def test_a_burst_over_the_group_minute_after_a_restart_is_delivered_whole_
     async with sqlite_store.transaction() as tx:
         assert [row["status"] for row in await tx.deliveries()] == ["sent"] * 25
     assert took >= 60.0  # 45 messages cannot reach one group in less than two of its minutes
+
+
+async def test_a_long_reply_refused_after_its_first_part_resumes_at_the_second(
+    tg: TelegramSim, tmp_path: Path, sqlite_store: SQLiteStore, faq_engine: FaqEngine,
+    code_sender: RecordingCodeSender,
+) -> None:
+    clock = JumpClock(1_000.0)
+    tg.clock = clock
+    assert tg.rate_limits is not None
+    async with aiohttp.ClientSession() as http:  # 19 of the group's 20 this minute, from the process before
+        for n in range(19):
+            async with http.post(f"{tg.api_url}/sendMessage", json={"chat_id": GROUP, "text": f"before {n}"}) as r:
+                assert r.status == 200
+            clock.advance(1.0)
+    settings = make_settings(tmp_path, TELEGRAM_BOT_TOKEN=tg.token, TELEGRAM_API_BASE_URL=tg.base_url)
+    core = UseCases(settings, sqlite_store, faq_engine, code_sender=code_sender)
+    adapter = TelegramAdapter(core)
+    await adapter.start()
+    try:
+        adapter.limiter = on_virtual_time(adapter.limiter, clock)
+        first, second = "a" * 4000, "b" * 3000  # over Telegram's 4,096 characters: two messages
+        effects = Effects("long")
+        effects.send(ChatRef("telegram", str(GROUP)), f"{first}\n\n{second}")
+        async with sqlite_store.transaction() as tx:
+            await effects.flush(tx, clock())
+        await drain(OutboxWorker(sqlite_store, {"telegram": adapter}, clock=clock), sqlite_store, clock)
+    finally:
+        await adapter.stop()
+        await core.aclose()
+    assert [r.rule for r in tg.rate_limits.refused] == ["group"]  # the second part, the group's 21st
+    assert tg.rate_limits.early_retries() == []
+    assert [t.strip() for t in tg.texts_to(GROUP)[19:]] == [first, second]  # the first part once
