@@ -82,15 +82,18 @@ def percentile(values: list[float], q: float) -> float | None:
 class HttpSender:
     """The benchmark's platform sender: POSTs each delivery to the sink."""
 
-    def __init__(self, session: Any, url: str, proc: int) -> None:
+    def __init__(self, session: Any, url: str, proc: int, limiter: Any = None) -> None:
         self.session = session
         self.url = url
         self.proc = proc
+        # with ``platform_limits``: the Telegram adapter's own limiter (its windows, at
+        # WALLETDESK_RATE_LIMIT_SCALE), waited in before each POST as the adapter does
+        self.limiter = limiter
 
     async def deliver(self, delivery: Any, *, desk_ref: str | None = None) -> Any:
         from aiohttp import ClientError
 
-        from core.errors import RetryLater
+        from core.errors import RateLimited, RetryLater
         from core.models import DeliveryResult
 
         payload = delivery.payload
@@ -104,6 +107,8 @@ class HttpSender:
         if not (isinstance(token, str) and token.startswith("zq")):
             found = TOKEN_RE.search(str(payload.get("text", "")))
             token = found.group(0) if found else None
+        if self.limiter is not None:
+            await self.limiter.acquire(chat, is_group=chat.startswith("telegram:-"))
         body = json.dumps({"id": delivery.id, "chat": chat, "token": token, "action": delivery.action,
                            "worker": self.proc, "desk_ref": desk_ref})
         try:
@@ -112,7 +117,7 @@ class HttpSender:
                 if resp.status == 200:
                     return DeliveryResult(external_id=json.loads(text)["id"])
                 if resp.status == 429:
-                    raise RetryLater("429", retry_after=float(resp.headers.get("Retry-After", "1")))
+                    raise RateLimited("429", retry_after=float(resp.headers.get("Retry-After", "1")))
                 raise RetryLater(f"HTTP {resp.status}")
         except (ClientError, OSError, asyncio.TimeoutError) as exc:
             raise RetryLater(f"sink unreachable: {exc}") from None
@@ -247,6 +252,7 @@ class Worker:
             # the generated users send dozens of messages a second each: to the flood limits that is a
             # flood, and what they cut off is not relayed by design; these benchmarks measure delivery
             "WALLETDESK_FLOOD_USER": "off", "WALLETDESK_FLOOD_GROUP": "off",
+            "WALLETDESK_RATE_LIMIT_SCALE": str(self.cfg.get("rate_limit_scale", 1.0)),
         })
         db = self.cfg["db"]
         if self.cfg.get("store") == "aiosqlite" and db.startswith("sqlite://"):
@@ -260,7 +266,13 @@ class Worker:
         self.core = UseCases(settings, self.store, self.faq, code_sender=ConsoleCodeSender())
         self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200),
                                              timeout=aiohttp.ClientTimeout(total=10))
-        sender = HttpSender(self.session, self.cfg["sink"], self.proc)
+        limiter = None
+        if self.cfg.get("platform_limits"):
+            from adapters.telegram.adapter import RATE_LIMITS
+            from core.support.ratelimit import ChatRateLimiter
+
+            limiter = ChatRateLimiter(*RATE_LIMITS, scale=settings.rate_limit_scale)
+        sender = HttpSender(self.session, self.cfg["sink"], self.proc, limiter)
         self.worker = OutboxWorker(
             self.store, {"telegram": sender, "console": sender}, lease_seconds=float(self.cfg.get("lease", 30.0)),
             poll_interval=float(self.cfg.get("poll", 0.05)), batch=int(self.cfg.get("batch", 50)),
@@ -374,7 +386,7 @@ class Worker:
             self.start_outbox()
             await asyncio.gather(*(self.handle(m, record=False) for m in opens))
             if not autostart:
-                await self.drain()
+                await self.drain(float(self.cfg.get("drain_timeout", 60.0)))
         print("READY", flush=True)
         if not autostart:
             line = await readline()
@@ -612,7 +624,7 @@ class Cluster:
     async def spawn(self, n: int, plan: dict[str, Any], **extra: Any) -> list[Proc]:
         procs = [Proc(self.config(i, plan, **extra)) for i in range(n)]
         self.procs.extend(procs)
-        await asyncio.gather(*(p.expect("READY", 180) for p in procs))
+        await asyncio.gather(*(p.expect("READY", 180 + float(extra.get("drain_timeout", 0))) for p in procs))
         return procs
 
     async def wait_tokens(self, want: int, timeout: float) -> bool:

@@ -12,6 +12,7 @@ WalletdeskError
  │    └── CodeRejected
  └── DeliveryError        a platform refused an outgoing message
       └── RetryLater      transient; carries retry_after seconds
+           └── RateLimited  the platform's 429: send again after retry_after (not a failure)
 
 Messages carry an i18n key so adapters can show them in the user's language.
 """
@@ -28,6 +29,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "PlatformStartError",
+    "RateLimited",
     "RetryLater",
     "StoreError",
     "WalletdeskError",
@@ -120,3 +122,12 @@ class RetryLater(DeliveryError):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class RateLimited(RetryLater):
+    """The platform's rate limit (HTTP 429): the message is fine, it goes out after
+    ``retry_after`` seconds. The outbox waits exactly that and counts no attempt, so a
+    busy chat (several workers sharing one bot's windows) never dead-letters a row."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message, retry_after=retry_after)

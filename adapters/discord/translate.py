@@ -14,7 +14,7 @@ from dataclasses import replace
 import aiohttp
 import discord
 
-from core.errors import DeliveryError, RetryLater
+from core.errors import DeliveryError, RateLimited, RetryLater
 from core.i18n import pick_lang
 from core.models import ChatRef, InboundImage, InboundMessage, UserRef
 
@@ -130,11 +130,11 @@ def delivery_error(exc: BaseException) -> DeliveryError | None:
     NotFound and other 4xx: :class:`DeliveryError`.
     """
     if isinstance(exc, discord.RateLimited):
-        return RetryLater("discord 429 (rate limited)", retry_after=exc.retry_after)
+        return RateLimited("discord 429 (rate limited)", retry_after=exc.retry_after)
     if isinstance(exc, discord.HTTPException):
         status, code = exc.status, exc.code
         if status == 429:
-            return RetryLater("discord 429", retry_after=_retry_after(exc))
+            return RateLimited("discord 429", retry_after=_retry_after(exc))
         if status >= 500:
             return RetryLater(f"discord {status}")
         return DeliveryError(f"discord refused: {status} (code {code}) {exc.text[:120]}".rstrip())

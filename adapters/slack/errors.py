@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from core.errors import DeliveryError, RetryLater
+from core.errors import DeliveryError, RateLimited, RetryLater
 
 __all__ = ["api_error_code", "slack_errors"]
 
@@ -61,7 +61,7 @@ def slack_errors() -> Iterator[None]:
         status = int(getattr(exc.response, "status_code", 0) or 0)
         code = api_error_code(exc)
         if status == 429 or code == "ratelimited":
-            raise RetryLater(f"slack rate limited ({code})",
+            raise RateLimited(f"slack rate limited ({code})",
                              retry_after=_retry_after(getattr(exc.response, "headers", None))) from None
         if status >= 500 or code in _TRANSIENT_CODES:
             raise RetryLater(f"slack unavailable ({code})") from None

@@ -33,6 +33,7 @@ from adapters.slack.errors import api_error_code, slack_errors
 from adapters.slack.text import escape
 from core.errors import DeliveryError, RetryLater
 from core.models import Delivery, DeliveryResult
+from core.support.parts import SentParts
 from core.support.ratelimit import ChatRateLimiter
 from core.text import split_text
 
@@ -64,6 +65,7 @@ class SlackSender:
         self.limiter = limiter
         self.lang = lang
         self._dm_channels: OrderedDict[str, str] = OrderedDict()
+        self._parts = SentParts()  # parts of long messages already posted, per outbox row
 
     async def deliver(self, delivery: Delivery, *, desk_ref: str | None = None) -> DeliveryResult:
         handler = {
@@ -79,11 +81,13 @@ class SlackSender:
 
     # user-facing -----------------------------------------------------------------
 
-    async def _post_text(self, channel: str, text: str, *, thread_ts: str | None, plain: bool) -> str | None:
-        last: str | None = None
-        for chunk in split_text(text, TEXT_LIMIT):
-            if not chunk.strip():
-                continue
+    async def _post_text(self, channel: str, text: str, *, thread_ts: str | None, plain: bool,
+                         row: int | None = None) -> str | None:
+        """``row``: the outbox row, so a retry after a refused part resumes there (core/support/parts.py)."""
+        done, last = self._parts.done(row)
+        for n, chunk in enumerate(split_text(text, TEXT_LIMIT)):
+            if n < done or not chunk.strip():
+                continue  # taken before a later part was refused, or nothing to say
             await self.limiter.acquire(channel, is_group=not channel.startswith("D"))
             extra: dict[str, Any] = {"mrkdwn": False} if plain else {}
             resp = await self.client.chat_postMessage(
@@ -91,13 +95,16 @@ class SlackSender:
                 **extra,
             )
             last = str(resp.get("ts") or "") or last
+            self._parts.took(row, n + 1, last)
+        self._parts.finished(row)
         return last
 
     async def _send(self, delivery: Delivery, desk_ref: str | None) -> DeliveryResult:
         payload = delivery.payload
         reply_to = payload.get("reply_to")
         thread_ts = delivery.thread_id or (str(reply_to) if reply_to else None)
-        ts = await self._post_text(delivery.chat_id, str(payload.get("text", "")), thread_ts=thread_ts, plain=True)
+        ts = await self._post_text(delivery.chat_id, str(payload.get("text", "")), thread_ts=thread_ts, plain=True,
+                                   row=delivery.id)
         return DeliveryResult(external_id=ts)
 
     async def _dm_channel(self, user_id: str) -> str:
@@ -117,7 +124,8 @@ class SlackSender:
     async def _dm(self, delivery: Delivery, desk_ref: str | None) -> DeliveryResult:
         user_id = str(delivery.payload.get("user_id") or delivery.chat_id)
         channel = await self._dm_channel(user_id)
-        ts = await self._post_text(channel, str(delivery.payload.get("text", "")), thread_ts=None, plain=True)
+        ts = await self._post_text(channel, str(delivery.payload.get("text", "")), thread_ts=None, plain=True,
+                                   row=delivery.id)
         return DeliveryResult(external_id=ts)
 
     async def _delete(self, delivery: Delivery, desk_ref: str | None) -> DeliveryResult:
@@ -146,12 +154,16 @@ class SlackSender:
         if not desk_ref:
             raise RetryLater("ticket root message not posted yet", retry_after=1.0)
         line = desk_line(str(delivery.payload.get("kind", "system")), str(delivery.payload.get("text", "")), self.lang)
-        last: str | None = None
-        for chunk in split_text(line, TEXT_LIMIT):
+        done, last = self._parts.done(delivery.id)
+        for n, chunk in enumerate(split_text(line, TEXT_LIMIT)):
+            if n < done:
+                continue  # taken before a later part was refused
             await self.limiter.acquire(delivery.chat_id, is_group=True)
             resp = await self.client.chat_postMessage(channel=delivery.chat_id, thread_ts=desk_ref, text=chunk,
                                                       unfurl_links=False, unfurl_media=False)
             last = str(resp.get("ts") or "") or last
+            self._parts.took(delivery.id, n + 1, last)
+        self._parts.finished(delivery.id)
         return DeliveryResult(external_id=last)
 
     async def _desk_delete(self, delivery: Delivery, desk_ref: str | None) -> DeliveryResult:

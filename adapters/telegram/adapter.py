@@ -28,11 +28,12 @@ from adapters.telegram.entry import configured
 from adapters.telegram.polling import Poller
 from adapters.telegram.setup import LANGUAGES, menu
 from adapters.telegram.translate import author, chat_ref, inbound, is_edit
-from core.errors import (DeliveryError, InvalidInput, NotFound, PlatformStartError, RetryLater, StoreError,
-                         WalletdeskError)
+from core.errors import (DeliveryError, InvalidInput, NotFound, PlatformStartError, RateLimited, RetryLater,
+                         StoreError, WalletdeskError)
 from core.i18n import t
 from core.identity.policy import Actor, Permission
 from core.models import Delivery, DeliveryResult, InboundImage, InboundMessage, UserRef
+from core.support.parts import SentParts
 from core.support.ratelimit import ChatRateLimiter
 from core.text import split_text
 
@@ -58,6 +59,8 @@ logging.getLogger("telegram.request.BaseRequest").addFilter(_OneLine())
 TEXT_LIMIT = 4096
 WEBHOOK_PATH = "/telegram/webhook"
 _ADMIN_CACHE_SECONDS = 300.0
+# Telegram's Bot FAQ: about 30 messages a second overall, 1 a second per chat, 20 a minute per group
+RATE_LIMITS: tuple[tuple[int, float], tuple[int, float], tuple[int, float]] = ((30, 1.0), (1, 1.0), (20, 60.0))
 ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "edited_channel_post"]
 
 
@@ -82,7 +85,8 @@ class TelegramAdapter:
         content = filters.TEXT | filters.CAPTION | filters.PHOTO | filters.Document.ALL
         self.app.add_handler(MessageHandler(updates & content, self._on_message))
         self.app.add_error_handler(self._on_error)
-        self.limiter = ChatRateLimiter((30, 1.0), (1, 1.0), (20, 60.0), scale=settings.rate_limit_scale)
+        self.limiter = ChatRateLimiter(*RATE_LIMITS, scale=settings.rate_limit_scale)
+        self._parts = SentParts()  # parts of long messages already sent, per outbox row
         self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
         self.connected = False
         self.username = ""
@@ -328,7 +332,7 @@ class TelegramAdapter:
     async def deliver(self, delivery: Delivery, *, desk_ref: str | None = None) -> DeliveryResult:
         try:
             if delivery.action == "send":
-                return await self._send(int(delivery.chat_id), delivery.payload, delivery.thread_id)
+                return await self._send(int(delivery.chat_id), delivery.payload, delivery.thread_id, row=delivery.id)
             if delivery.action == "dm":
                 return await self._dm(delivery)
             if delivery.action in ("send_file", "dm_file"):
@@ -343,7 +347,7 @@ class TelegramAdapter:
         except RetryAfter as exc:
             retry = exc.retry_after
             seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
-            raise RetryLater("telegram 429", retry_after=seconds) from None
+            raise RateLimited("telegram 429", retry_after=seconds) from None
         except (BadRequest, Forbidden) as exc:  # BadRequest is a NetworkError subclass: test it first
             raise DeliveryError(f"telegram refused: {exc}") from None
         except (TimedOut, NetworkError) as exc:
@@ -352,21 +356,29 @@ class TelegramAdapter:
             raise DeliveryError(f"telegram error: {exc}") from None
         raise DeliveryError(f"telegram cannot {delivery.action!r}")
 
-    async def _send(self, chat_id: int, payload: dict[str, Any], thread_id: str | None) -> DeliveryResult:
+    async def _send(self, chat_id: int, payload: dict[str, Any], thread_id: str | None, *,
+                    row: int | None = None) -> DeliveryResult:
+        """``row``: the outbox row, so a retry after a refused part resumes there (core/support/parts.py)."""
         text = str(payload.get("text", ""))
         reply_to = payload.get("reply_to")
-        last: Message | None = None
-        for n, chunk in enumerate(split_text(text, TEXT_LIMIT)):
+        chunks = split_text(text, TEXT_LIMIT)
+        done, last_id = self._parts.done(row)
+        for n, chunk in enumerate(chunks):
+            if n < done:
+                continue  # the platform took this part before a later one was refused
             await self.limiter.acquire(str(chat_id), is_group=chat_id < 0)
             # plain text: no parse_mode, so user-supplied markup is never interpreted
-            last = await self.bot.send_message(
+            sent = await self.bot.send_message(
                 chat_id, chunk,
                 reply_parameters=ReplyParameters(int(str(reply_to)), allow_sending_without_reply=True)
                 if reply_to and n == 0 else None,
                 message_thread_id=int(thread_id) if thread_id else None,
                 disable_web_page_preview=True,
             )
-        return DeliveryResult(external_id=str(last.message_id) if last else None)
+            last_id = str(sent.message_id)
+            self._parts.took(row, n + 1, last_id)
+        self._parts.finished(row)
+        return DeliveryResult(external_id=last_id)
 
     async def _send_file(self, delivery: Delivery) -> DeliveryResult:
         """A file from staff: ``sendPhoto`` for a PNG or JPEG (shown inline),
@@ -389,7 +401,7 @@ class TelegramAdapter:
         user_id = int(str(delivery.payload["user_id"]))
         try:
             # a private chat's id is the user's id
-            return await self._send(user_id, delivery.payload, None)
+            return await self._send(user_id, delivery.payload, None, row=delivery.id)
         except Forbidden as exc:
             fallback = delivery.payload.get("fallback_chat_id")
             if not fallback:

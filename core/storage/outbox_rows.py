@@ -141,12 +141,14 @@ class OutboxRows:
         )
         return n == 1
 
-    async def mark_failed(self, delivery_id: int, owner: str, error: str, retry_at: float | None) -> None:
-        """Schedule a retry at ``retry_at``, or dead-letter the row when it is None."""
+    async def mark_failed(self, delivery_id: int, owner: str, error: str, retry_at: float | None, *,
+                          count_attempt: bool = True) -> None:
+        """Schedule a retry at ``retry_at``, or dead-letter the row when it is None.
+        ``count_attempt=False``: a rate-limit wait, which does not bring the row nearer its last attempt."""
         status = "pending" if retry_at is not None else "dead"
         await self._c.execute(
-            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
-            " lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
+            f"UPDATE outbox SET status = ?, attempts = attempts + {1 if count_attempt else 0}, last_error = ?,"
+            " next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
             (status, error[:500], retry_at if retry_at is not None else 0.0, delivery_id, owner),
         )
 

@@ -16,7 +16,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from core.errors import DeliveryError, RetryLater, StoreError
+from core.errors import DeliveryError, RateLimited, RetryLater, StoreError
 from core.models import ChatRef, Delivery, UserRef
 from core.storage import SqlTx, Store
 
@@ -238,6 +238,12 @@ class OutboxWorker:
                 delivery = dataclasses.replace(delivery, file=blob)
             result = await sender.deliver(delivery, desk_ref=desk_ref)  # type: ignore[attr-defined]
             out.external = result.external_id
+        except RateLimited as exc:
+            # the platform's 429: the message is fine and may go after retry_after; no attempt is
+            # counted and the wait does not grow (backoff_delay(0, ...): its jitter, or retry_after)
+            out.error = str(exc) or "rate limited"
+            out.retry_at = self.clock() + backoff_delay(0, exc.retry_after)
+            out.rate_limited = True
         except RetryLater as exc:
             out.error = str(exc) or "retry later"
             if delivery.attempts + 1 < self.max_attempts:
@@ -260,7 +266,10 @@ class OutboxWorker:
             if d.action == "desk_upsert" and o.external and o.desk_ref is None and d.ticket_id:
                 await tx.update_ticket(d.ticket_id, desk_ref=o.external)
             return
-        await tx.mark_failed(d.id, self.owner, o.error, o.retry_at)
+        await tx.mark_failed(d.id, self.owner, o.error, o.retry_at, count_attempt=not o.rate_limited)
+        if o.rate_limited:  # the platform's pacing, not a failure: no warning per row
+            _LOGGER.info("outbox: delivery %d to %s rate limited; again at %.1f", d.id, d.platform, o.retry_at or 0.0)
+            return
         _LOGGER.warning("outbox: delivery %d to %s failed (attempt %d): %s%s", d.id, d.platform, d.attempts + 1,
                         o.error, "" if o.retry_at else " -> dead letter")
 
@@ -272,6 +281,7 @@ class _Outcome:
     retry_at: float | None = None
     external: str | None = None
     desk_ref: str | None = None
+    rate_limited: bool = False  # a 429: retried without counting an attempt
 
 
 async def _maybe_await(value: object) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, WalletdeskProcess
 from tests.simulators.discord_sim import DiscordSim
 from tests.simulators.evm_node import EvmNode
 from tests.simulators.slack_sim import SlackSim
@@ -24,7 +24,7 @@ AGENT = "U0AGENT"
 
 @pytest.fixture
 async def sims() -> AsyncIterator[tuple[TelegramSim, SlackSim]]:
-    async with TelegramSim() as tg, SlackSim() as slack:
+    async with TelegramSim(clock=PLATFORM_TIME) as tg, SlackSim(clock=PLATFORM_TIME) as slack:
         tg.add_user(USER, first_name="Alice", language_code="en")
         slack.add_channel(STAFF, "staff-desk", is_private=True, members=[AGENT])
         slack.add_user(AGENT, "agent", display_name="Agent Bob")
@@ -86,7 +86,7 @@ async def test_a_hash_in_a_discord_dm_and_a_slack_dm_gets_its_status(node: EvmNo
     tx = node.send(node.accounts[0], node.accounts[1], 3 * 10**18)
     node.mine(1)
     member = "U0MEMBER"
-    async with SlackSim() as slack, DiscordSim(interaction_timeout=DEADLINE) as dc:
+    async with SlackSim(clock=PLATFORM_TIME) as slack, DiscordSim(interaction_timeout=DEADLINE) as dc:
         slack.add_channel(STAFF, "staff-desk", is_private=True, members=[AGENT])
         slack.add_user(AGENT, "agent", display_name="Agent Bob")
         slack.add_user(member, "member", display_name="Carol", locale="zh-CN")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, WalletdeskProcess
 from tests.simulators.evm_node import EvmNode
 from tests.simulators.telegram_sim import TelegramSim
 
@@ -18,7 +18,7 @@ USER = 501
 
 @pytest.fixture
 async def tg() -> AsyncIterator[TelegramSim]:
-    async with TelegramSim() as sim:
+    async with TelegramSim(clock=PLATFORM_TIME) as sim:
         sim.add_user(USER, first_name="Alice", language_code="en")
         yield sim
 

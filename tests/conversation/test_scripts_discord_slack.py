@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conversation.script import check_replies, numbered, parse_script
 from tests.conversation.test_scripts_telegram import PLAIN
-from tests.e2e.harness import WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, WalletdeskProcess
 from tests.simulators.discord_sim import DiscordSim
 from tests.simulators.slack_sim import SlackSim
 from tests.waiting import DEADLINE, wait_until
@@ -41,7 +41,7 @@ async def test_plain_scripts_through_discord_dms(tmp_path: Path) -> None:
 
 
 async def test_plain_scripts_through_slack_dms(tmp_path: Path) -> None:
-    async with SlackSim() as slack:
+    async with SlackSim(clock=PLATFORM_TIME) as slack:
         slack.add_channel(STAFF, "staff-desk", is_private=True, members=[AGENT])
         slack.add_user(AGENT, "agent", display_name="Agent Bob")
         proc = WalletdeskProcess(tmp_path, {"SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET":

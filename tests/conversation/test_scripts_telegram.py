@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conversation.script import check_replies, numbered, parse_script
-from tests.e2e.harness import WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, WalletdeskProcess
 from tests.simulators.telegram_sim import TelegramSim
 from tests.waiting import wait_until
 
@@ -20,7 +20,7 @@ PLAIN = [p for p in SCRIPTS if all(s.kind == "user" for s in parse_script(p))]
 
 @pytest.fixture
 async def tg() -> TelegramSim:
-    async with TelegramSim() as sim:
+    async with TelegramSim(clock=PLATFORM_TIME) as sim:
         yield sim
 
 

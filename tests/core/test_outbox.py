@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from core.errors import DeliveryError, RetryLater
+from core.errors import DeliveryError, RateLimited, RetryLater
 from core.models import Delivery, DeliveryResult
 from core.support.outbox import Effects, OutboxWorker, backoff_delay
 from core.models import ChatRef
@@ -50,6 +50,24 @@ async def test_retry_after_is_honoured(sqlite_store: SQLiteStore, clock: Clock) 
     clock.advance(2)
     assert await worker.run_once() == 1
     assert [d.payload["text"] for d in sender.delivered] == ["hello"]
+
+
+async def test_a_row_rate_limited_more_often_than_max_attempts_is_delivered_and_never_waits_more(
+        sqlite_store: SQLiteStore, clock: Clock) -> None:
+    # several workers share one bot's windows: a busy chat's row may be refused again and again
+    sender = FlakySender([RateLimited("429", retry_after=2.0)] * 10)
+    worker = OutboxWorker(sqlite_store, {"telegram": sender}, clock=clock, max_attempts=3)
+    await queue(sqlite_store, "rl", "hello")
+    for refusal in range(10):
+        assert await worker.run_once() == 1, refusal
+        clock.advance(1.9)
+        assert await worker.run_once() == 0  # never before the platform's retry_after
+        clock.advance(0.2)  # ... and not later than it either (no backoff growing with the refusals)
+    assert await worker.run_once() == 1
+    assert [d.payload["text"] for d in sender.delivered] == ["hello"]
+    async with sqlite_store.transaction() as tx:
+        (row,) = await tx.deliveries()
+    assert row["status"] == "sent" and row["attempts"] == 1  # the send that went out; no refusal counted
 
 
 async def test_dead_letter_after_max_attempts_and_permanent_errors(sqlite_store: SQLiteStore, clock: Clock) -> None:

@@ -22,9 +22,15 @@ import httpx
 from aiohttp import ClientSession, web
 
 from tests.conftest import share_faq_cache
+from tests.simulators.chat_limits import scaled_clock
 from tests.waiting import DEADLINE, wait_quiet, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
+# the child runs its rate limiter this much faster than the platforms (WALLETDESK_RATE_LIMIT_SCALE);
+# the Telegram and Slack simulators it talks to take PLATFORM_TIME, so their documented windows
+# shrink by the same factor and a burst the product paces correctly is never refused
+RATE_LIMIT_SCALE = 0.01
+PLATFORM_TIME = scaled_clock(RATE_LIMIT_SCALE)
 
 
 async def _serve(app: web.Application) -> tuple[web.AppRunner, int]:
@@ -147,7 +153,7 @@ class WalletdeskProcess:
             "WALLETDESK_SECRET_KEY": "e2e-secret",
             "WALLETDESK_HTTP_HOST": "127.0.0.1",
             "PORT": "0",
-            "WALLETDESK_RATE_LIMIT_SCALE": "0.01",
+            "WALLETDESK_RATE_LIMIT_SCALE": str(RATE_LIMIT_SCALE),
             "WALLETDESK_SUPPORT_HOURS": "mon-sun 00:00-23:59",
             "PYTHONUNBUFFERED": "1",
             **env,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from mnemonic import Mnemonic
 
-from tests.e2e.harness import CodeReceiver, WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, CodeReceiver, WalletdeskProcess
 from tests.simulators.slack_sim import SlackSim
 from tests.simulators.telegram_sim import TelegramSim
 
@@ -23,7 +23,7 @@ AGENT = "U0AGENT"
 
 @pytest.fixture
 async def sims():
-    async with TelegramSim() as tg, SlackSim() as slack, CodeReceiver() as codes:
+    async with TelegramSim(clock=PLATFORM_TIME) as tg, SlackSim(clock=PLATFORM_TIME) as slack, CodeReceiver() as codes:
         tg.add_chat(GROUP, "supergroup", title="Wallet Community", admins=[ADMIN])
         tg.add_user(USER, first_name="Alice", language_code="en")
         tg.add_user(ADMIN, first_name="Mod", language_code="en")

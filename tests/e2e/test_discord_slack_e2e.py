@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from mnemonic import Mnemonic
 
-from tests.e2e.harness import CodeReceiver, WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, CodeReceiver, WalletdeskProcess
 from tests.simulators.discord_sim import DiscordSim
 from tests.simulators.slack_sim import SlackSim
 from tests.waiting import DEADLINE
@@ -21,7 +21,7 @@ MEMBER = "U0MEMBER"
 
 @pytest.fixture
 async def desk():
-    async with SlackSim() as slack, CodeReceiver() as codes:
+    async with SlackSim(clock=PLATFORM_TIME) as slack, CodeReceiver() as codes:
         slack.add_channel(STAFF, "staff-desk")
         slack.add_usergroup("S0STAFF", [AGENT])  # staff are a Slack user group
         slack.add_channel(COMMUNITY, "wallet-help")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from tests.e2e.harness import WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, WalletdeskProcess
 from tests.e2e.test_discord_slack_e2e import AGENT, MEMBER, STAFF, desk, slack_env  # noqa: F401 (fixture)
 from tests.fixtures.images import wallet_screenshot
 from tests.simulators.discord_sim import DiscordSim
@@ -52,7 +52,7 @@ async def staff_shares(slack: SlackSim, proc: WalletdeskProcess, root_ts: str, d
 
 async def test_telegram_screenshot_to_the_desk_and_a_staff_file_back(desk, tmp_path: Path) -> None:
     slack, codes = desk
-    async with TelegramSim() as tg:
+    async with TelegramSim(clock=PLATFORM_TIME) as tg:
         tg.add_user(TG_USER, first_name="Alice", language_code="en")
         proc = WalletdeskProcess(tmp_path, {**slack_env(slack, codes), "TELEGRAM_BOT_TOKEN": tg.token,
                                             "TELEGRAM_API_BASE_URL": tg.base_url})

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.harness import CodeReceiver, WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, CodeReceiver, WalletdeskProcess
 from tests.e2e.test_discord_slack_e2e import AGENT, MEMBER, STAFF, desk, slack_env  # noqa: F401 (desk is a fixture)
 from tests.simulators.slack_sim import SlackSim
 from tests.simulators.telegram_sim import TelegramSim
@@ -18,7 +18,7 @@ TG_USER = 701
 async def test_digest_home_tab_and_transcripts_from_slack(desk: tuple[SlackSim, CodeReceiver],  # noqa: F811
                                                          tmp_path: Path) -> None:
     slack, codes = desk
-    async with TelegramSim() as tg:
+    async with TelegramSim(clock=PLATFORM_TIME) as tg:
         tg.add_user(TG_USER, first_name="Alice", language_code="en")
         # 00:00: today's digest is due as soon as the process ticks
         proc = WalletdeskProcess(tmp_path, {**slack_env(slack, codes), "TELEGRAM_BOT_TOKEN": tg.token,

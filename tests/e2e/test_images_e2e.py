@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, WalletdeskProcess
 from tests.fixtures.images import PHRASE, phrase_photo
 from tests.simulators.telegram_sim import TelegramSim
 from tests.waiting import wait_until
@@ -35,7 +35,7 @@ def _running(pid: int) -> bool:
 
 @pytest.fixture
 async def tg() -> TelegramSim:
-    async with TelegramSim() as sim:
+    async with TelegramSim(clock=PLATFORM_TIME) as sim:
         sim.add_chat(GROUP, "supergroup", title="Wallet Community")
         sim.add_user(USER, first_name="Alice", language_code="en")
         yield sim

@@ -10,7 +10,7 @@ from pathlib import Path
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
-from tests.e2e.harness import CodeReceiver, WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, CodeReceiver, WalletdeskProcess
 from tests.e2e.test_discord_slack_e2e import AGENT, STAFF, desk, slack_env  # noqa: F401 (desk is a fixture)
 from tests.simulators.discord_sim import DiscordSim
 from tests.simulators.slack_sim import SlackSim
@@ -23,7 +23,7 @@ TG_USER = 501
 async def test_link_confirmed_from_the_other_platform_and_a_requested_wallet_proof(
         desk: tuple[SlackSim, CodeReceiver], tmp_path: Path) -> None:
     slack, codes = desk
-    async with TelegramSim() as tg, DiscordSim(interaction_timeout=DEADLINE) as dc:
+    async with TelegramSim(clock=PLATFORM_TIME) as tg, DiscordSim(interaction_timeout=DEADLINE) as dc:
         tg.add_user(TG_USER, first_name="Alice", language_code="en")
         dave = dc.add_user(username="dave")
         dave_id = int(dave["id"])

@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from core.i18n import t
-from tests.e2e.harness import WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, WalletdeskProcess
 from tests.simulators.slack_sim import SlackSim
 from tests.waiting import BUILD_DEADLINE, wait_until
 
@@ -61,7 +61,7 @@ async def _metrics(proc: WalletdeskProcess) -> dict[tuple[str, tuple[tuple[str, 
 async def test_faq_hot_reload_admin_phrasing_and_metrics(tmp_path: Path) -> None:
     faq_file = tmp_path / "operator_faq.yaml"
     _write(faq_file, OPERATOR_FAQ)
-    async with SlackSim() as slack:
+    async with SlackSim(clock=PLATFORM_TIME) as slack:
         slack.add_channel(STAFF, "staff-desk")
         slack.add_channel(COMMUNITY, "wallet-help")
         slack.add_user(AGENT, "agent", display_name="Agent Bob")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from mnemonic import Mnemonic
 
-from tests.e2e.harness import WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, WalletdeskProcess
 from tests.simulators.slack_sim import SlackSim
 from tests.simulators.telegram_sim import TelegramSim
 from tests.waiting import DEADLINE
@@ -31,7 +31,7 @@ TIMER_TICKS = DEADLINE + 60  # the process's timers run every 30 s
 
 @pytest.fixture
 async def sims():
-    async with TelegramSim() as tg, SlackSim() as slack:
+    async with TelegramSim(clock=PLATFORM_TIME) as tg, SlackSim(clock=PLATFORM_TIME) as slack:
         tg.add_chat(GROUP, "supergroup", title="Wallet Community", admins=[ADMIN])
         tg.add_user(ALICE, first_name="Alice", language_code="en")
         tg.add_user(TROLL, first_name="Troll", language_code="zh")

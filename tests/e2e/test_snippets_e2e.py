@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, WalletdeskProcess
 from tests.simulators.discord_sim import DiscordSim
 from tests.simulators.slack_sim import SlackSim
 from tests.simulators.telegram_sim import TelegramSim
@@ -23,7 +23,7 @@ CAROL, CAROL_DM = "U0CAROL", "D0CAROL"  # a Slack community member whose Slack s
 
 @pytest.fixture
 async def sims():
-    async with TelegramSim() as tg, SlackSim() as slack:
+    async with TelegramSim(clock=PLATFORM_TIME) as tg, SlackSim(clock=PLATFORM_TIME) as slack:
         tg.add_user(ALICE, first_name="Alice", language_code="en")
         tg.add_user(MING, first_name="小明", language_code="zh-hans")
         slack.add_channel(STAFF, "staff-desk", is_private=True, members=[BOB, DAN])
@@ -101,7 +101,7 @@ async def test_round_robin_snippets_in_each_language_tags_and_transfer(sims, tmp
 
 
 async def test_a_discord_users_ticket_is_assigned_and_gets_a_snippet(tmp_path: Path) -> None:
-    async with SlackSim() as slack, DiscordSim(interaction_timeout=DEADLINE) as dc:
+    async with SlackSim(clock=PLATFORM_TIME) as slack, DiscordSim(interaction_timeout=DEADLINE) as dc:
         slack.add_channel(STAFF, "staff-desk", is_private=True, members=[BOB, DAN])
         slack.add_user(BOB, "bob", display_name="Bob")
         slack.add_user(DAN, "dan", display_name="Dan")

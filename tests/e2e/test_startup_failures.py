@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import share_faq_cache
-from tests.e2e.harness import Forwarder, WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, Forwarder, WalletdeskProcess
 from tests.simulators.discord_sim import DiscordSim
 from tests.simulators.telegram_sim import TelegramSim
 from tests.waiting import DEADLINE, wait_until
@@ -89,7 +89,7 @@ async def test_telegram_unreachable(tmp_path: Path) -> None:
 
 
 async def test_telegram_token_rejected(tmp_path: Path) -> None:
-    async with TelegramSim() as tg:
+    async with TelegramSim(clock=PLATFORM_TIME) as tg:
         code, err = await run_failing(tmp_path, {"TELEGRAM_BOT_TOKEN": "123456789:NOT-the-token",
                                                  "TELEGRAM_API_BASE_URL": tg.base_url})
     assert_one_line(code, err, "TELEGRAM_BOT_TOKEN", "@BotFather")
@@ -137,7 +137,7 @@ async def test_data_key_that_does_not_open_the_database(tmp_path: Path) -> None:
 
 
 async def test_port_in_use(tmp_path: Path) -> None:
-    async with TelegramSim() as tg:
+    async with TelegramSim(clock=PLATFORM_TIME) as tg:
         with busy_port() as port:
             code, err = await run_failing(tmp_path, {"TELEGRAM_BOT_TOKEN": tg.token,
                                                      "TELEGRAM_API_BASE_URL": tg.base_url, "PORT": str(port)})
@@ -145,7 +145,7 @@ async def test_port_in_use(tmp_path: Path) -> None:
 
 
 async def test_a_platform_down_at_start_is_retried_while_the_other_serves(tmp_path: Path) -> None:
-    async with DiscordSim(interaction_timeout=DEADLINE) as dc, TelegramSim() as tg, Forwarder() as down:
+    async with DiscordSim(interaction_timeout=DEADLINE) as dc, TelegramSim(clock=PLATFORM_TIME) as tg, Forwarder() as down:
         tg.add_chat(GROUP, "supergroup", title="Wallet Community")
         tg.add_user(USER, first_name="Alice", language_code="en")
         user = dc.add_user(username="dave")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from mnemonic import Mnemonic
 
-from tests.e2e.harness import Forwarder, WalletdeskProcess
+from tests.e2e.harness import PLATFORM_TIME, Forwarder, WalletdeskProcess
 from tests.simulators.telegram_sim import TelegramSim
 from tests.waiting import wait_until
 
@@ -19,7 +19,7 @@ ADMIN = 900
 
 @pytest.fixture
 async def tg() -> TelegramSim:
-    async with TelegramSim() as sim:
+    async with TelegramSim(clock=PLATFORM_TIME) as sim:
         sim.add_chat(GROUP, "supergroup", title="Wallet Community", admins=[ADMIN])
         sim.add_user(USER, first_name="Alice", language_code="en")
         sim.add_user(ADMIN, first_name="Mod", language_code="en")

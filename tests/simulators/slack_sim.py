@@ -26,6 +26,14 @@ text at most 3000 chars, header 150, button text 75, duplicate ``action_id`` /
 ``message_not_found``, trigger ids for ``views.open``. Faults: ``fail`` /
 ``fail_for`` answer HTTP 429 with ``Retry-After`` (body ``ratelimited``) or 5xx.
 
+Rate limits, on by default as on Slack (tests/simulators/chat_limits.py, which cites Slack's
+rate-limit page): chat.postMessage about one a second per channel (a burst of 3), other
+methods per minute by their tier (Tier 2: 20, Tier 3: 50, Tier 4: 100); a call over them is
+HTTP 429 with ``Retry-After`` and ``{"ok": false, "error": "ratelimited"}``. They run on
+``sim.clock`` (``SlackSim(clock=...)``: a virtual clock, or ``chat_limits.scaled_clock(s)`` for a
+product run at ``WALLETDESK_RATE_LIMIT_SCALE=s``); ``sim.rate_limits.refused`` records each
+refusal, ``sim.rate_limits = None`` turns them off.
+
 Strict by default, as Slack is: a channel the workspace does not have is
 ``channel_not_found`` and one the bot is not in ``not_in_channel``
 (``strict_channels=False``: unknown channels are created on first use, the bot a
@@ -76,6 +84,7 @@ from urllib.parse import urlencode
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
+from tests.simulators.chat_limits import SlackLimits
 from tests.simulators.faults import Fault, FaultPlan
 from tests.waiting import DEADLINE
 
@@ -436,9 +445,14 @@ class SlackSim(_ExternalUploads):
         auto_retry: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
         self.signing_secret = signing_secret
+        # the time source of the rate limits (tests inject a virtual or a scaled clock)
+        self.clock = clock
+        # Slack's documented Web API limits (tests/simulators/chat_limits.py); None turns them off
+        self.rate_limits: SlackLimits | None = SlackLimits(lambda: self.clock())
         self.team_id, self.team_domain, self.api_app_id = team_id, team_domain, api_app_id
         self.bot_user_id, self.bot_id, self.bot_name = bot_user_id, bot_id, bot_name
         self.verification_token = verification_token
@@ -1165,6 +1179,8 @@ class SlackSim(_ExternalUploads):
             fault = self.faults.take(method)
             if fault is not None:
                 raise _failure(fault)
+            if self.rate_limits is not None and (refusal := self.rate_limits.take(method, params.get("channel"))):
+                raise SlackApiFailure("ratelimited", 429, headers={"Retry-After": str(refusal.retry_after)})
             if (gate := self.holds.get(method)) is not None:
                 await gate.wait()  # a slow Slack: the call hangs until the test sets the gate
             result = await handler(params)

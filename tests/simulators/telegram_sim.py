@@ -19,6 +19,13 @@ delivers updates either to ``getUpdates`` long polling or to a webhook set with
 ``setWebhook`` (with the ``X-Telegram-Bot-Api-Secret-Token`` header), and
 injects faults (``fail``, ``fail_for``).
 
+Flood limits, on by default as on Telegram (tests/simulators/chat_limits.py, which cites the
+Bot FAQ): per chat about one message a second (a burst of 3), 20 per minute per group, 30 a
+second overall; a send over them is HTTP 429 ``Too Many Requests: retry after N`` with
+``parameters.retry_after``. They run on ``sim.clock`` (``TelegramSim(clock=...)``: a virtual clock,
+or ``chat_limits.scaled_clock(s)`` for a product run at ``WALLETDESK_RATE_LIMIT_SCALE=s``);
+``sim.rate_limits.refused`` records each refusal, ``sim.rate_limits = None`` turns them off.
+
 Validation follows the real API where tests are likely to hit it: the 4096
 character limit (counted after entity parsing), ``parse_mode`` syntax errors
 (HTML and MarkdownV2), unknown chats, private chats whose user never started the
@@ -58,6 +65,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from tests.simulators.chat_limits import TELEGRAM_SENDS, TelegramLimits
 from tests.simulators.faults import Fault, FaultPlan
 from tests.waiting import DEADLINE
 
@@ -167,6 +175,7 @@ class _Uploads:
             fault = self.faults.take(method.lower())
             if fault is not None:
                 raise _fault_error(fault)
+            self._flood_check(method.lower(), _coerce_params(params))
             chat = self._chat_for_sending(_coerce_params(params).get("chat_id"))
             ref = params.get(field_name)
             if isinstance(ref, str) and ref.startswith("attach://"):
@@ -433,8 +442,13 @@ class TelegramSim(_Uploads):
         webhook_retry_delay: float = 0.05,
         webhook_max_attempts: int = 3,
         privacy_mode: bool = True,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
+        # the time source of the send limits (tests inject a virtual or a scaled clock)
+        self.clock = clock
+        # Telegram's documented flood limits (tests/simulators/chat_limits.py); None turns them off
+        self.rate_limits: TelegramLimits | None = TelegramLimits(lambda: self.clock())
         # BotFather's group privacy (on for every new bot): in a group where the bot is not an
         # admin it gets only commands, replies to its messages and @mentions of it
         self.privacy_mode = privacy_mode
@@ -1008,12 +1022,27 @@ class TelegramSim(_Uploads):
             fault = self.faults.take(method)
             if fault is not None:
                 raise _fault_error(fault)
+            self._flood_check(method, params)
             result = await handler(params)
         except TelegramApiError as exc:
             await self._notify()
             return web.json_response(exc.payload(), status=exc.status)
         await self._notify()
         return web.json_response({"ok": True, "result": result})
+
+    def _flood_check(self, method: str, params: JSONDict) -> None:
+        """A send over Telegram's flood limits is a 429 with ``retry_after`` (whole seconds)."""
+        if self.rate_limits is None or method not in TELEGRAM_SENDS:
+            return
+        chat_id = params.get("chat_id")
+        if chat_id is None:
+            return
+        known = self.chats.get(chat_id)
+        kind = known["type"] if known else self._infer_chat_type(chat_id)
+        refusal = self.rate_limits.take(chat_id, is_group=kind in ("group", "supergroup"))
+        if refusal is not None:
+            raise TelegramApiError(429, f"Too Many Requests: retry after {refusal.retry_after}",
+                                   {"retry_after": refusal.retry_after})
 
     @staticmethod
     async def _read_params(request: web.Request) -> JSONDict:

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from .chat_limits import Ticks
 from .slack_sim import SlackSim
 
 STAFF = "C0STAFF"
@@ -35,7 +36,7 @@ TICKET_BLOCKS: list[dict[str, Any]] = [
 
 @pytest.fixture
 async def sim() -> AsyncIterator[SlackSim]:
-    async with SlackSim() as s:
+    async with SlackSim(clock=Ticks()) as s:  # a second between requests: the limits are tested apart
         s.add_channel(STAFF, "staff-desk")
         s.add_user(ALICE, "alice", display_name="Alice", locale="zh-CN")
         s.add_user(BOB, "bob", is_admin=True)

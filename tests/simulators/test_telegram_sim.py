@@ -16,6 +16,7 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 
 from tests.waiting import DEADLINE
 
+from .chat_limits import Ticks
 from .telegram_sim import TelegramSim
 
 TOKEN = "123456789:TEST-walletdesk-token"
@@ -25,7 +26,7 @@ ALICE = 4242
 
 @pytest.fixture
 async def sim() -> AsyncIterator[TelegramSim]:
-    async with TelegramSim(token=TOKEN) as s:
+    async with TelegramSim(token=TOKEN, clock=Ticks()) as s:  # a second between requests
         yield s
 
 

@@ -9,6 +9,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest
 
+from .chat_limits import Ticks
 from .telegram_sim import TelegramSim
 
 GROUP, ADMIN_GROUP, FORUM, ALICE = -1001, -1002, -1003, 42
@@ -16,7 +17,7 @@ GROUP, ADMIN_GROUP, FORUM, ALICE = -1001, -1002, -1003, 42
 
 @pytest.fixture
 async def sim() -> AsyncIterator[TelegramSim]:
-    async with TelegramSim() as s:
+    async with TelegramSim(clock=Ticks()) as s:  # a second between requests: the limits are tested apart
         s.add_chat(GROUP, "supergroup", title="Wallet help", bot_is_admin=False)
         s.add_chat(ADMIN_GROUP, "supergroup", title="Moderated", bot_is_admin=True)
         s.add_chat(FORUM, "supergroup", title="Forum", is_forum=True)

@@ -19,6 +19,7 @@ from core.support.outbox import OutboxWorker
 from core.use_cases import UseCases
 from core.storage.sqlite import SQLiteStore
 from tests.conftest import Clock, RecordingCodeSender, make_settings
+from tests.simulators.chat_limits import scaled_clock
 from tests.simulators.slack_sim import SlackSim
 from tests.waiting import DEADLINE, wait_quiet, wait_until
 
@@ -28,6 +29,7 @@ ALICE = "U0ALICE"  # a community user
 ALICE_DM = "D0ALICE"
 BOB = "U0BOB"  # staff
 CAROL = "U0CAROL"  # a community user, not staff
+RATE_LIMIT_SCALE = 0.001  # the product's limiter and the simulator's documented windows, both 1,000 times faster
 
 
 @dataclass
@@ -58,7 +60,7 @@ class Desk:
 
 @pytest.fixture
 async def sim() -> AsyncIterator[SlackSim]:
-    async with SlackSim() as s:
+    async with SlackSim(clock=scaled_clock(RATE_LIMIT_SCALE)) as s:
         s.add_channel(STAFF, "staff-desk")
         s.add_channel(COMMUNITY, "community")
         s.add_user(ALICE, "alice", display_name="Alice", locale="en-US")
@@ -81,7 +83,7 @@ async def make_desk(
         settings = make_settings(
             tmp_path, SLACK_BOT_TOKEN=sim.token, SLACK_SIGNING_SECRET=sim.signing_secret,
             SLACK_API_BASE_URL=sim.api_url.rstrip("/"), SLACK_STAFF_CHANNEL=STAFF,
-            WALLETDESK_RATE_LIMIT_SCALE="0.001", **env,
+            WALLETDESK_RATE_LIMIT_SCALE=str(RATE_LIMIT_SCALE), **env,
         )
         core = UseCases(settings, sqlite_store, faq_engine, code_sender=code_sender, clock=clock)
         adapter = SlackAdapter(core)

@@ -25,11 +25,13 @@ from core.storage import Store
 from core.support.outbox import OutboxWorker
 from core.use_cases import UseCases
 from tests.conftest import RecordingCodeSender, make_settings
+from tests.simulators.chat_limits import scaled_clock
 from tests.simulators.telegram_sim import TelegramSim
 from tests.waiting import wait_quiet
 
 GROUP = -1001
 USER = 501
+RATE_LIMIT_SCALE = 0.01  # the product's limiter and the simulator's documented windows, both 100 times faster
 WEBHOOK_SECRET = "tg-hook-secret"
 
 
@@ -52,7 +54,7 @@ class Rig:
 
 @pytest.fixture
 async def tg() -> AsyncIterator[TelegramSim]:
-    async with TelegramSim(webhook_max_attempts=10_000) as sim:
+    async with TelegramSim(webhook_max_attempts=10_000, clock=scaled_clock(RATE_LIMIT_SCALE)) as sim:
         sim.add_chat(GROUP, "supergroup", title="Wallet Community")
         sim.add_user(USER, first_name="Alice", language_code="en")
         yield sim
@@ -75,7 +77,7 @@ async def running_rig(sim: TelegramSim, tmp_path: Path, store: Store, faq_engine
         env = {"WALLETDESK_PUBLIC_URL": f"http://127.0.0.1:{runner.addresses[0][1]}",
                "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET, **env}
     settings = make_settings(tmp_path, TELEGRAM_BOT_TOKEN=sim.token, TELEGRAM_API_BASE_URL=sim.base_url,
-                             WALLETDESK_RATE_LIMIT_SCALE="0.01", **env)
+                             WALLETDESK_RATE_LIMIT_SCALE=str(RATE_LIMIT_SCALE), **env)
     core = UseCases(settings, store, faq_engine, code_sender=code_sender)
     adapter = holder["adapter"] = TelegramAdapter(core)
     desk_out = io.StringIO()
