@@ -20,6 +20,7 @@ from core.storage.file_rows import FileRows
 from core.storage.desk_rows import DeskRows
 from core.storage.migrations import MIGRATIONS, split_step
 from core.storage.window_rows import PhrasePartRows
+from core.storage.turn_rows import TurnRows
 from core.storage.parking_rows import ParkingRows
 
 __all__ = ["Connection", "SqlTx", "Store", "row_to_ticket"]
@@ -99,7 +100,7 @@ def row_to_ticket(row: Row) -> Ticket:
     )
 
 
-class SqlTx(PhrasePartRows, ParkingRows, BlockRows, DigestRows, FileRows, DeskRows):
+class SqlTx(PhrasePartRows, ParkingRows, BlockRows, DigestRows, FileRows, DeskRows, TurnRows):
     """Typed queries over one transaction. Backends differ only in ``Connection``
     and in ``skip_locked`` (PostgreSQL row locks for concurrent workers)."""
 
