@@ -34,11 +34,13 @@ class StatementLog:
     statements: list[Statement] = field(default_factory=list)
     transactions: int = 0  # transactions opened (each a BEGIN and a COMMIT or ROLLBACK on top)
     transaction_seconds: float = 0.0  # inside ``async with store.transaction()``, statements included
+    begin_seconds: float = 0.0  # of which getting the transaction (lock or pool connection, BEGIN)
+    end_seconds: float = 0.0  # ... and ending it (COMMIT or ROLLBACK, giving the connection back)
 
     def clear(self) -> None:
         self.statements.clear()
         self.transactions = 0
-        self.transaction_seconds = 0.0
+        self.transaction_seconds = self.begin_seconds = self.end_seconds = 0.0
 
     def __len__(self) -> int:
         return len(self.statements)
@@ -112,11 +114,21 @@ class CountingStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlTx]:
+        log = self.log
         t0 = time.perf_counter()
-        self.log.transactions += 1
+        log.transactions += 1
+        t_body: float | None = None
         try:
             async with self.inner.transaction() as tx:
-                tx._c = CountingConnection(tx._c, self.log)  # noqa: SLF001 (same package)
-                yield tx
+                tx._c = CountingConnection(tx._c, log)  # noqa: SLF001 (same package)
+                t_body = time.perf_counter()
+                log.begin_seconds += t_body - t0
+                try:
+                    yield tx
+                finally:
+                    t_body = time.perf_counter()
         finally:
-            self.log.transaction_seconds += time.perf_counter() - t0
+            t1 = time.perf_counter()
+            log.transaction_seconds += t1 - t0
+            if t_body is not None:
+                log.end_seconds += t1 - t_body
