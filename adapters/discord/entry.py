@@ -27,7 +27,8 @@ async def doctor_checks(settings: Settings, chats: Sequence[str]) -> list[CheckR
     return await checks(settings, chats)
 
 
-factory = LazyAdapterFactory("discord", "adapters.discord.adapter:DiscordAdapter", configured)
+factory = LazyAdapterFactory("discord", "adapters.discord.adapter:DiscordAdapter", configured,
+                             library="discord.py", setting="DISCORD_BOT_TOKEN", imports=("discord",))
 
 
 from adapters.discord.cli import cli  # noqa: E402  (walletdesk discord ...; imports no platform library)

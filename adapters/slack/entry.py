@@ -29,7 +29,8 @@ async def doctor_checks(settings: Settings, chats: Sequence[str]) -> list[CheckR
     return await checks(settings, chats)
 
 
-factory = LazyAdapterFactory("slack", "adapters.slack.adapter:SlackAdapter", configured)
+factory = LazyAdapterFactory("slack", "adapters.slack.adapter:SlackAdapter", configured,
+                             library="slack-bolt", setting="SLACK_BOT_TOKEN", imports=("slack_bolt", "slack_sdk"))
 
 
 from adapters.slack.cli import cli  # noqa: E402  (walletdesk slack ...; imports no platform library)

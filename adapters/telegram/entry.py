@@ -26,4 +26,5 @@ async def doctor_checks(settings: Settings, chats: Sequence[str]) -> list[CheckR
     return await checks(settings, chats)
 
 
-factory = LazyAdapterFactory("telegram", "adapters.telegram.adapter:TelegramAdapter", configured)
+factory = LazyAdapterFactory("telegram", "adapters.telegram.adapter:TelegramAdapter", configured,
+                             library="python-telegram-bot", setting="TELEGRAM_BOT_TOKEN", imports=("telegram",))

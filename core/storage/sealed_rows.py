@@ -37,8 +37,10 @@ from typing import Any
 
 from core.models import Conversation, FileBlob, TicketEvent, UserRef
 from core.storage.base import SqlTx, Store
+from core.storage.scrub_rows import PostedLine, posted_line
 from core.storage.sealing import PREFIX, Sealer
-from core.storage.turn_rows import Queued
+from core.storage.turn_rows import KnownUser, Queued
+from core.storage.user_rows import UserRecord, user_record
 
 __all__ = ["SEALED", "SealedStore", "SealedTx", "SealingConnection", "seal_value"]
 
@@ -130,15 +132,16 @@ class SealedTx(SqlTx):
              self._sealer.name_index(display_name), lang or "en", user.key, now, int(bool(lang))),
         )
 
-    async def find_users_by_name(self, name: str) -> list[Row]:
+    async def find_users_by_name(self, name: str) -> list[UserRecord]:
         """Blind index: the name's HMAC under each key; legacy (unindexed) rows in the clear."""
         indexes = self._sealer.name_indexes(name)
         marks = ", ".join("?" for _ in indexes) or "NULL"
-        return await self._c.fetchall(
+        rows = await self._c.fetchall(
             f"SELECT * FROM users WHERE name_index IN ({marks})"
             " OR (name_index IS NULL AND lower(display_name) = lower(?))",
             (*indexes, name),
         )
+        return [user_record(r) for r in rows]
 
     # conversations -----------------------------------------------------------
 
@@ -194,14 +197,13 @@ class SealedTx(SqlTx):
         await self._scrub_outbox_ids([r["id"] for r in rows if any(x in r["payload"] for x in needles)])
         return n
 
-    async def sent_desk_lines_holding(self, ticket_id: int, texts: Sequence[str]) -> list[Row]:
+    async def sent_desk_lines_holding(self, ticket_id: int, texts: Sequence[str]) -> list[PostedLine]:
         """Decrypt-and-scan over the one ticket's posted desk lines (payloads are sealed)."""
         needles = [json.dumps(text, ensure_ascii=False)[1:-1] for text in texts]
         rows = await self._c.fetchall(
             "SELECT id, platform, chat_id, external_id, payload FROM outbox WHERE ticket_id = ?"
             " AND action = 'desk_post' AND status = 'sent' AND external_id IS NOT NULL", (ticket_id,))
-        return [{k: r[k] for k in ("id", "platform", "chat_id", "external_id")}
-                for r in rows if any(x in r["payload"] for x in needles)]
+        return [posted_line(r) for r in rows if any(x in r["payload"] for x in needles)]
 
     async def set_phrase_parts(self, user_key: str, chat_key: str, parts: str | None, expires_at: float,
                                now: float) -> None:
@@ -246,10 +248,10 @@ class SealedTx(SqlTx):
                 fields[column] = self._seal(column, fields[column])  # type: ignore[arg-type]
         return await super().update_ticket_returning(ticket_id, **fields)
 
-    def user_write_needed(self, known: Row | None, display_name: str, lang: str) -> bool:
+    def user_write_needed(self, known: KnownUser | None, display_name: str, lang: str) -> bool:
         """Also a name kept before sealing (no blind index yet): the upsert seals and indexes it."""
         return super().user_write_needed(known, display_name, lang) or (
-            bool(display_name) and known is not None and known["name_index"] is None)
+            bool(display_name) and known is not None and known.name_index is None)
 
     async def scrub_outbox_mentions(self, needles: Sequence[str]) -> int:
         """Decrypt-and-scan: every outbox row not yet scrubbed is opened and searched."""

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from core.models import Conversation, Ticket, TicketEvent
+from core.storage.ticket_rows import _TICKET_UPDATABLE, row_to_ticket
 
-__all__ = ["Queued", "TurnRows", "TurnStart"]
+__all__ = ["KnownUser", "Queued", "TurnRows", "TurnStart"]
 
 _PERSON_LOCK = 0x7764  # as core.storage.base's: one person opens one ticket at a time
 _CHUNK = 500  # rows per multi-row INSERT (10 parameters a row; both dialects take 32,766)
@@ -49,10 +50,19 @@ class Queued(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class KnownUser:
+    """What the turn needs of the user's row (``name_index``: the sealed store's blind index)."""
+
+    lang: str
+    display_name: str
+    name_index: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class TurnStart:
     """What a message's turn found, read in one statement after its event was claimed."""
 
-    user: dict[str, Any] | None  # ``lang, display_name, name_index``; None: never seen
+    user: KnownUser | None  # None: never seen
     conversation: Conversation
     blocked: bool  # the user or a confirmed account of their person is blocked
     ticket: Ticket | None  # private chats: the person's open ticket
@@ -117,11 +127,11 @@ class TurnRows:
             await self.set_phrase_parts(user_key, window_ended_in, None, now, now)  # type: ignore[attr-defined]
         return start
 
-    def user_write_needed(self, known: dict[str, Any] | None, display_name: str, lang: str) -> bool:
+    def user_write_needed(self, known: KnownUser | None, display_name: str, lang: str) -> bool:
         """Whether ``upsert_user`` would change the row ``turn_start`` found."""
-        if known is None or known["lang"] != lang:
+        if known is None or known.lang != lang:
             return True
-        return bool(display_name) and display_name != known["display_name"]
+        return bool(display_name) and display_name != known.display_name
 
     async def enqueue_many(self, rows: Sequence[Queued], now: float) -> int:
         """``enqueue`` for several rows in one statement (per 500); how many were new."""
@@ -153,8 +163,6 @@ class TurnRows:
     async def update_ticket_returning(self, ticket_id: int, **fields: object) -> Ticket | None:
         """``update_ticket``, returning the row as it now is (no second read; on PostgreSQL the
         UPDATE holds the row lock ``get_ticket`` would take)."""
-        from core.storage.base import _TICKET_UPDATABLE, row_to_ticket  # base imports this module
-
         unknown = set(fields) - _TICKET_UPDATABLE
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
@@ -165,10 +173,8 @@ class TurnRows:
 
 
 def _turn_start(row: dict[str, Any]) -> TurnStart:
-    from core.storage.base import row_to_ticket  # base imports this module
-
-    user = None if row["user_lang"] is None else {
-        "lang": row["user_lang"], "display_name": row["display_name"], "name_index": row["name_index"]}
+    user = None if row["user_lang"] is None else KnownUser(
+        str(row["user_lang"]), str(row["display_name"] or ""), row["name_index"])
     conversation = (Conversation() if row["conv_state"] is None
                     else Conversation.from_row(row["conv_state"], json.loads(row["data"])))
     ticket = row_to_ticket(row) if row.get("id") is not None else None

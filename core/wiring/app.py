@@ -23,7 +23,7 @@ from core.identity.codes import CodeSender, ConsoleCodeSender, WebhookCodeSender
 from core.ops.metrics import Metrics
 from core.models import Delivery, TicketState
 from core.support.outbox import OutboxWorker
-from core.wiring.platform import discover_adapters
+from core.wiring.platform import AdapterFactory, discover_adapters
 from core.use_cases import UseCases
 from core.storage import Store
 from core.wiring.data_store import open_data_store
@@ -61,6 +61,25 @@ def code_sender_for(settings: Settings) -> CodeSender:
     return ConsoleCodeSender()
 
 
+def chosen_factories(settings: Settings, wanted: list[str] | None
+                     ) -> tuple[list[AdapterFactory], AdapterFactory | None]:
+    """The adapters to start, in order, with their libraries checked (a configured
+    platform whose extra was not installed is one line before any slow start-up
+    work), and the console, the desk of last resort."""
+    factories = discover_adapters()
+    names = wanted
+    if names is None:
+        names = [n for n, f in factories.items() if n != "console" and f.configured(settings)] or ["console"]
+    unknown = [n for n in names if n not in factories]
+    if unknown:
+        raise ConfigError(f"unknown adapter {unknown[0]!r}; available: {', '.join(sorted(factories))}")
+    for name in names:
+        ensure = getattr(factories[name], "ensure_installed", None)
+        if ensure is not None:
+            ensure()
+    return [factories[n] for n in names], factories.get("console")
+
+
 class App:
     """Args:
     settings: validated settings.
@@ -94,6 +113,7 @@ class App:
     async def initialize(self) -> None:
         if self._initialized:
             return
+        chosen, console = chosen_factories(self.settings, self.wanted)
         if self.store is None:
             try:
                 self.store = await open_data_store(self.settings)
@@ -111,17 +131,10 @@ class App:
         self.core = UseCases(self.settings, self.store, self.faq, code_sender=code_sender_for(self.settings),
                                 metrics=self.metrics)
         self.core.answers.attach_library(self.library)
-        factories = discover_adapters()
-        names = self.wanted
-        if names is None:
-            names = [n for n, f in factories.items() if n != "console" and f.configured(self.settings)] or ["console"]
-        unknown = [n for n in names if n not in factories]
-        if unknown:
-            raise ConfigError(f"unknown adapter {unknown[0]!r}; available: {', '.join(sorted(factories))}")
-        self.adapters = [factories[n](self.core) for n in names]
-        if not any(getattr(a, "is_desk", False) for a in self.adapters) and "console" in factories:
+        self.adapters = [factory(self.core) for factory in chosen]
+        if not any(getattr(a, "is_desk", False) for a in self.adapters) and console is not None:
             # no staff desk configured: desk lines go to the terminal rather than nowhere
-            self.adapters.append(factories["console"](self.core))
+            self.adapters.append(console(self.core))
         for adapter in self.adapters:
             if getattr(adapter, "is_desk", False):
                 adapter.claim_desk()

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
+from importlib.util import find_spec
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from core.use_cases import UseCases
 
 __all__ = ["Adapter", "AdapterFactory", "LazyAdapterFactory", "Sender", "adapter_hooks", "discover_adapters",
-           "load_adapter"]
+           "load_adapter", "missing_library"]
 
 _LOGGER = logging.getLogger(__name__)
 GROUP = "walletdesk.adapters"
@@ -76,14 +77,40 @@ class LazyAdapterFactory:
     name: str
     target: str
     is_configured: Callable[["Settings"], bool]
+    library: str = ""  # the platform library's distribution, installed by the extra named like the adapter
+    setting: str = ""  # the setting that configures the platform, named when its library is missing
+    imports: tuple[str, ...] = ()  # the library's top-level modules, checked before start-up work
 
     def configured(self, settings: "Settings") -> bool:
         return self.is_configured(settings)
 
+    def ensure_installed(self) -> None:
+        """Raises :class:`ConfigError` (one line) when the platform's library is missing."""
+        for module in self.imports:
+            if find_spec(module) is None:
+                raise missing_library(self, ModuleNotFoundError(name=module))
+
     def __call__(self, core: "UseCases") -> Adapter:
         module, _, attr = self.target.partition(":")
-        adapter: Adapter = getattr(import_module(module), attr)(core)
+        try:
+            adapter_class = getattr(import_module(module), attr)
+        except ModuleNotFoundError as exc:
+            raise missing_library(self, exc) from None
+        adapter: Adapter = adapter_class(core)
         return adapter
+
+
+def missing_library(factory: LazyAdapterFactory, exc: ModuleNotFoundError) -> Exception:
+    """The one line for a configured platform whose library the install left out
+    (``pip install walletdesk`` without the platform's extra). A module of the
+    project itself missing is a broken install, not a choice: re-raised as is."""
+    missing = (exc.name or "").partition(".")[0]
+    if not missing or missing in {"core", "adapters"}:
+        return exc
+    library = factory.library or missing
+    configured = f"{factory.setting} is set, but " if factory.setting else ""
+    return ConfigError(f"{configured}{library} is not installed (no module {missing!r}); "
+                       f"install it with: pip install 'walletdesk[{factory.name}]'")
 
 
 def discover_adapters() -> dict[str, AdapterFactory]:

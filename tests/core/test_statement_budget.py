@@ -9,7 +9,6 @@ Later features may raise a budget below only with the reason written beside it.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -82,7 +81,7 @@ async def _counted(core: UseCases, msg: InboundMessage) -> tuple[Outcome, str, i
 async def _texts(core: UseCases, chat_id: str) -> list[str]:
     async with core.store.transaction() as tx:
         rows = await tx.deliveries()
-    return [json.loads(r["payload"]).get("text", "") for r in rows if r["chat_id"] == chat_id]
+    return [str(r.data.get("text", "")) for r in rows if r.chat_id == chat_id]
 
 
 async def test_a_private_message_answered_by_the_faq(core: UseCases, clock: Clock) -> None:
