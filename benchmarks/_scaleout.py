@@ -134,14 +134,14 @@ class Msg:
 
 
 def _faq_questions() -> list[str]:
+    from core.conversation.acts import Act, classify
     from core.faq.files import load_faq
-    from core.use_cases import _GREETINGS, _HUMAN_WORDS, _words
 
     out: list[str] = []
     for entry in load_faq(None):
-        for lang in ("en", "zh"):
+        for lang in ("en", "zh"):  # questions for the FAQ, not small talk or a request for a human
             out.extend(q for q in entry.questions.get(lang, ())[:3]
-                       if _words(q) not in _HUMAN_WORDS | _GREETINGS and not q.startswith("/"))
+                       if classify(q) is Act.OTHER and not q.startswith("/"))
     return out
 
 
@@ -225,6 +225,74 @@ class MemoFaq:
         return getattr(self.engine, name)
 
 
+class TimedFaq:
+    """The FAQ engine with a timer around ``ask`` (``--breakdown``)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.seconds = 0.0
+        self.calls = 0
+
+    def ask(self, text: str, lang: str | None = None) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return self.engine.ask(text, lang=lang)
+        finally:
+            self.seconds += time.perf_counter() - t0
+            self.calls += 1
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+
+class Breakdown:
+    """Where a worker's message time goes (``--breakdown``): statement logs around the
+    store's connection (the core's and the outbox worker's apart), timers around the FAQ,
+    the shield and ``handle_message``."""
+
+    def __init__(self, store: Any, faq: Any) -> None:
+        from core.storage.statements import CountingStore
+
+        self.inbound = CountingStore(store)
+        self.outbox = CountingStore(store)
+        self.faq = TimedFaq(faq)
+        self.shield_s = 0.0
+        self.handle_s = 0.0
+        self.messages = 0
+        import core.conversation.dialogue as dialogue
+
+        def timed(fn: Any) -> Any:
+            if asyncio.iscoroutinefunction(fn):
+                async def run_async(*a: Any, **kw: Any) -> Any:
+                    t0 = time.perf_counter()
+                    try:
+                        return await fn(*a, **kw)
+                    finally:
+                        self.shield_s += time.perf_counter() - t0
+                return run_async
+
+            def run(*a: Any, **kw: Any) -> Any:
+                t0 = time.perf_counter()
+                try:
+                    return fn(*a, **kw)
+                finally:
+                    self.shield_s += time.perf_counter() - t0
+            return run
+
+        dialogue.guard = timed(dialogue.guard)  # type: ignore[attr-defined]
+        dialogue.guard_in_store = timed(dialogue.guard_in_store)  # type: ignore[attr-defined]
+
+    def result(self, cpu_s: float) -> dict[str, Any]:
+        def side(log: Any) -> dict[str, Any]:
+            return {"statements": len(log), "statement_s": round(log.seconds, 3), "transactions": log.transactions,
+                    "transaction_s": round(log.transaction_seconds, 3), "begin_s": round(log.begin_seconds, 3),
+                    "end_s": round(log.end_seconds, 3)}
+
+        return {"messages": self.messages, "handle_s": round(self.handle_s, 3), "faq_s": round(self.faq.seconds, 3),
+                "faq_calls": self.faq.calls, "shield_s": round(self.shield_s, 3), "cpu_s": round(cpu_s, 3),
+                "inbound": side(self.inbound.log), "outbox": side(self.outbox.log)}
+
+
 class Worker:
     def __init__(self, cfg: dict[str, Any]) -> None:
         self.cfg = cfg
@@ -263,7 +331,11 @@ class Worker:
         if self.cfg.get("faq") == "memo":
             self.faq = MemoFaq(self.faq)  # type: ignore[assignment]
         shield.warm_up()
-        self.core = UseCases(settings, self.store, self.faq, code_sender=ConsoleCodeSender())
+        self.breakdown = Breakdown(self.store, self.faq) if self.cfg.get("breakdown") else None
+        core_store, core_faq, outbox_store = self.store, self.faq, self.store
+        if self.breakdown is not None:
+            core_store, core_faq, outbox_store = self.breakdown.inbound, self.breakdown.faq, self.breakdown.outbox
+        self.core = UseCases(settings, core_store, core_faq, code_sender=ConsoleCodeSender())
         self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200),
                                              timeout=aiohttp.ClientTimeout(total=10))
         limiter = None
@@ -274,7 +346,7 @@ class Worker:
             limiter = ChatRateLimiter(*RATE_LIMITS, scale=settings.rate_limit_scale)
         sender = HttpSender(self.session, self.cfg["sink"], self.proc, limiter)
         self.worker = OutboxWorker(
-            self.store, {"telegram": sender, "console": sender}, lease_seconds=float(self.cfg.get("lease", 30.0)),
+            outbox_store, {"telegram": sender, "console": sender}, lease_seconds=float(self.cfg.get("lease", 30.0)),
             poll_interval=float(self.cfg.get("poll", 0.05)), batch=int(self.cfg.get("batch", 50)),
             max_attempts=int(self.cfg.get("max_attempts", settings.outbox_max_attempts)),
             on_result=self.core.timers.delivery_finished,
@@ -316,7 +388,11 @@ class Worker:
         delay = 0.1
         while True:
             try:
+                t_in = time.perf_counter()
                 out = await self.core.dialogue.handle_message(inbound)
+                if self.breakdown is not None:
+                    self.breakdown.handle_s += time.perf_counter() - t_in
+                    self.breakdown.messages += 1
                 self.outcomes[f"{m.kind}:{out.status}"] += 1
                 if m.kind == "relay" and out.status == "handled" and out.ticket_id is None:
                     self.outcomes["relay:not_relayed"] += 1
@@ -422,6 +498,8 @@ class Worker:
         result = {"proc": self.proc, "receipts": self.receipts, "outcomes": dict(self.outcomes),
                   "errors": dict(self.errors), "rss_mb": cur, "rss_peak_mb": peak, "gen_seconds": gen_seconds,
                   "cpu_s": round(cpu_s, 2)}
+        if self.breakdown is not None:
+            result["breakdown"] = self.breakdown.result(cpu_s)
         await self.session.close()
         try:
             await self.store.close()

@@ -41,7 +41,7 @@ CONFIGS = {"sqlite": ("sqlite", 1), "pg1": ("postgres", 1), "pg2": ("postgres", 
 
 async def run_config(backend: str, workers: int, messages: int, *, concurrency: int, rate: float | None = None,
                      timeout: float = 60.0, profile: str | None = None, label: str = "throughput",
-                     faq: str = "real", store: str = "core") -> dict[str, Any]:
+                     faq: str = "real", store: str = "core", breakdown: bool = False) -> dict[str, Any]:
     cluster = await Cluster.start(backend)
     try:
         per = messages // workers
@@ -49,11 +49,11 @@ async def run_config(backend: str, workers: int, messages: int, *, concurrency: 
         plan: dict[str, Any] = {"kind": "mixed", "n": per, "seed": 1, "concurrency": concurrency}
         if rate:
             plan["rate"] = rate / workers
-        extra: dict[str, Any] = {"faq": faq, "store": store}
+        extra: dict[str, Any] = {"faq": faq, "store": store, "breakdown": breakdown}
         procs = []
         for i in range(workers):
             if profile:
-                extra = {"faq": faq, "store": store, "profile": f"{profile}.{backend}{workers}.{i}"}
+                extra = {**extra, "profile": f"{profile}.{backend}{workers}.{i}"}
             procs.append(cluster.config(i, plan, **extra))
         from _scaleout import Proc
 
@@ -118,7 +118,24 @@ async def run_config(backend: str, workers: int, messages: int, *, concurrency: 
     }
     if rate:
         line["offered_msgs_per_s"] = rate
+    if breakdown:
+        line["breakdown_us_per_message"] = [_per_message(r["breakdown"]) for r in results]
     return line
+
+
+def _per_message(b: dict[str, Any]) -> dict[str, Any]:
+    """A worker's breakdown in microseconds per inbound message (the outbox's side: the
+    deliveries those messages caused, which this worker's outbox loop made)."""
+    n = max(1, b["messages"])
+    us = lambda s: round(s * 1e6 / n)  # noqa: E731
+    out: dict[str, Any] = {"messages": b["messages"], "handle_message": us(b["handle_s"]), "faq": us(b["faq_s"]),
+                           "shield": us(b["shield_s"]), "worker_cpu": us(b["cpu_s"])}
+    for side in ("inbound", "outbox"):
+        s = b[side]
+        out[side] = {"statements": round(s["statements"] / n, 2), "transactions": round(s["transactions"] / n, 2),
+                     "in_statements": us(s["statement_s"]), "begin": us(s["begin_s"]), "commit": us(s["end_s"]),
+                     "in_transactions": us(s["transaction_s"])}
+    return out
 
 
 async def main() -> int:
@@ -133,6 +150,9 @@ async def main() -> int:
     parser.add_argument("--store", choices=["core", "aiosqlite"], default="core",
                         help="aiosqlite: the sqlite+aiosqlite:// store (statements on aiosqlite's thread) for comparison")
     parser.add_argument("--profile", help="write cProfile stats per worker process to PREFIX.<config>.<i>")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="time each worker's statements (the core's and the outbox's), transactions, FAQ, shield"
+                             " and handle_message: microseconds per inbound message (benchmarks/README.md)")
     args = parser.parse_args()
     wanted = args.only or [*CONFIGS, "latency"]
     peaks: dict[str, tuple[int, float]] = {}
@@ -141,7 +161,7 @@ async def main() -> int:
             continue
         backend, workers = CONFIGS[name]
         line = await run_config(backend, workers, args.messages, concurrency=args.concurrency, timeout=args.timeout,
-                                profile=args.profile, faq=args.faq, store=args.store)
+                                profile=args.profile, faq=args.faq, store=args.store, breakdown=args.breakdown)
         print(json.dumps(line, ensure_ascii=False), flush=True)
         rate = line["msgs_per_s"] or 0.0
         if rate > peaks.get(backend, (0, 0.0))[1]:

@@ -45,7 +45,8 @@ def _about_a_code(turn: Turn) -> bool:
 
 
 async def record_bot_part(turn: Turn) -> int:
-    """Record this turn's bot texts on the user's ticket; returns how many."""
+    """Record this turn's bot texts on the user's ticket (with the turn's other events
+    kept for later: :meth:`Turn.save` writes them in one statement); returns how many."""
     if not turn.private or _about_a_code(turn):
         return 0
     ticket = turn.ticket or turn.resolved
@@ -56,5 +57,5 @@ async def record_bot_part(turn: Turn) -> int:
     texts = _texts_to_user(turn)
     for text in texts:
         clean = guard(text, TextSource.STAFF_TEXT).text
-        await turn.tx.add_event(TicketEvent(ticket_id, BOT_REPLY, BOT_ACTOR, clean, turn.now))
+        turn.later.append(TicketEvent(ticket_id, BOT_REPLY, BOT_ACTOR, clean, turn.now))
     return len(texts)

@@ -12,6 +12,7 @@ from core.conversation.turn import Turn
 from core.identity.codes import looks_like_code
 from core.models import ConversationState, InboundMessage
 from core.storage import SqlTx
+from core.storage.turn_rows import TurnStart
 
 __all__ = ["HISTORY_LINES", "expects_tx_hash", "prepare", "remember_exchange"]
 
@@ -19,13 +20,17 @@ HISTORY_LINES = 6  # what the desk sees of the conversation before a handoff
 HISTORY_SECONDS = 3600.0  # older exchanges are not "the conversation before the handoff"
 
 
-async def prepare(turn: Turn, reopen_window_hours: float) -> None:
+async def prepare(turn: Turn, reopen_window_hours: float, start: TurnStart | None = None) -> None:
+    """``start``: what the turn's first read found (the tickets are not read again)."""
     turn.memo = dict(turn.conversation.memo)
     if turn.private:
-        keys = await turn.tx.linked_user_keys(turn.msg.user.key)
-        turn.ticket = await turn.tx.active_ticket_for(keys)
+        if start is not None:
+            turn.ticket, last, turn.parked = start.ticket, start.resolved, start.parked
+        else:
+            keys = await turn.tx.linked_user_keys(turn.msg.user.key)
+            turn.ticket = await turn.tx.active_ticket_for(keys)
+            last = await turn.tx.last_resolved_ticket_for(keys) if turn.ticket is None else None
         if turn.ticket is None:
-            last = await turn.tx.last_resolved_ticket_for(keys)
             if last is not None and last.resolved_at is not None and \
                     turn.now - last.resolved_at <= reopen_window_hours * 3600:
                 turn.resolved = last
@@ -74,6 +79,11 @@ async def forget_lines(turn: Turn, texts: tuple[str, ...]) -> None:
 
 _HASH_SHAPE_RE = re.compile(r"0x[0-9a-fA-F]{64}")
 _ASKED_FOR_HASH_RE = re.compile(r"\btx ?hash|\btxid\b|\btransaction (hash|id)\b|\bhash\b|交易哈希|哈希|交易\s*id", re.I)
+
+
+def may_hold_tx_hash(text: str) -> bool:
+    """Whether :func:`expects_tx_hash` has anything to look up (no store read otherwise)."""
+    return _HASH_SHAPE_RE.search(text) is not None
 
 
 async def expects_tx_hash(tx: SqlTx, msg: InboundMessage, chat_key: str, now: float) -> bool:

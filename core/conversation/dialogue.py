@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from core.conversation.acts import Act, classify
 from core.conversation.bot_part import record_bot_part
-from core.conversation.context import expects_tx_hash, forget_lines, prepare, remember_exchange
+from core.conversation.context import expects_tx_hash, forget_lines, may_hold_tx_hash, prepare, remember_exchange
 from core.conversation.gatekeeper import Gatekeeper, delete_leak
 from core.conversation.handlers import Handler, Prefetching, default_handlers, open_urgent
 from core.conversation.images import ImageCheck
@@ -24,7 +24,7 @@ from core.models import ChatRef, InboundMessage
 from core.ops.metrics import Metrics
 from core.shield.findings import MARKERS
 from core.shield.gate import Guarded, PhraseWindow, RecentParts, TextSource, guard, guard_sender
-from core.conversation.shared_window import guard_shared, wants_shared_window
+from core.conversation.shared_window import guard_in_store, wants_shared_window
 from core.storage import SqlTx, Store
 from core.support.outbox import Effects
 from core.support.outcome import Outcome, observe
@@ -117,14 +117,15 @@ class Dialogue:
 
         conv_chat = dm_chat(msg.user) if msg.chat.is_private else msg.chat
         expect_hash = False
-        if msg.chat.is_private:
+        if msg.chat.is_private and may_hold_tx_hash(msg.text):  # else no transaction: nothing to look up
             async with self.store.transaction() as tx:
                 expect_hash = await expects_tx_hash(tx, msg, conv_chat.key, now)
         chain = self.services.chain
         if chain is not None and chain.knows_hash_in(text):  # found on a chain: a tx hash, not a key
             expect_hash = True
+        ends_window = False  # the message ends a split-phrase sequence kept in the store
         if msg.message_id and self.shared_window:  # several processes share the chat: the window is in the store
-            guarded = await guard_shared(self.store, msg, text, expect_tx_hash=expect_hash, now=now)
+            guarded, ends_window = await guard_in_store(self.store, msg, text, expect_tx_hash=expect_hash, now=now)
         else:
             recent = RecentParts(self.window, msg.user.key, msg.chat.key, msg.message_id) if msg.message_id else None
             guarded = guard(text, TextSource.MESSAGE, expect_tx_hash=expect_hash, recent=recent)
@@ -132,13 +133,14 @@ class Dialogue:
         guarded_command = parse_command(guarded.text)
         fetched = await self._prefetch(guarded, guarded_command is not None, msg.chat.is_private)
         async with self.store.transaction() as tx:
-            if not await tx.claim_event(msg.event_key, now):
+            start = await tx.turn_start(event_key=msg.event_key, now=now, user_key=msg.user.key, chat_key=conv_chat.key,
+                                        private=msg.chat.is_private, window_ended_in=msg.chat.key if ends_window else None)
+            if start is None:
                 return Outcome("duplicate")
-            lang = await remember_user(tx, msg, lang_guess, now)
-            turn = Turn(msg, guarded.text, lang, tx, effects, outcome, now,
-                        await tx.get_conversation(msg.user.key, conv_chat.key), conv_chat, guarded_command,
-                        words(guarded.text), fetched=fetched)
-            stop = await self.gate.stopped(tx, msg, lang, effects)
+            lang = await remember_user(tx, msg, lang_guess, now, known=start.user)
+            turn = Turn(msg, guarded.text, lang, tx, effects, outcome, now, start.conversation, conv_chat,
+                        guarded_command, words(guarded.text), fetched=fetched)
+            stop = await self.gate.stopped(tx, msg, lang, effects, blocked=start.blocked)
             if stop is not None:  # still shielded: a blocked user is not warned (the bot is silent for them)
                 if guarded.leak and stop == "blocked":
                     delete_leak(msg, guarded, effects)
@@ -155,7 +157,7 @@ class Dialogue:
                 await self._scrub_earlier_parts(turn, guarded)
                 if msg.chat.is_private and "seed_phrase" in guarded.kinds:
                     # a phrase the user just leaked: an urgent ticket at once, no second step
-                    await prepare(turn, self.services.settings.reopen_window_hours)
+                    await prepare(turn, self.services.settings.reopen_window_hours, start)
                     await open_urgent(turn, self.services, "a leaked recovery phrase")
                     await record_bot_part(turn)
                     await turn.save()
@@ -167,7 +169,7 @@ class Dialogue:
                     await effects.flush(tx, now)
                     self.wake()
                     return outcome
-            await prepare(turn, self.services.settings.reopen_window_hours)
+            await prepare(turn, self.services.settings.reopen_window_hours, start)
             await self._run_handlers(turn)
             await record_bot_part(turn)
             remember_exchange(turn)

@@ -35,11 +35,15 @@ class Gatekeeper:
         """Only what the bot would answer or relay counts: a busy group's chatter does not."""
         return msg.chat.is_private or msg.addressed or self.group_auto_answer
 
-    async def stopped(self, tx: SqlTx, msg: InboundMessage, lang: str, effects: Effects) -> str | None:
-        """``blocked``, ``flood`` or None (the message goes on). Queues the one notice when due."""
+    async def stopped(self, tx: SqlTx, msg: InboundMessage, lang: str, effects: Effects, *,
+                      blocked: bool | None = None) -> str | None:
+        """``blocked``, ``flood`` or None (the message goes on). Queues the one notice when due.
+        ``blocked``: whether this transaction already found a block (not read again)."""
         speaks = msg.chat.is_private or msg.addressed
         reply_to = None if msg.chat.is_private else msg.message_id
-        if await tx.block_of(await tx.confirmed_user_keys(msg.user.key)) is not None:
+        if blocked is None:
+            blocked = await tx.block_of(await tx.confirmed_user_keys(msg.user.key)) is not None
+        if blocked:
             if speaks and await tx.mark_block_noticed(msg.user.key):
                 effects.send(msg.chat, t("abuse.blocked_notice", lang), reply_to=reply_to)
             return "blocked"

@@ -12,7 +12,7 @@ from core.faq.answers import FaqAnswers
 from core.i18n import t
 from core.identity.codes import Identity
 from core.identity.roster import StaffRoster
-from core.models import Priority, Ticket
+from core.models import Priority, Ticket, TicketEvent
 from core.support.desk import TicketDesk
 
 __all__ = ["Services", "open_ticket", "raise_priority", "topic_before_handoff"]
@@ -64,13 +64,14 @@ async def open_ticket(turn: Turn, services: Services, question: str, category: s
     return ticket
 
 
-async def raise_priority(turn: Turn, services: Services, ticket: Ticket, upset: str) -> Ticket:
-    """One step up (once per ticket), flagged on the desk."""
+async def raise_priority(turn: Turn, services: Services, ticket: Ticket, upset: str,
+                         later: list[TicketEvent] | None = None) -> Ticket:
+    """One step up (once per ticket), flagged on the desk; ``later`` as for ``TicketDesk.transition``."""
     if turn.memo.get("raised") == ticket.id or ticket.priority is Priority.URGENT:
         return ticket
     turn.memo["raised"] = ticket.id
     level = _STEPS[min(_STEPS.index(ticket.priority) + 1, len(_STEPS) - 1)]
     ticket = await services.desk.transition(turn.tx, ticket, "set_priority", "system", level.value, turn.now,
-                                            turn.effects, priority=level.value)
+                                            turn.effects, later=later, priority=level.value)
     services.desk.post(turn.effects, ticket.id, "system", t("emotion.desk", "en", mood=upset, priority=level.value))
     return ticket

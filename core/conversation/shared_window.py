@@ -25,9 +25,11 @@ import logging
 from core.config import Settings
 from core.models import InboundMessage
 from core.shield.gate import Guarded, PhraseWindow, RecentParts, TextSource, guard
+from core.shield.normalize import safe_text
+from core.shield.window import could_be_part
 from core.storage.base import Store
 
-__all__ = ["WINDOW_SECONDS", "guard_shared", "wants_shared_window"]
+__all__ = ["WINDOW_SECONDS", "guard_alone", "guard_in_store", "guard_shared", "wants_shared_window"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,6 +40,29 @@ _WINDOW_LOCK = 0x7766  # advisory lock namespace: one conversation's window at a
 def wants_shared_window(settings: Settings, store: Store) -> bool:
     mode = settings.phrase_window
     return mode == "store" or (mode == "auto" and getattr(store, "dialect", "") == "postgres")
+
+
+def guard_alone(text: str, *, expect_tx_hash: bool) -> Guarded | None:
+    """The verdict :func:`guard_shared` would give without reading the window, when no window
+    can change it: the message holds no secret on its own and is not made only of list
+    words, so it is no part of a phrase and only ends the conversation's sequence (the
+    caller drops a kept window row). None: the window is needed (:func:`guard_shared`).
+    Most messages are like this: they cost no window transaction."""
+    if could_be_part(safe_text(text).strip()):
+        return None
+    guarded = guard(text, TextSource.MESSAGE, expect_tx_hash=expect_tx_hash)
+    return None if guarded.leak else guarded
+
+
+async def guard_in_store(store: Store, msg: InboundMessage, text: str, *, expect_tx_hash: bool,
+                         now: float) -> tuple[Guarded, bool]:
+    """:func:`guard_alone`, else :func:`guard_shared`; and whether the message ended the
+    conversation's sequence without the window being read (the caller's transaction then
+    drops a kept window row: ``TurnStart.window_kept``)."""
+    alone = guard_alone(text, expect_tx_hash=expect_tx_hash)
+    if alone is not None:
+        return alone, True
+    return await guard_shared(store, msg, text, expect_tx_hash=expect_tx_hash, now=now), False
 
 
 async def guard_shared(store: Store, msg: InboundMessage, text: str, *, expect_tx_hash: bool, now: float,

@@ -52,11 +52,13 @@ class TicketChat:
         ticket = turn.ticket
         assert ticket is not None
         desk = services.desk
-        await desk.relay_user_message(turn.tx, ticket, turn.msg, turn.text, turn.now, turn.effects)
+        # its events wait for the turn's end (Turn.later), to be written with the bot's reply
+        await desk.relay_user_message(turn.tx, ticket, turn.msg, turn.text, turn.now, turn.effects,
+                                      parked=turn.parked, later=turn.later)
         turn.outcome.ticket_id = ticket.id
         upset = mood(turn.text)
         if upset:
-            ticket = await raise_priority(turn, services, ticket, upset)
+            ticket = await raise_priority(turn, services, ticket, upset, later=turn.later)
         if turn.act is Act.STILL_WAITING:
             turn.reply(expected_reply(services, ticket, turn.lang, turn.now))
             self._acked(turn, ticket)

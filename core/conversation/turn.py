@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from core.conversation.acts import Act, ActContext
-from core.models import ChatRef, Conversation, InboundMessage, Ticket
+from core.models import ChatRef, Conversation, InboundMessage, Ticket, TicketEvent
 from core.storage import SqlTx
 from core.support.outbox import Effects
 from core.support.outcome import Outcome
@@ -51,6 +51,10 @@ class Turn:
     replies: list[str] = field(default_factory=list)
     written: Conversation | None = None  # the conversation a handler set
     fetched: dict[str, object] = field(default_factory=dict)  # network answers fetched before the transaction
+    parked: bool = True  # False: the turn's first read found no parking row for ``ticket``
+    # ticket events written when the turn ends, in one statement (core/conversation/bot_part.py);
+    # once a handler puts one here, every later event of the turn goes here too, to keep their order
+    later: list[TicketEvent] = field(default_factory=list)
 
     @property
     def private(self) -> bool:
@@ -70,7 +74,11 @@ class Turn:
         self.written = conversation
 
     async def save(self) -> None:
-        """Write the conversation a handler set (or the one found) with the memo."""
+        """Write the turn's ticket events kept for later, then the conversation a handler
+        set (or the one found) with the memo."""
+        if self.later:
+            await self.tx.add_events(self.later)
+            self.later = []
         final = self.written or self.conversation
         if self.written is None and self.memo == self.conversation.memo:
             return

@@ -29,7 +29,7 @@ from core.shield.normalize import normalise
 from core.shield.phrases import scan
 from core.shield.words import _EN, _EN_PREFIX4, _WORDS, _ZH_LANGS, _tokenize
 
-__all__ = ["PhraseWindow", "RecentParts", "SplitVerdict"]
+__all__ = ["PhraseWindow", "RecentParts", "SplitVerdict", "could_be_part"]
 
 _JOIN = "\n"
 
@@ -80,6 +80,12 @@ def _is_fragment(text: str) -> bool:
             if low not in en and not (len(low) == 4 and low in _EN_PREFIX4):
                 return False
     return True
+
+
+def could_be_part(text: str) -> bool:
+    """Whether the window would keep ``text`` as a part of a phrase; a message that
+    could not only ends the conversation's sequence (:meth:`PhraseWindow.observe`)."""
+    return _is_fragment(text)
 
 
 class PhraseWindow:

@@ -28,6 +28,7 @@ from core.storage.phrasing_rows import PhrasingRows
 from core.storage.scrub_rows import ScrubRows
 from core.storage.secret_rows import SecretRows
 from core.storage.ticket_rows import TicketRows, row_to_ticket
+from core.storage.turn_rows import TurnRows
 from core.storage.user_rows import UserRows
 from core.storage.window_rows import PhrasePartRows
 
@@ -45,7 +46,7 @@ class Store(Protocol):
 
 class SqlTx(
     MetaRows, UserRows, ConversationRows, TicketRows, TicketEventRows, OutboxRows, SecretRows, PhrasingRows,
-    ScrubRows, PhrasePartRows, ParkingRows, BlockRows, DigestRows, FileRows, DeskRows,
+    ScrubRows, PhrasePartRows, ParkingRows, BlockRows, DigestRows, FileRows, DeskRows, TurnRows,
 ):
     """Typed queries over one transaction. Backends differ only in ``Connection``
     and in ``skip_locked`` (PostgreSQL row locks for concurrent workers)."""

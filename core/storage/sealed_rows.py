@@ -39,6 +39,7 @@ from core.models import Conversation, FileBlob, TicketEvent, UserRef
 from core.storage.base import SqlTx, Store
 from core.storage.scrub_rows import PostedLine, posted_line
 from core.storage.sealing import PREFIX, Sealer
+from core.storage.turn_rows import KnownUser, Queued
 from core.storage.user_rows import UserRecord, user_record
 
 __all__ = ["SEALED", "SealedStore", "SealedTx", "SealingConnection", "seal_value"]
@@ -229,6 +230,28 @@ class SealedTx(SqlTx):
             ),
         )
         return n == 1
+
+    async def enqueue_many(self, rows: Sequence[Queued], now: float) -> int:
+        return await super().enqueue_many(
+            [r._replace(payload=self._seal("payload", r.payload if isinstance(r.payload, str)
+                                           else json.dumps(r.payload, ensure_ascii=False)) or "")
+             for r in rows], now)
+
+    # the turn's own queries (core/storage/turn_rows.py) ---------------------------
+
+    async def add_events(self, events: Sequence[TicketEvent]) -> None:
+        await super().add_events([dataclasses.replace(e, body=self._seal("body", e.body)) for e in events])
+
+    async def update_ticket_returning(self, ticket_id: int, **fields: object) -> Any:
+        for column in ("subject", "csat_comment"):
+            if isinstance(fields.get(column), str):
+                fields[column] = self._seal(column, fields[column])  # type: ignore[arg-type]
+        return await super().update_ticket_returning(ticket_id, **fields)
+
+    def user_write_needed(self, known: KnownUser | None, display_name: str, lang: str) -> bool:
+        """Also a name kept before sealing (no blind index yet): the upsert seals and indexes it."""
+        return super().user_write_needed(known, display_name, lang) or (
+            bool(display_name) and known is not None and known.name_index is None)
 
     async def scrub_outbox_mentions(self, needles: Sequence[str]) -> int:
         """Decrypt-and-scan: every outbox row not yet scrubbed is opened and searched."""

@@ -86,8 +86,11 @@ class TicketDesk:
         return ticket, True
 
     async def transition(self, tx: SqlTx, ticket: Ticket, action: str, actor: str, body: str | None, now: float,
-                         effects: Effects, *, internal: bool = False, **fields: Any) -> Ticket:
-        """Apply ``action`` (checked by the state machine), record it, refresh the desk."""
+                         effects: Effects, *, internal: bool = False, later: list[TicketEvent] | None = None,
+                         **fields: Any) -> Ticket:
+        """Apply ``action`` (checked by the state machine), record it, refresh the desk.
+        ``later``: the event goes there instead, for the caller to write with the turn's
+        other events in one statement (every event of that turn must go there, in order)."""
         new_state = next_state(ticket, action)
         changes: dict[str, Any] = {"updated_at": now, **fields}
         if new_state is not ticket.state:
@@ -98,24 +101,31 @@ class TicketDesk:
                 changes["closed_at"] = now
             elif action == "reopen":
                 changes.update(resolved_at=None, closed_at=None)
-        await tx.update_ticket(ticket.id, **changes)
+        updated = await tx.update_ticket_returning(ticket.id, **changes)  # the row as committed and locked
+        assert updated is not None
         if ticket.state is TicketState.WAITING_ON_USER and new_state is not TicketState.WAITING_ON_USER:
             await tx.stop_waiting(ticket.id)  # claimed, answered, resolved: no nudge (core/support/parking.py)
         elif action == "staff_reply":
             await tx.restart_waiting(ticket.id, now)  # a wait counts from staff's latest message
-        await tx.add_event(TicketEvent(ticket.id, action, actor, body, now, internal))
-        updated = await tx.get_ticket(ticket.id)
-        assert updated is not None
+        event = TicketEvent(ticket.id, action, actor, body, now, internal)
+        if later is not None:
+            later.append(event)
+        else:
+            await tx.add_event(event)
         if updated.state is not ticket.state or fields:
             await self.refresh(tx, effects, updated)
         return updated
 
     async def relay_user_message(self, tx: SqlTx, ticket: Ticket, msg: InboundMessage, text: str, now: float,
-                                 effects: Effects) -> None:
-        parked = await tx.clear_parking(ticket.id)  # the user answered: no nudge, no snooze (core/support/parking.py)
-        ticket = await self.transition(tx, ticket, "user_message", msg.user.key, text, now, effects)
+                                 effects: Effects, *, parked: bool = True,
+                                 later: list[TicketEvent] | None = None) -> None:
+        """``parked=False``: this transaction already found no parking row for the ticket;
+        ``later`` as for :meth:`transition`."""
+        # the user answered: no nudge, no snooze (core/support/parking.py)
+        parking = await tx.clear_parking(ticket.id) if parked else None
+        ticket = await self.transition(tx, ticket, "user_message", msg.user.key, text, now, effects, later=later)
         self.post(effects, ticket.id, "user", t("desk.user_said", "en", user=msg.display_name or msg.user.key, text=text))
-        if parked is not None and (parked.waiting_since is not None or (parked.snoozed_until or 0) > now):
+        if parking is not None and (parking.waiting_since is not None or (parking.snoozed_until or 0) > now):
             self.post(effects, ticket.id, "system", t("parking.desk_user_back", "en"))
 
     async def mark_verified(self, tx: SqlTx, ticket_id: int, method: str, now: float, effects: Effects) -> None:

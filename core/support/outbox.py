@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from core.errors import DeliveryError, RateLimited, RetryLater, StoreError
 from core.models import ChatRef, Delivery, UserRef
 from core.storage import SqlTx, Store
+from core.storage.turn_rows import Queued
 
 __all__ = ["Effects", "OutboxWorker", "backoff_delay"]
 
@@ -87,13 +88,12 @@ class Effects:
         )
 
     async def flush(self, tx: SqlTx, now: float) -> int:
-        queued = 0
-        for n, row in enumerate(self.rows):
-            queued += await tx.enqueue(
-                platform=row.platform, action=row.action, chat_id=row.chat_id, thread_id=row.thread_id,
-                payload=row.payload, idempotency_key=f"{self.cause}#{n}", now=now, ticket_id=row.ticket_id,
-                chat_key=row.chat_key,
-            )
+        """Write the rows (one statement for all of them); how many were new."""
+        if not self.rows:
+            return 0
+        queued = await tx.enqueue_many(
+            [Queued(row.platform, row.action, row.chat_id, row.thread_id, row.payload, f"{self.cause}#{n}",
+                    row.ticket_id, row.chat_key) for n, row in enumerate(self.rows)], now)
         self.rows.clear()
         return queued
 
