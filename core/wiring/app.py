@@ -23,7 +23,7 @@ from core.identity.codes import CodeSender, ConsoleCodeSender, WebhookCodeSender
 from core.ops.metrics import Metrics
 from core.models import Delivery, TicketState
 from core.support.outbox import OutboxWorker
-from core.wiring.platform import AdapterFactory, discover_adapters
+from core.contract import AdapterFactory, discover_adapters
 from core.use_cases import UseCases
 from core.storage import Store
 from core.wiring.data_store import open_data_store
