@@ -25,7 +25,7 @@ from importlib.util import find_spec
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypedDict, Union, runtime_checkable
 
 from core.errors import ConfigError
-from core.models import Delivery, DeliveryResult
+from core.models import Delivery, DeliveryResult, InboundImage
 
 if TYPE_CHECKING:  # type-only: the contract stays importable from the lowest floor
     from aiohttp.web import RouteDef
@@ -34,8 +34,8 @@ if TYPE_CHECKING:  # type-only: the contract stays importable from the lowest fl
     from core.use_cases import UseCases
 
 __all__ = [
-    "ACTIONS", "DESK_ACTIONS", "Adapter", "AdapterFactory", "AdapterSpec", "CsvList", "DeliveryAction",
-    "DeskHost", "HasHealth", "LazyAdapterFactory", "Payload", "Roles", "Sender", "Started", "WebHost",
+    "ACTIONS", "DESK_ACTIONS", "PAYLOADS", "Adapter", "AdapterFactory", "AdapterSpec", "CsvList", "DeliveryAction",
+    "DeskHost", "HasHealth", "ImageFetcher", "LazyAdapterFactory", "Payload", "Roles", "Sender", "Started", "WebHost",
     "adapter_hooks", "csv_list", "discover_adapters", "display_name", "installed_specs", "load_adapter",
     "missing_library", "noisy_loggers", "roles", "settings_sections", "strings",
 ]
@@ -114,14 +114,22 @@ PAYLOADS: Mapping[str, type] = {
 
 # -- what an adapter is ------------------------------------------------------------------
 
+ImageFetcher = Callable[[InboundImage, int], Awaitable[bytes]]
+
+
 @dataclass(frozen=True)
 class Started:
-    """What ``start()`` hands the core, instead of writing core attributes.
+    """What ``start()`` hands the core, instead of writing core attributes (the core
+    adopts it with :meth:`core.use_cases.UseCases.adopt`; an adapter that learns a
+    fact later, after a deferred log-in, hands a ``Started`` to ``adopt`` itself).
 
     ``link_template``: a deep link into a private chat with the bot, ``{ticket_id}``
-    filled in by the core (a public escalation notice points there)."""
+    filled in by the core (a public escalation notice points there).
+    ``fetch_image``: ``(image, max_bytes) -> bytes`` for the images users send
+    (the shield reads them for recovery phrases)."""
 
     link_template: str | None = None
+    fetch_image: ImageFetcher | None = None
 
 
 @runtime_checkable
