@@ -53,9 +53,11 @@ DESK_ACTIONS: frozenset[str] = frozenset(a for a in ACTIONS if a.startswith("des
 
 
 class SendPayload(TypedDict, total=False):
-    """``send``: a message into a chat (``reply_to``: the message it answers)."""
+    """``send``: a message into a chat (``reply_to``: the message it answers; ``ack_ref``:
+    the staff message on the desk it carries, acknowledged there with ``desk_ack``)."""
     text: str
     reply_to: str
+    ack_ref: str
 
 
 class DmPayload(TypedDict, total=False):
@@ -64,6 +66,7 @@ class DmPayload(TypedDict, total=False):
     text: str
     user_id: str
     fallback_chat_id: str
+    ack_ref: str
 
 
 class DeletePayload(TypedDict):
@@ -80,6 +83,7 @@ class FilePayload(TypedDict, total=False):
     size: int
     text: str
     user_id: str
+    ack_ref: str
 
 
 class DeskPostPayload(TypedDict):
@@ -96,11 +100,32 @@ class DeskAckPayload(TypedDict):
 
 
 class DeskUpsertPayload(TypedDict, total=False):
-    """``desk_upsert``: the ticket's root message on the desk (created, then refreshed).
-    The summary's fields are those of :func:`core.support.relay.desk_summary`."""
+    """``desk_upsert``: the ticket's root message on the desk (created, then refreshed),
+    laid out by the desk adapter (:func:`core.support.relay.desk_summary`). Lines are
+    already in the desk's language; a None line is left out."""
     ticket_id: int
     state: str
+    priority: str
+    title: str
     text: str
+    chain: str | None
+    chain_hash: str | None
+    earlier: str | None
+    linked: str | None
+    tags: str | None
+    tag_list: list[str]
+    snippets: list[str]
+    user: str
+    user_key: str
+    platform: str
+    lang: str
+    category: str | None
+    assignee: str | None
+    verified: bool
+    sla: str
+    subject: str
+    parked: str | None
+    blocked: str | None
 
 
 Payload = Union[SendPayload, DmPayload, DeletePayload, FilePayload, DeskPostPayload, DeskAckPayload,
