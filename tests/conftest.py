@@ -24,6 +24,7 @@ from core.faq_engine import FaqEngine
 from core.faq.files import load_faq
 from core.use_cases import UseCases
 from core.storage import Store
+from core.storage.memory import MemoryStore
 from core.storage.postgres import PostgresStore
 from core.storage.sqlite import AiosqliteStore, SQLiteStore
 from tests import pg_throwaway
@@ -237,9 +238,15 @@ async def open_stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
         await store.close()
 
 
-@pytest.fixture(params=["sqlite", "aiosqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "aiosqlite", "memory", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param in ("sqlite", "aiosqlite"):
+    """One store of each kind: the store contract (every test over this fixture) holds on all four."""
+    if request.param == "memory":
+        m: Store = MemoryStore()
+        await m.open()
+        yield m
+        await m.close()
+    elif request.param in ("sqlite", "aiosqlite"):
         kind = SQLiteStore if request.param == "sqlite" else AiosqliteStore
         s: Store = kind(tmp_path / "test.db")
         await s.open()

@@ -135,14 +135,10 @@ def test_core_floors_import_only_downwards() -> None:
         assert not upward, f"{module} (floor {own}) imports from above: {sorted(upward)}"
 
 
-# Still over the size; SqlTx is split into typed stores by Core restructure II.
-_LARGE_CLASSES = {"SqlTx"}
-
-
 def test_no_class_in_the_core_over_about_250_lines() -> None:
     for path in (ROOT / "core").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ClassDef) and node.name not in _LARGE_CLASSES:
+            if isinstance(node, ast.ClassDef):
                 lines = (node.end_lineno or node.lineno) - node.lineno + 1
                 assert lines <= 260, f"{path.relative_to(ROOT)}: class {node.name} has {lines} lines"
 
@@ -190,6 +186,11 @@ def _words(tree: ast.AST) -> Iterator[tuple[int, str]]:
             yield line, node.asname or node.name
 
 
+# What users write, not what the core does: the chatter the FAQ learns to abstain on
+# ("is there a telegram bot that tracks whale moves") may name any app.
+_USER_WORDS = {"core/faq/build.py"}
+
+
 def platform_mentions(root: Path, platforms: list[str]) -> list[str]:
     """``file:line: word`` wherever code or a string under ``root`` names one of ``platforms``
     (as a word: ``slack_staff`` and ``SLACK:U1`` do, ``slacken`` does not)."""
@@ -198,6 +199,8 @@ def platform_mentions(root: Path, platforms: list[str]) -> list[str]:
     pattern = re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, platforms)) + r")(?![a-z0-9])", re.IGNORECASE)
     found: list[str] = []
     for path in sorted(root.rglob("*.py")):
+        if path.relative_to(root.parent).as_posix() in _USER_WORDS:
+            continue
         for line, word in _words(ast.parse(path.read_text())):
             if pattern.search(word):
                 found.append(f"{path.relative_to(root.parent)}:{line}: {word[:80]!r}")
@@ -231,3 +234,21 @@ def test_adapter_strings_are_in_the_catalogue_under_their_own_names() -> None:
     for name, catalogue in contributed.items():
         for key in catalogue:
             assert key.startswith(f"{name}.") and CATALOG[key] == catalogue[key], key
+
+
+def test_store_queries_return_typed_values_not_rows() -> None:
+    """Every public query of the store (plain and sealed) returns a value with named fields
+    (a dataclass, a core.models type, a number, a list of those), never an untyped row dict."""
+    from core.storage.base import SqlTx
+    from core.storage.sealed_rows import SealedTx
+
+    untyped = []
+    for cls in (SqlTx, SealedTx):
+        for name in dir(cls):
+            method = getattr(cls, name)
+            if name.startswith("_") or not callable(method):
+                continue
+            returns = str(getattr(method, "__annotations__", {}).get("return", ""))
+            if "Row" in returns.replace("Rows", "") or "dict[str, Any]" in returns or "dict[str, object]" in returns:
+                untyped.append(f"{cls.__name__}.{name} -> {returns}")
+    assert not untyped, f"store queries returning rows: {untyped}"

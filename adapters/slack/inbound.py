@@ -329,12 +329,12 @@ class SlackInbound:
                 rows = await core.answers.recent_phrasings()
                 if not rows:
                     return t("faqadmin.added_none", lang)
-                items = "; ".join(f"#{r['id']} {r['entry_id']}: “{r['text']}”" for r in rows)
+                items = "; ".join(f"#{r.id} {r.entry_id}: “{r.text}”" for r in rows)
                 return t("faqadmin.added_list", lang, items=items)
             if req.verb == "remove":
                 assert req.ticket_id is not None
                 row = await core.answers.remove_phrasing(staff_key(req.user), req.ticket_id)
-                return t("faqadmin.removed", lang, phrasing_id=req.ticket_id, entry=row["entry_id"], text=row["text"])
+                return t("faqadmin.removed", lang, phrasing_id=req.ticket_id, entry=row.entry_id, text=row.text)
             if req.verb == "reload":
                 await core.answers.reload()
                 entries = core.answers.entries

@@ -274,8 +274,8 @@ class Dialogue:
         ticket = await tx.active_ticket_for(await tx.linked_user_keys(user))
         if ticket is not None:
             for line in await tx.sent_desk_lines_holding(ticket.id, guarded.earlier_texts):
-                turn.effects.desk(ChatRef(str(line["platform"]), str(line["chat_id"])), "desk_delete", ticket.id,
-                                  {"message_id": str(line["external_id"])})
+                turn.effects.desk(ChatRef(line.platform, line.chat_id), "desk_delete", ticket.id,
+                                  {"message_id": line.external_id})
             await tx.scrub_message_parts(ticket.id, user, guarded.earlier_texts)
 
     def _warn_leak(self, msg: InboundMessage, lang: str, kinds: tuple[str, ...], effects: Effects,

@@ -4,7 +4,6 @@ phrasings staff add while the service runs."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from core.errors import InvalidInput
 from core.faq.library import FaqLibrary, PhrasingAdded
@@ -13,6 +12,7 @@ from core.faq_engine import FaqEngine
 from core.i18n import t
 from core.ops.metrics import Metrics
 from core.shield.gate import TextSource, guard
+from core.storage.phrasing_rows import Phrasing
 
 __all__ = ["FaqAnswers"]
 
@@ -81,10 +81,10 @@ class FaqAnswers:
         """Teach an entry another way to ask (see :meth:`FaqLibrary.add_phrasing`)."""
         return await self._library().add_phrasing(entry_id, text, actor=admin, ticket_id=ticket_id, now=self.clock())
 
-    async def recent_phrasings(self, limit: int = 10) -> list[dict[str, Any]]:
+    async def recent_phrasings(self, limit: int = 10) -> list[Phrasing]:
         return await self._library().recent_phrasings(limit)
 
-    async def remove_phrasing(self, admin: str, phrasing_id: int) -> dict[str, Any]:
+    async def remove_phrasing(self, admin: str, phrasing_id: int) -> Phrasing:
         """Undo a phrasing an admin added. Raises NotFound (key ``faqadmin.no_phrasing``)."""
         return await self._library().remove_phrasing(phrasing_id, actor=admin)
 

@@ -149,6 +149,25 @@ BACKGROUND_EXAMPLES: tuple[str, ...] = (
     "what is everyone aping into", "pump it 🚀", "so bullish rn", "gm legends", "we're so early",
     "do you guys have a token", "is there a referral program", "when is your next giveaway", "who runs this group",
     "你们有发币计划吗", "有邀请返佣吗", "什么时候搞活动", "群主是谁",
+    # round 2 (issue 14 item 9): futures and exchange mechanics, other tools, concepts, games and
+    # referral codes, banter; the futures words ("funding rate", "手续费") sat next to gas-fees
+    "what's the funding rate on btc perps rn", "how is the liquidation price calculated on futures",
+    "isolated or cross margin, which do you use", "maker vs taker fee on the big exchanges",
+    "how does the insurance fund on binance futures work", "资金费率现在是正还是负", "永续合约爆仓价怎么算", "逐仓和全仓有什么区别", "开合约的挂单手续费是多少",
+    "保证金率低于多少会爆仓", "交易所的vip手续费等级怎么算", "期权怎么玩，有人懂吗",
+    "any good app for crypto price alerts", "which portfolio tracker do you guys use",
+    "best charting site besides tradingview", "is there a telegram bot that tracks whale moves", "看行情用哪个app好",
+    "有没有好用的记账软件记币圈收益", "链上数据分析网站推荐",
+    "what is a dao exactly", "eli5 how mev works", "difference between a l1 and a l2", "what does tvl mean",
+    "how do stablecoins keep their peg", "什么是mev", "稳定币是怎么保持锚定的", "tvl是什么意思",
+    "anyone still grinding points on that new l2", "which gamefi project is actually fun",
+    "drop your okx referral link", "where do you guys get into presales early", "有人撸积分吗", "链游哪个好玩", "谁有币安的邀请链接",
+    "打新哪个平台中签率高",
+    "coffee first, charts later", "lol my portfolio is a crime scene", "another red monday, classic",
+    "not financial advice but i'm all in", "anyone else up this late staring at charts",
+    "welcome newcomers, glad you're here", "haha same bro", "just vibing", "gm from tokyo", "亏麻了哈哈", "今天心态炸了",
+    "又是割韭菜的一天", "新人来报道", "大家周末去哪玩", "喝杯咖啡先",
+    "gm 各位老铁", "大家hold住", "今天btc又dump了 lol", "dubai那个区块链大会有人去吗", "這個幣還能拿嗎", "大家覺得牛市還有多久", "今天行情真刺激",
 )
 
 

@@ -28,7 +28,7 @@ from core.faq.files import FaqFileError, load_operator_faq
 from core.faq.models import FaqEntry
 from core.lang import detect_lang
 from core.storage import Store
-from core.storage.base import Row
+from core.storage.phrasing_rows import Phrasing
 
 __all__ = ["FaqLibrary", "PhrasingAdded", "build_engine", "entries_in_use", "with_phrasings"]
 
@@ -52,12 +52,12 @@ def build_engine(settings: Settings, entries: Sequence[FaqEntry], progress: Prog
                      embedder=settings.faq_embedder, progress=progress)
 
 
-def with_phrasings(entries: Sequence[FaqEntry], phrasings: Sequence[Row]) -> list[FaqEntry]:
+def with_phrasings(entries: Sequence[FaqEntry], phrasings: Sequence[Phrasing]) -> list[FaqEntry]:
     """``entries`` with the stored phrasings added as example questions.
     Phrasings of an entry the files no longer have are left out."""
     extra: dict[str, dict[str, list[str]]] = {}
     for row in phrasings:
-        extra.setdefault(str(row["entry_id"]), {}).setdefault(str(row["lang"]), []).append(str(row["text"]))
+        extra.setdefault(row.entry_id, {}).setdefault(row.lang, []).append(row.text)
     merged: list[FaqEntry] = []
     for entry in entries:
         added = extra.pop(entry.id, None)
@@ -233,17 +233,17 @@ class FaqLibrary:
         await self.refresh()
         return PhrasingAdded(entry_id, lang, phrasing, len(entry.questions.get(lang, ())) + 1)
 
-    async def recent_phrasings(self, limit: int = 10) -> list[Row]:
+    async def recent_phrasings(self, limit: int = 10) -> list[Phrasing]:
         """The latest staff-added phrasings, newest first."""
         async with self.store.transaction() as tx:
             return await tx.faq_phrasings(newest=limit)
 
-    async def remove_phrasing(self, phrasing_id: int, *, actor: str) -> Row:
+    async def remove_phrasing(self, phrasing_id: int, *, actor: str) -> Phrasing:
         """Undo an added phrasing (every process drops it on its next look)."""
         async with self.store.transaction() as tx:
             row = await tx.delete_faq_phrasing(phrasing_id)
         if row is None:
             raise NotFound(f"no added phrasing #{phrasing_id}", key="faqadmin.no_phrasing", phrasing_id=phrasing_id)
-        _LOGGER.info("faq: %s removed phrasing #%d from %s", actor, phrasing_id, row["entry_id"])
+        _LOGGER.info("faq: %s removed phrasing #%d from %s", actor, phrasing_id, row.entry_id)
         await self.refresh()
         return row

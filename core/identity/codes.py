@@ -211,15 +211,15 @@ class Identity:
         if row is None:
             return CodeResult(CodeCheck.EXPIRED)
         if digits is None or len(digits) != CODE_DIGITS:
-            return CodeResult(CodeCheck.MALFORMED, MAX_TRIES - int(row["attempts"]), row["ticket_id"])
-        if hmac.compare_digest(self._hash(purpose, user_key, digits), row["secret_hash"]):
-            if await tx.use_secret(int(row["id"]), self.clock()):
-                return CodeResult(CodeCheck.OK, ticket_id=row["ticket_id"])
+            return CodeResult(CodeCheck.MALFORMED, MAX_TRIES - row.attempts, row.ticket_id)
+        if hmac.compare_digest(self._hash(purpose, user_key, digits), row.secret_hash):
+            if await tx.use_secret(row.id, self.clock()):
+                return CodeResult(CodeCheck.OK, ticket_id=row.ticket_id)
             return CodeResult(CodeCheck.EXPIRED)
-        attempts = await tx.bump_secret_attempts(int(row["id"]), MAX_TRIES)
+        attempts = await tx.bump_secret_attempts(row.id, MAX_TRIES)
         if attempts >= MAX_TRIES:
-            return CodeResult(CodeCheck.LOCKED, 0, row["ticket_id"])
-        return CodeResult(CodeCheck.WRONG, MAX_TRIES - attempts, row["ticket_id"])
+            return CodeResult(CodeCheck.LOCKED, 0, row.ticket_id)
+        return CodeResult(CodeCheck.WRONG, MAX_TRIES - attempts, row.ticket_id)
 
     # wallet signatures (EIP-191 personal_sign) -------------------------------
 
@@ -254,14 +254,14 @@ class Identity:
         if not _SIG_RE.match(sig):
             raise InvalidInput("malformed signature", key="wallet.bad_signature")
         try:
-            recovered = Account.recover_message(encode_defunct(text=row["data"]["message"]), signature=sig)
+            recovered = Account.recover_message(encode_defunct(text=row.data["message"]), signature=sig)
         except Exception:  # eth-account raises several types for garbage input
             recovered = ""
-        if recovered.lower() != str(row["data"]["address"]).lower():
-            await tx.bump_secret_attempts(int(row["id"]), MAX_TRIES)
+        if recovered.lower() != str(row.data["address"]).lower():
+            await tx.bump_secret_attempts(row.id, MAX_TRIES)
             raise InvalidInput("signature does not match", key="wallet.bad_signature")
-        await tx.use_secret(int(row["id"]), self.clock())
-        return checksum_address(str(row["data"]["address"])), row["ticket_id"]
+        await tx.use_secret(row.id, self.clock())
+        return checksum_address(str(row.data["address"])), row.ticket_id
 
     # linking accounts across platforms --------------------------------------
     # Account A asks for a code (/link), account B redeems it (/link CODE), and only A's
@@ -297,13 +297,13 @@ class Identity:
         if misses >= MAX_TRIES:
             return LinkRedeem(LinkOutcome.LOCKED)
         row = await tx.live_secret_by_hash("link", self._hash("link", "", code.strip().upper()), now)
-        if row is None or row["data"]["from"] == redeemer_key or not await tx.use_secret(int(row["id"]), now):
+        if row is None or row.data["from"] == redeemer_key or not await tx.use_secret(row.id, now):
             # a row that is never live (expires as it is written), only counted
             await tx.insert_secret(user_key=redeemer_key, ticket_id=None, purpose="link_miss",
                                    secret_hash=secrets.token_hex(16), data={}, now=now, expires_at=now)
             left = MAX_TRIES - misses - 1
             return LinkRedeem(LinkOutcome.WRONG if left > 0 else LinkOutcome.LOCKED, tries_left=left)
-        issuer = str(row["data"]["from"])
+        issuer = str(row.data["from"])
         await tx.revoke_secrets(issuer, "link_confirm")
         await tx.insert_secret(
             user_key=issuer, ticket_id=None, purpose="link_confirm",
@@ -311,24 +311,24 @@ class Identity:
             data={"from": issuer, "to": redeemer_key, "lang": lang, **_chat_data(chat)}, now=now,
             expires_at=now + CODE_TTL,
         )
-        return LinkRedeem(LinkOutcome.PENDING, issuer=issuer, issuer_chat=_chat_of(row["data"]),
-                          issuer_lang=str(row["data"].get("lang") or "en"))
+        return LinkRedeem(LinkOutcome.PENDING, issuer=issuer, issuer_chat=_chat_of(row.data),
+                          issuer_lang=str(row.data.get("lang") or "en"))
 
     async def answer_link(self, tx: SqlTx, user_key: str, accept: bool) -> LinkAnswer | None:
         """``user_key`` confirms (or refuses) the link request waiting for it; None when none is."""
         now = self.clock()
         row = await tx.live_secret(user_key, "link_confirm", now)
-        if row is None or not await tx.use_secret(int(row["id"]), now):
+        if row is None or not await tx.use_secret(row.id, now):
             return None
-        other = str(row["data"]["to"])
+        other = str(row.data["to"])
         if accept:
             await tx.link_users(user_key, other, confirmed_at=now)
-        return LinkAnswer(other, _chat_of(row["data"]), str(row["data"].get("lang") or "en"), accept)
+        return LinkAnswer(other, _chat_of(row.data), str(row.data.get("lang") or "en"), accept)
 
     async def pending_link(self, tx: SqlTx, user_key: str) -> str | None:
         """The account waiting for ``user_key`` to confirm a link, if any."""
         row = await tx.live_secret(user_key, "link_confirm", self.clock())
-        return str(row["data"]["to"]) if row else None
+        return str(row.data["to"]) if row else None
 
 
 _LINK_TRIES_LOCK = 0x6C6B  # advisory lock namespace: one account's link-code tries, one at a time

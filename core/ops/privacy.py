@@ -24,7 +24,6 @@ victim's code must not export or erase the victim's data.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import re
 import secrets
@@ -79,8 +78,8 @@ async def export_user(store: Store, user_key: str, *, now: float | None = None) 
         if not accounts and not tickets:
             raise NotFound(f"nothing is kept about {user_key}")
         conversations = [
-            {"account": key, "chat": row["chat_key"], "state": row["state"], "updated_at": row["updated_at"],
-             "data": {k: v for k, v in json.loads(row["data"] or "{}").items() if k in _CONVERSATION_KEYS}}
+            {"account": key, "chat": row.chat_key, "state": row.state, "updated_at": row.updated_at,
+             "data": {k: v for k, v in row.data.items() if k in _CONVERSATION_KEYS}}
             for key in keys for row in await tx.conversations_of(key)
         ]
         exported_tickets = [await _ticket(tx, ticket, set(keys)) for ticket in tickets]
@@ -90,8 +89,8 @@ async def export_user(store: Store, user_key: str, *, now: float | None = None) 
         "user": user_key,
         "exported_at": time.time() if now is None else now,
         "accounts": [
-            {"account": r["user_key"], "platform": r["platform"], "user_id": r["user_id"],
-             "display_name": r["display_name"], "lang": r["lang"], "created_at": r["created_at"]}
+            {"account": r.user_key, "platform": r.platform, "user_id": r.user_id,
+             "display_name": r.display_name, "lang": r.lang, "created_at": r.created_at}
             for r in accounts
         ],
         "conversations": conversations,
@@ -134,7 +133,7 @@ async def forget_user(store: Store, user_key: str) -> ForgetResult:
         refs = [UserRef.parse(key) for key in keys]
         chats = {f"{r.platform}:dm:{r.user_id}" for r in refs}
         chats |= {f"{t.origin.platform}:{t.origin.chat_id}" for t in tickets if t.origin.is_private}
-        names = {row["display_name"] for row in accounts.values() if row["display_name"]}
+        names = {row.display_name for row in accounts.values() if row.display_name}
         events = await tx.scrub_tickets([t.id for t in tickets], subject=FORGOTTEN_SUBJECT, user_key=alias)
         # staff may have taught the FAQ with this person's own words
         await tx.delete_faq_phrasings_of_tickets([t.id for t in tickets])
@@ -172,7 +171,7 @@ async def _mention_needles(tx: SqlTx, names: set[str]) -> set[str]:
         return needles
     bounded = [re.compile(rf"(?<![^\W_]){re.escape(n)}(?![^\W_])") for n in short]
     for row in await tx.deliveries():
-        payload = row["payload"] or ""
+        payload = row.payload or ""
         for pattern in bounded:
             for m in pattern.finditer(payload):
                 needles.add(payload[max(0, m.start() - 1) : m.end() + 1])
@@ -184,12 +183,11 @@ async def _forget_old_questions(tx: SqlTx, user_keys: set[str], cutoff: float) -
     n = 0
     for key in sorted(user_keys):
         for row in await tx.conversations_of(key):
-            data = json.loads(row["data"] or "{}")
-            if row["updated_at"] >= cutoff or not data.get("question"):
+            if row.updated_at >= cutoff or not row.data.get("question"):
                 continue
-            conversation = Conversation.from_row(row["state"], data)
-            await tx.set_conversation(key, row["chat_key"], dataclasses.replace(conversation, question=None),
-                                      row["updated_at"])
+            conversation = Conversation.from_row(row.state, row.data)
+            await tx.set_conversation(key, row.chat_key, dataclasses.replace(conversation, question=None),
+                                      row.updated_at)
             n += 1
     return n
 

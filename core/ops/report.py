@@ -41,6 +41,7 @@ import numpy as np
 from core.models import Ticket
 from core.storage import Store
 from core.contract import installed_specs
+from core.storage.phrasing_rows import FaqEventCount
 
 __all__ = [
     "BACKLOG_BUCKETS",
@@ -211,12 +212,12 @@ async def build_report(
         faq_rows = await counter(since, now) if counter is not None else None
         tags = await tx.tag_counts([t.id for t in created])
 
-    platforms = set(known_platforms()) | {t.origin.platform for t in created} | {r["platform"] for r in sent}
+    platforms = set(known_platforms()) | {t.origin.platform for t in created} | {r.platform for r in sent}
     messages_in = Counter(k.split(":", 1)[0] for k in inbound_keys if k.split(":", 1)[0] in platforms)
     messages_out: Counter[str] = Counter()
     for row in sent:
-        if row["action"] in ("send", "dm"):
-            messages_out[row["platform"]] += int(row["n"])
+        if row.action in ("send", "dm"):
+            messages_out[row.platform] += row.n
 
     by_pl: dict[str, Counter[str]] = {}
     for t in created:
@@ -297,20 +298,20 @@ def _resolution(tickets: Iterable[Ticket], targets: Mapping[str, float] | None, 
     return _durations(values, met, breached)
 
 
-def _faq_stats(rows: list[dict[str, Any]] | None, tickets: int) -> FaqStats:
+def _faq_stats(rows: list[FaqEventCount] | None, tickets: int) -> FaqStats:
     if rows is None:
         return FaqStats(False, note="no FAQ lookup log in this database (faq_events table missing)")
     if not rows:
         return FaqStats(False, note="no FAQ lookups recorded in this window")
-    answered = sum(int(r["n"]) for r in rows if r["answered"])
-    abstained = sum(int(r["n"]) for r in rows if not r["answered"])
+    answered = sum(r.n for r in rows if r.answered)
+    abstained = sum(r.n for r in rows if not r.answered)
     by_lang: dict[str, dict[str, int]] = {}
     near: Counter[str] = Counter()
     for r in rows:
-        slot = by_lang.setdefault(r["lang"], {"answered": 0, "abstained": 0})
-        slot["answered" if r["answered"] else "abstained"] += int(r["n"])
-        if not r["answered"]:
-            near[r["entry_id"] or "none"] += int(r["n"])
+        slot = by_lang.setdefault(r.lang, {"answered": 0, "abstained": 0})
+        slot["answered" if r.answered else "abstained"] += r.n
+        if not r.answered:
+            near[r.entry_id or "none"] += r.n
     lookups = answered + abstained
     return FaqStats(
         True, lookups, answered, abstained,

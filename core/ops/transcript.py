@@ -61,7 +61,7 @@ async def load_transcript(store: Store, ticket_id: int) -> Transcript:
             raise NotFound(f"no ticket #{ticket_id}", key="staff.no_ticket")
         user = await tx.get_user(ticket.user.key)
         events = await tx.events(ticket_id)
-    name = guard(str((user or {}).get("display_name") or ""), TextSource.DISPLAY_NAME).text
+    name = guard(user.display_name if user else "", TextSource.DISPLAY_NAME).text
     return Transcript(ticket, name, tuple(_shielded(e) for e in events))
 
 

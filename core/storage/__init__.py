@@ -1,5 +1,5 @@
-"""Store selection by URL: ``sqlite:///path`` (default), ``sqlite+aiosqlite:///path``
-or ``postgresql://...``."""
+"""Store selection by URL: ``sqlite:///path`` (default), ``sqlite+aiosqlite:///path``,
+``postgresql://...`` or ``memory://`` (SQLite in memory, nothing kept: :mod:`core.storage.memory`)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ def store_for_url(url: str) -> Store:
         path = url.split("://", 1)[1][1:]
         kind = AiosqliteStore if parts.scheme == "sqlite+aiosqlite" else SQLiteStore
         return kind(path or ":memory:")
+    if parts.scheme == "memory":
+        from core.storage.memory import MemoryStore
+
+        return MemoryStore()
     if parts.scheme in ("postgres", "postgresql"):
         from core.storage.postgres import PostgresStore
 
@@ -29,7 +33,7 @@ def store_for_url(url: str) -> Store:
         rest = "&".join(f"{k}={v[0]}" for k, v in query.items())
         dsn = urlunsplit(("postgresql", parts.netloc, parts.path, rest, ""))
         return PostgresStore(dsn, schema=schema)
-    raise ConfigError(f"WALLETDESK_DATABASE_URL: unsupported scheme {parts.scheme!r} (use sqlite:///, sqlite+aiosqlite:/// or postgresql://)")
+    raise ConfigError(f"WALLETDESK_DATABASE_URL: unsupported scheme {parts.scheme!r} (use sqlite:///, sqlite+aiosqlite:///, postgresql:// or memory://)")
 
 
 async def open_store(url: str) -> Store:

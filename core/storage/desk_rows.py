@@ -4,11 +4,27 @@ cursor and staff shifts (a mixin of :class:`core.storage.base.SqlTx`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["DeskRows"]
+__all__ = ["DeskRows", "SnippetRecord"]
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SnippetRecord:
+    """One stored canned reply (``body_zh`` None: English only)."""
+
+    name: str
+    body_en: str
+    body_zh: str | None
+    updated_by: str
+    updated_at: float
+
+
+def _snippet(r: Row) -> SnippetRecord:
+    return SnippetRecord(str(r["name"]), str(r["body_en"]), r["body_zh"], str(r["updated_by"]), float(r["updated_at"]))
 
 if TYPE_CHECKING:
     from core.storage.base import Connection
@@ -23,11 +39,12 @@ class DeskRows:
 
     # snippets -------------------------------------------------------------------
 
-    async def snippets(self) -> list[Row]:
-        return await self._c.fetchall("SELECT * FROM snippets ORDER BY name")
+    async def snippets(self) -> list[SnippetRecord]:
+        return [_snippet(r) for r in await self._c.fetchall("SELECT * FROM snippets ORDER BY name")]
 
-    async def get_snippet(self, name: str) -> Row | None:
-        return await self._c.fetchone("SELECT * FROM snippets WHERE name = ?", (name,))
+    async def get_snippet(self, name: str) -> SnippetRecord | None:
+        row = await self._c.fetchone("SELECT * FROM snippets WHERE name = ?", (name,))
+        return _snippet(row) if row else None
 
     async def add_snippet(self, name: str, body_en: str, body_zh: str | None, by: str, now: float) -> bool:
         """False when ``name`` is taken."""

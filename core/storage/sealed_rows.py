@@ -37,7 +37,9 @@ from typing import Any
 
 from core.models import Conversation, FileBlob, TicketEvent, UserRef
 from core.storage.base import SqlTx, Store
+from core.storage.scrub_rows import PostedLine, posted_line
 from core.storage.sealing import PREFIX, Sealer
+from core.storage.user_rows import UserRecord, user_record
 
 __all__ = ["SEALED", "SealedStore", "SealedTx", "SealingConnection", "seal_value"]
 
@@ -129,15 +131,16 @@ class SealedTx(SqlTx):
              self._sealer.name_index(display_name), lang or "en", user.key, now, int(bool(lang))),
         )
 
-    async def find_users_by_name(self, name: str) -> list[Row]:
+    async def find_users_by_name(self, name: str) -> list[UserRecord]:
         """Blind index: the name's HMAC under each key; legacy (unindexed) rows in the clear."""
         indexes = self._sealer.name_indexes(name)
         marks = ", ".join("?" for _ in indexes) or "NULL"
-        return await self._c.fetchall(
+        rows = await self._c.fetchall(
             f"SELECT * FROM users WHERE name_index IN ({marks})"
             " OR (name_index IS NULL AND lower(display_name) = lower(?))",
             (*indexes, name),
         )
+        return [user_record(r) for r in rows]
 
     # conversations -----------------------------------------------------------
 
@@ -193,14 +196,13 @@ class SealedTx(SqlTx):
         await self._scrub_outbox_ids([r["id"] for r in rows if any(x in r["payload"] for x in needles)])
         return n
 
-    async def sent_desk_lines_holding(self, ticket_id: int, texts: Sequence[str]) -> list[Row]:
+    async def sent_desk_lines_holding(self, ticket_id: int, texts: Sequence[str]) -> list[PostedLine]:
         """Decrypt-and-scan over the one ticket's posted desk lines (payloads are sealed)."""
         needles = [json.dumps(text, ensure_ascii=False)[1:-1] for text in texts]
         rows = await self._c.fetchall(
             "SELECT id, platform, chat_id, external_id, payload FROM outbox WHERE ticket_id = ?"
             " AND action = 'desk_post' AND status = 'sent' AND external_id IS NOT NULL", (ticket_id,))
-        return [{k: r[k] for k in ("id", "platform", "chat_id", "external_id")}
-                for r in rows if any(x in r["payload"] for x in needles)]
+        return [posted_line(r) for r in rows if any(x in r["payload"] for x in needles)]
 
     async def set_phrase_parts(self, user_key: str, chat_key: str, parts: str | None, expires_at: float,
                                now: float) -> None:

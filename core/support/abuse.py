@@ -126,7 +126,7 @@ class Blocking:
                 return key
         found = await tx.find_users_by_name(who) if who else []
         if len(found) == 1:
-            return str(found[0]["user_key"])
+            return found[0].user_key
         raise InvalidInput(f"no single user {who[:40]!r}", key="abuse.no_user" if not found else "abuse.many_users",
                            user=who[:40], count=len(found))
 

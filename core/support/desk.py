@@ -140,13 +140,13 @@ class TicketDesk:
         pending = await self.identity.has_live_code(tx, ticket.user.key)
         earlier = await tx.tickets_of(await tx.linked_user_keys(ticket.user.key), before=ticket.id)
         confirmed = set(await tx.confirmed_user_keys(ticket.user.key))
-        linked = [LinkedAccount(r["platform"], r["user_id"], r["display_name"] or "", r["user_key"] in confirmed)
-                  for r in await tx.person_accounts(ticket.user.key) if r["user_key"] != ticket.user.key]
+        linked = [LinkedAccount(r.platform, r.user_id, r.display_name, r.user_key in confirmed)
+                  for r in await tx.person_accounts(ticket.user.key) if r.user_key != ticket.user.key]
         summary = desk_summary(
-            ticket, display_name=(user or {}).get("display_name", ""),
+            ticket, display_name=user.display_name if user else "",
             first_response_targets=self.settings.sla_first_response, verification_pending=pending, now=self.clock(),
             chain=await last_field(tx, ticket.id), earlier=earlier, linked=linked,
-            tags=await tx.ticket_tags(ticket.id), snippets=[str(r["name"]) for r in await tx.snippets()],
+            tags=await tx.ticket_tags(ticket.id), snippets=[r.name for r in await tx.snippets()],
         )
         summary.update(await parked_fields(tx, ticket, self.settings, self.clock()))
         return summary

@@ -40,7 +40,7 @@ class QueueOverview:
             by_priority = await tx.count_by_priority(ACTIVE)
             unanswered = await tx.list_tickets(list(ACTIVE), unanswered=True)
             top = await tx.list_tickets(list(ACTIVE), limit=PAGE)
-            names = {tk.user.key: ((await tx.get_user(tk.user.key)) or {}).get("display_name") or tk.user.user_id
+            names = {tk.user.key: (u.display_name if (u := await tx.get_user(tk.user.key)) else "") or tk.user.user_id
                      for tk in top}
         marks = [q._sla(tk, now)[0] for tk in unanswered]
         lines = []

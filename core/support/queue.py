@@ -112,7 +112,7 @@ class TicketQueue:
                 accepted = {"breached"} if wanted.sla == "breached" else {"breaching", "breached"}  # late is breaching too
                 found = [tk for tk in found if self._sla(tk, now)[0] in accepted]
             page = found[:PAGE]
-            names = {tk.user.key: ((await tx.get_user(tk.user.key)) or {}).get("display_name") or tk.user.user_id
+            names = {tk.user.key: (u.display_name if (u := await tx.get_user(tk.user.key)) else "") or tk.user.user_id
                      for tk in page}
         header = t("queue.header", lang, count=len(found), filter=" ".join(wanted.words))
         if not found:

@@ -26,6 +26,7 @@ from core.i18n import t
 from core.identity.policy import Actor, Permission, StaffPolicy
 from core.shield.gate import TextSource, guard
 from core.storage import SqlTx, Store
+from core.storage.desk_rows import SnippetRecord
 
 __all__ = ["PLACEHOLDERS", "Snippet", "SnippetBook", "check_template", "fill", "load_snippet", "usage", "valid_name"]
 
@@ -80,9 +81,8 @@ def fill(template: str, *, user: str, ticket_id: int, agent: str) -> str:
     return text.strip()
 
 
-def _row(row: dict[str, object]) -> Snippet:
-    zh = row.get("body_zh")
-    return Snippet(str(row["name"]), str(row["body_en"]), str(zh) if zh else None)
+def _row(row: SnippetRecord) -> Snippet:
+    return Snippet(row.name, row.body_en, row.body_zh or None)
 
 
 async def load_snippet(tx: SqlTx, name: str) -> Snippet:
@@ -90,7 +90,7 @@ async def load_snippet(tx: SqlTx, name: str) -> Snippet:
     name = name.strip().lower()
     row = await tx.get_snippet(name) if valid_name(name) else None
     if row is None:
-        names = ", ".join(str(r["name"]) for r in await tx.snippets()) or "-"
+        names = ", ".join(r.name for r in await tx.snippets()) or "-"
         raise InvalidInput(f"no snippet {name[:40]!r}; available: {names}", key="snippet.unknown",
                            name=name[:40], available=names)
     return _row(row)

@@ -99,8 +99,8 @@ async def _reply(actions: "StaffActions", c: _Call) -> Ticket:
 async def _snippet(actions: "StaffActions", c: _Call) -> Ticket:
     """A snippet by name, in the ticket's language, its placeholders filled (``canned`` is an alias)."""
     found = await load_snippet(c.tx, c.text)
-    user = ((await c.tx.get_user(c.ticket.user.key)) or {}).get("display_name") or ""
-    agent = (c.staff_name or ((await c.tx.get_user(c.staff)) or {}).get("display_name")
+    user = (found_user.display_name if (found_user := await c.tx.get_user(c.ticket.user.key)) else "")
+    agent = (c.staff_name or (row.display_name if (row := await c.tx.get_user(c.staff)) else "")
              or t("snippet.agent_default", c.ticket.lang))
     body = fill(found.body(c.ticket.lang), user=" ".join(str(user).split())[:80], ticket_id=c.ticket.id,
                 agent=" ".join(str(agent).split())[:80])

@@ -66,9 +66,11 @@ def code_sender_for(settings: Settings) -> CodeSender:
     return ConsoleCodeSender()
 
 
-def choose_adapters(settings: Settings, wanted: list[str] | None) -> tuple[list[AdapterFactory], AdapterFactory | None]:
-    """The adapters to start, in order, with their libraries checked: a configured
-    platform whose extra was not installed is one line before any slow start-up work."""
+def chosen_factories(settings: Settings, wanted: list[str] | None
+                     ) -> tuple[list[AdapterFactory], AdapterFactory | None]:
+    """The adapters to start, in order, with their libraries checked (a configured
+    platform whose extra was not installed is one line before any slow start-up
+    work), and the console, the desk of last resort."""
     factories = discover_adapters()
     names = wanted
     if names is None:
@@ -115,7 +117,7 @@ class App:
     async def initialize(self) -> None:
         if self._initialized:
             return
-        chosen, console = choose_adapters(self.settings, self.wanted)
+        chosen, console = chosen_factories(self.settings, self.wanted)
         if self.store is None:
             try:
                 self.store = await open_data_store(self.settings)

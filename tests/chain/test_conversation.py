@@ -4,7 +4,6 @@ a real EVM over JSON-RPC: the answer, in the user's language, and what it never 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -49,8 +48,8 @@ async def sent(core: UseCases, chat_id: str = "100") -> list[str]:
         rows = await tx.deliveries()
     out = []
     for row in rows:
-        payload = json.loads(row["payload"])
-        if row["chat_id"] == chat_id and row["action"] in ("send", "dm"):
+        payload = row.data
+        if row.chat_id == chat_id and row.action in ("send", "dm"):
             out.append(str(payload.get("text")))
     return out
 
@@ -148,7 +147,7 @@ async def test_with_an_open_ticket_the_lookup_goes_to_the_desk_and_the_message_t
     out = await core.dialogue.handle_message(msg(f"here is the tx {tx}"))
     assert out.ticket_id == opened.ticket_id and "chain success" in out.notes
     async with core.store.transaction() as txn:
-        desk = [json.loads(r["payload"]) for r in await txn.deliveries(ticket_id=opened.ticket_id)]
+        desk = [r.data for r in await txn.deliveries(ticket_id=opened.ticket_id)]
     posts = [p.get("text", "") for p in desk if p.get("kind") in ("system", "user")]
     assert any(f"Chain lookup of {tx}: success on ethereum" in p for p in posts)
     assert any(tx in p and "here is the tx" in p for p in posts)  # relayed to staff as ever

@@ -3,8 +3,8 @@ SQLite file; what the user and the desk were sent is read back from the outbox."
 
 from __future__ import annotations
 
+import dataclasses
 import io
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,9 +22,7 @@ SCRIPTS = sorted((Path(__file__).parent / "scripts").glob("*.conv"))
 async def _rows(core: UseCases) -> list[dict]:
     async with core.store.transaction() as tx:
         rows = await tx.deliveries()
-    for r in rows:
-        r["payload"] = json.loads(r["payload"]) if isinstance(r["payload"], str) else r["payload"]
-    return rows
+    return [{**dataclasses.asdict(r), "payload": r.data} for r in rows]
 
 
 def _check(step: Step, outcome: Outcome, user_texts: list[str], desk_texts: list[str], ticket: object) -> None:

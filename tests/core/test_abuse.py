@@ -6,6 +6,7 @@ process."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def _msg(text: str, user: str = "100", chat: ChatRef | None = None, *, name: str
 async def _rows(core: UseCases) -> list[dict[str, object]]:
     async with core.store.transaction() as tx:
         rows = await tx.deliveries()
-    return [{**r, "payload": json.loads(r["payload"])} for r in rows]
+    return [{**dataclasses.asdict(r), "payload": r.data} for r in rows]
 
 
 def _sent(rows: list[dict[str, object]], chat_id: str) -> list[str]:

@@ -42,8 +42,7 @@ def dm(user: UserRef, text: str, name: str) -> InboundMessage:
 async def sent_to(core: UseCases, user: UserRef) -> list[str]:
     async with core.store.transaction() as tx:
         rows = await tx.deliveries()
-    return [str(json.loads(r["payload"]).get("text")) for r in rows
-            if r["platform"] == user.platform and r["chat_id"] == f"c{user.user_id}"]
+    return [str(r.data.get("text")) for r in rows if r.platform == user.platform and r.chat_id == f"c{user.user_id}"]
 
 
 async def ask_code(core: UseCases) -> str:
@@ -164,7 +163,7 @@ async def test_the_desk_summary_lists_every_linked_account(core: UseCases, clock
         await tx.upsert_user(MALLORY, "mallory", "en", clock())
         await tx.link_users(ALICE.key, MALLORY.key)
     async with core.store.transaction() as tx:  # the confirmation refreshed the desk and said so
-        desk = [json.loads(r["payload"]) for r in await tx.deliveries(ticket_id=opened.ticket_id)]
+        desk = [r.data for r in await tx.deliveries(ticket_id=opened.ticket_id)]
     assert "Discord alice_dc (200)" in str([p.get("linked") for p in desk if "linked" in p][-1])
     assert any("linked Discord account 200, confirmed" in str(p.get("text")) for p in desk)
     line = str((await _desk_payload(core, opened.ticket_id)).get("linked"))

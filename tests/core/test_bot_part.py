@@ -5,7 +5,6 @@ and shown by the export."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from core.faq_engine import FaqEngine
@@ -54,8 +53,8 @@ async def test_the_bots_replies_on_an_open_ticket_are_events(store: Store, tmp_p
     assert await _bot_lines(store, 1) == before  # nothing of a turn about a code
 
     async with store.transaction() as tx:
-        desk_lines = [json.loads(r["payload"]).get("text", "") for r in await tx.deliveries(ticket_id=1)
-                      if r["action"] == "desk_post"]
+        desk_lines = [r.data.get("text", "") for r in await tx.deliveries(ticket_id=1)
+                      if r.action == "desk_post"]
     assert not any("You're welcome" in line for line in desk_lines)  # the desk thread does not repeat them
 
     text = render(await load_transcript(store, 1), "text")

@@ -85,8 +85,7 @@ async def _ticket(core: UseCases, user: UserRef, text: str) -> int:
 async def _texts_to(core: UseCases, user: UserRef) -> list[str]:
     async with core.store.transaction() as tx:
         rows = await tx.deliveries()
-    return [str(json.loads(r["payload"]).get("text")) for r in rows
-            if r["chat_id"] == user.user_id and r["action"] in ("send", "dm")]
+    return [str(r.data.get("text")) for r in rows if r.chat_id == user.user_id and r.action in ("send", "dm")]
 
 
 async def _fail_then_succeed(core: UseCases, receiver: Receiver, user: UserRef, lang: str, clock: Clock) -> None:

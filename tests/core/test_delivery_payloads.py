@@ -35,7 +35,8 @@ def _msg(n: int, text: str) -> InboundMessage:
 async def _rows(core: UseCases) -> list[dict]:
     async with core.store.transaction() as tx:
         rows = await tx.deliveries()
-    return [dict(r, payload=json.loads(r["payload"])) for r in rows]
+    return [{"id": r.id, "platform": r.platform, "action": r.action, "chat_id": r.chat_id, "thread_id": r.thread_id,
+             "payload": json.loads(r.payload)} for r in rows]
 
 
 async def test_every_queued_delivery_is_a_contract_action_with_its_declared_keys(core: UseCases) -> None:

@@ -4,7 +4,6 @@ when unset; the overview is for staff only."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -98,13 +97,13 @@ async def test_posted_once_a_day_across_workers_at_the_local_time(store: Store, 
     assert await second.run() == 1
     assert await first.run() == 0 and await second.run() == 0  # once, whichever worker ticks first
     (posted,) = await _queued(store)
-    assert (posted["platform"], posted["chat_id"], posted["action"]) == ("slack", "C0STAFF", "send")
-    assert str(json.loads(posted["payload"])["text"]).startswith("📊 Daily digest · 2026-12-07\nBacklog: 3 active ticket(s)")
+    assert (posted.platform, posted.chat_id, posted.action) == ("slack", "C0STAFF", "send")
+    assert str(posted.data["text"]).startswith("📊 Daily digest · 2026-12-07\nBacklog: 3 active ticket(s)")
     clock.advance(15 * 3600)  # 00:00 the next day in Shanghai: the next digest is due at 09:00
     assert await first.run() == 0
     clock.advance(9 * 3600)
     assert await first.run() == 1 and await second.run() == 0
-    assert str(json.loads((await _queued(store))[-1]["payload"])["text"]).startswith("📊 Daily digest · 2026-12-08")
+    assert str((await _queued(store))[-1].data["text"]).startswith("📊 Daily digest · 2026-12-08")
 
 
 async def test_no_digest_when_unset(store: Store, tmp_path: Path) -> None:

@@ -131,7 +131,7 @@ async def test_added_phrasing_is_answered_here_and_in_another_process(
     assert there.current.ask(question).id == "transfer-not-arrived"
     async with store.transaction() as tx:
         (row,) = await tx.faq_phrasings()
-    assert (row["entry_id"], row["added_by"], row["ticket_id"]) == ("transfer-not-arrived", "slack:U1", None)
+    assert (row.entry_id, row.added_by, row.ticket_id) == ("transfer-not-arrived", "slack:U1", None)
 
     # a fresh process builds with it from the start
     third = await _library(tmp_path, store, faq_file)
@@ -151,7 +151,7 @@ async def test_phrasing_from_a_ticket_uses_the_question_staff_answered(
     assert library.current.ask("币安链上的币转过来一直显示处理中").id == "transfer-not-arrived"
     async with store.transaction() as tx:
         (row,) = await tx.faq_phrasings()
-    assert row["ticket_id"] == ticket.id
+    assert row.ticket_id == ticket.id
     with pytest.raises(NotFound) as missing:
         await library.add_phrasing("transfer-not-arrived", "", actor="slack:U1", ticket_id=999_999, now=NOW)
     assert missing.value.key == "faqadmin.no_ticket"
@@ -195,12 +195,12 @@ async def test_an_added_phrasing_can_be_taken_back(tmp_path: Path, store: Store,
     await library.add_phrasing("gas-fees", "fees ate half my balance", actor="slack:U1", now=NOW)
     assert library.current.ask(question).id == "transfer-not-arrived"
     newest, oldest = await library.recent_phrasings()
-    assert (newest["text"], oldest["text"]) == ("fees ate half my balance", question)
+    assert (newest.text, oldest.text) == ("fees ate half my balance", question)
 
-    removed = await library.remove_phrasing(int(oldest["id"]), actor="slack:U2")
-    assert removed["entry_id"] == "transfer-not-arrived"
+    removed = await library.remove_phrasing(oldest.id, actor="slack:U2")
+    assert removed.entry_id == "transfer-not-arrived" and removed.text == question
     assert question not in library.current.entries[1].questions["en"]
-    assert [r["text"] for r in await library.recent_phrasings()] == ["fees ate half my balance"]
+    assert [r.text for r in await library.recent_phrasings()] == ["fees ate half my balance"]
     with pytest.raises(NotFound) as gone:
-        await library.remove_phrasing(int(oldest["id"]), actor="slack:U2")
+        await library.remove_phrasing(oldest.id, actor="slack:U2")
     assert gone.value.key == "faqadmin.no_phrasing"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import core.storage.base as storage_base
+import core.storage.meta_rows as meta_rows
 from core.models import ChatRef, Priority, UserRef
 from core.storage import Store
 from core.storage.migrations import MIGRATIONS
@@ -57,12 +57,12 @@ async def _fill(store: Store, version: int) -> None:
 async def test_a_database_filled_at_an_earlier_version_upgrades_with_its_rows(
         kind: str, version: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     old = _new_store(kind, tmp_path)
-    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS[:version])  # the code as it shipped at `version`
+    monkeypatch.setattr(meta_rows, "MIGRATIONS", MIGRATIONS[:version])  # the code as it shipped at `version`
     await old.open()
     assert old.schema_versions == (0, version)  # type: ignore[attr-defined]
     await _fill(old, version)
     await old.close()
-    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr(meta_rows, "MIGRATIONS", MIGRATIONS)
 
     store = _new_store(kind, tmp_path)
     if isinstance(old, PostgresStore):
@@ -73,17 +73,17 @@ async def test_a_database_filled_at_an_earlier_version_upgrades_with_its_rows(
         async with store.transaction() as tx:
             assert not await tx.claim_event("telegram:update:1", 2.0)  # still seen: no redelivery processed twice
             user = await tx.get_user(ALICE.key)
-            assert user is not None and (user["display_name"], user["lang"]) == ("Alice", "zh")
+            assert user is not None and (user.display_name, user.lang) == ("Alice", "zh")
             ticket = await tx.active_ticket_for([ALICE.key])
             assert ticket is not None and (ticket.subject, ticket.category) == ("help", "gas-fees")
-            assert [r["idempotency_key"] for r in await tx.deliveries(status="pending")] == ["k1"]
+            assert [r.idempotency_key for r in await tx.deliveries(status="pending")] == ["k1"]
             counts = await tx.faq_event_counts(0.0, 10.0)
-            assert [r["n"] for r in counts] == ([1] if version >= 2 else [])
+            assert [r.n for r in counts] == ([1] if version >= 2 else [])
             # the tables added after `version` work
             assert await tx.add_faq_phrasing(entry_id="gas-fees", lang="en", text="fees?", added_by="slack:U1",
                                              ticket_id=None, now=2.0)
             assert await tx.add_tag(ticket.id, "refund", "slack:U1", 2.0)
-            assert {"closing", "explorer", "never-share"} <= {r["name"] for r in await tx.snippets()}
+            assert {"closing", "explorer", "never-share"} <= {r.name for r in await tx.snippets()}
             assert await tx.ticket_tags(ticket.id) == ["refund"]
             assert await tx.schema_version() == LATEST
     finally:
@@ -156,22 +156,22 @@ async def test_links_made_before_version_5_stay_listed_but_share_nothing_until_c
     privacy requests cover one account only."""
     bob = UserRef("discord", "2")
     old = _new_store(kind, tmp_path)
-    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS[:4])
+    monkeypatch.setattr(meta_rows, "MIGRATIONS", MIGRATIONS[:4])
     await old.open()
     async with old.transaction() as tx:
         await tx.upsert_user(ALICE, "Alice", "en", 1.0)
         await tx.upsert_user(bob, "bob", "en", 1.0)
         await tx.link_users(ALICE.key, bob.key)  # the way version 4 linked: on redemption alone
     await old.close()
-    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr(meta_rows, "MIGRATIONS", MIGRATIONS)
     store = PostgresStore(PG_DSN, schema=old.schema) if isinstance(old, PostgresStore) else _new_store(kind, tmp_path)
     await store.open()
     try:
         assert store.schema_versions == (4, LATEST)  # type: ignore[attr-defined]
         async with store.transaction() as tx:
-            assert sorted(r["user_key"] for r in await tx.person_accounts(bob.key)) == sorted([ALICE.key, bob.key])
+            assert sorted(r.user_key for r in await tx.person_accounts(bob.key)) == sorted([ALICE.key, bob.key])
             assert await tx.linked_user_keys(bob.key) == [bob.key]
-            assert [r["link_confirmed_at"] for r in await tx.person_accounts(bob.key)] == [None, None]
+            assert [r.link_confirmed_at for r in await tx.person_accounts(bob.key)] == [None, None]
             assert await tx.confirmed_user_keys(bob.key) == [bob.key]
             await tx.link_users(ALICE.key, bob.key, confirmed_at=2.0)  # confirmed now
             assert sorted(await tx.confirmed_user_keys(bob.key)) == sorted([ALICE.key, bob.key])
@@ -188,10 +188,10 @@ async def test_version_6_seeds_the_built_in_snippets_once(kind: str, tmp_path: P
     """A database from before snippets gets the three built-in replies (en and zh, placeholders
     intact, the ``?`` in one of them too); one staff removed stays removed on the next start."""
     old = _new_store(kind, tmp_path)
-    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS[:5])
+    monkeypatch.setattr(meta_rows, "MIGRATIONS", MIGRATIONS[:5])
     await old.open()
     await old.close()
-    monkeypatch.setattr(storage_base, "MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr(meta_rows, "MIGRATIONS", MIGRATIONS)
 
     def reopen() -> Store:
         return PostgresStore(PG_DSN, schema=old.schema) if isinstance(old, PostgresStore) else _new_store(kind, tmp_path)
@@ -199,17 +199,17 @@ async def test_version_6_seeds_the_built_in_snippets_once(kind: str, tmp_path: P
     store = reopen()
     await store.open()
     async with store.transaction() as tx:
-        rows = {r["name"]: r for r in await tx.snippets()}
+        rows = {r.name: r for r in await tx.snippets()}
         assert sorted(rows) == ["closing", "explorer", "never-share"]
-        assert rows["explorer"]["body_en"].startswith("Hi {user}, could you send us the transaction hash (tx id)? ")
-        assert rows["closing"]["body_zh"].startswith("谢谢 {user}！工单 #{ticket_id}")
+        assert rows["explorer"].body_en.startswith("Hi {user}, could you send us the transaction hash (tx id)? ")
+        assert (rows["closing"].body_zh or "").startswith("谢谢 {user}！工单 #{ticket_id}")
         assert await tx.delete_snippet("explorer")
     await store.close()
     again = reopen()
     await again.open()
     try:
         async with again.transaction() as tx:
-            assert [r["name"] for r in await tx.snippets()] == ["closing", "never-share"]
+            assert [r.name for r in await tx.snippets()] == ["closing", "never-share"]
     finally:
         if isinstance(again, PostgresStore):
             await again.drop_schema()

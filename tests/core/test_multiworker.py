@@ -10,7 +10,6 @@ schema and drop it.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 from collections import defaultdict
 
@@ -94,7 +93,7 @@ async def test_three_workers_deliver_each_row_once_in_order_per_chat(open_stores
     assert len({w for w, _c, _n in sender.delivered}) >= 2, "the work should be shared"
     async with stores[1].transaction() as tx:
         rows = await tx.deliveries()
-    assert {(r["status"], r["attempts"]) for r in rows} == {("sent", 1)} and len(rows) == 300
+    assert {(r.status, r.attempts) for r in rows} == {("sent", 1)} and len(rows) == 300
 
 
 async def test_a_worker_only_claims_rows_it_can_send(open_stores: StoreFactory) -> None:
@@ -113,7 +112,7 @@ async def test_a_worker_only_claims_rows_it_can_send(open_stores: StoreFactory) 
     async with slack_store.transaction() as tx:
         waiting = await tx.deliveries(status="pending")
     # Slack rows were never touched: no attempt burnt towards the dead letter
-    assert [(r["platform"], r["attempts"]) for r in waiting] == [("slack", 0)] * 3
+    assert [(r.platform, r.attempts) for r in waiting] == [("slack", 0)] * 3
     slack_worker = OutboxWorker(slack_store, {"slack": slack.named("slack")})
     while await slack_worker.run_once():
         pass
@@ -147,7 +146,7 @@ async def test_rows_of_a_dead_worker_are_delivered_by_another_after_the_lease(
     async with live_store.transaction() as tx:
         # the dead worker's late mark is refused: it no longer holds the lease
         assert not await tx.mark_sent(hang.entered[0].id, dying.owner, None, clock())
-        assert {r["status"] for r in await tx.deliveries()} == {"sent"}
+        assert {r.status for r in await tx.deliveries()} == {"sent"}
 
 
 def _inbound(text: str, key: str, *, private: bool) -> InboundMessage:
@@ -177,7 +176,7 @@ async def test_same_event_on_three_cores_is_processed_once(
         rows = await tx.deliveries()
         tickets = await tx.tickets()
     assert len(rows) == expected_rows
-    assert len({r["idempotency_key"] for r in rows}) == expected_rows
+    assert len({r.idempotency_key for r in rows}) == expected_rows
     assert len(tickets) == (1 if private else 0)
 
 
@@ -200,8 +199,8 @@ async def test_sla_reminders_fire_once_across_two_cores(
     again = await asyncio.gather(*(c.timers.run() for c in cores))
     async with cores[0].store.transaction() as tx:
         rows = await tx.deliveries()
-    breaches = [r for r in rows if r["action"] == "desk_post" and "SLA" in json.loads(r["payload"])["text"]]
-    assert sorted(r["ticket_id"] for r in breaches) == sorted({r["ticket_id"] for r in breaches})
+    breaches = [r for r in rows if r.action == "desk_post" and "SLA" in r.data["text"]]
+    assert sorted(r.ticket_id for r in breaches) == sorted({r.ticket_id for r in breaches})
     assert len(breaches) == 6
     assert sum(fired) == 12  # a breach post and a desk refresh per ticket, from whichever core got there first
     assert again == [0, 0]

@@ -67,7 +67,7 @@ async def test_dead_letter_after_max_attempts_and_permanent_errors(sqlite_store:
     await worker.run_once()  # a permanent refusal is not retried
     async with sqlite_store.transaction() as tx:
         rows = await tx.deliveries()
-    assert [(r["status"], r["attempts"]) for r in rows] == [("dead", 3), ("dead", 1)]
+    assert [(r.status, r.attempts) for r in rows] == [("dead", 3), ("dead", 1)]
     assert sender.delivered == []
 
 
@@ -195,4 +195,4 @@ async def test_a_row_waiting_a_minute_in_the_group_limiter_is_never_claimed_by_a
     assert await second.run_once() == 0
     assert [chat for chat, _id in sender.sent] == ["-100group"]
     async with sqlite_store.transaction() as tx:
-        assert [r["status"] for r in await tx.deliveries()] == ["sent"]
+        assert [r.status for r in await tx.deliveries()] == ["sent"]

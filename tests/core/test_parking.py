@@ -5,7 +5,7 @@ the ticket back, and each timer step firing once across processes."""
 from __future__ import annotations
 
 import asyncio
-import json
+import dataclasses
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -53,7 +53,7 @@ async def _ticket(core: UseCases, user: str = "100", text: str = "/human my card
 async def _rows(core: UseCases, ticket_id: int | None = None) -> list[dict[str, object]]:
     async with core.store.transaction() as tx:
         rows = await tx.deliveries(ticket_id=ticket_id) if ticket_id is not None else await tx.deliveries()
-    return [{**r, "payload": json.loads(r["payload"])} for r in rows]
+    return [{**dataclasses.asdict(r), "payload": r.data} for r in rows]
 
 
 def _to_user(rows: list[dict[str, object]], user: str = "100") -> list[str]:

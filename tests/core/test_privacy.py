@@ -160,11 +160,11 @@ async def test_purge_removes_bodies_of_old_closed_tickets_only(store: Store) -> 
             assert ticket is not None
             if name == "old-closed":
                 assert ticket.subject == PURGED_SUBJECT and events[0].body is None
-                assert json.loads(delivery["payload"]) == {} and delivery["status"] == "dead"
+                assert delivery.data == {} and delivery.status == "dead"
                 assert ticket.user.key == user.key and ticket.category == "gas-fees"  # not a forget
             else:
                 assert ticket.subject == f"subject {name}" and events[0].body == f"body {name}"
-                assert json.loads(delivery["payload"]) == {"text": f"payload {name}"}
+                assert delivery.data == {"text": f"payload {name}"}
     again = await purge_closed_transcripts(store, 90, now=now)
     assert (again.tickets, again.events) == (0, 0)
     with pytest.raises(ValueError):

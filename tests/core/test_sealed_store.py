@@ -111,12 +111,12 @@ async def test_no_plaintext_at_rest_and_every_use_case_reads_it(talked: tuple[Us
         assert SENTENCE in bodies and FOLLOW in bodies
         summary = json.dumps(await core.desk.summary(tx, ticket), ensure_ascii=False, default=str)
         assert NAME in summary and SENTENCE in summary
-        assert [r["user_key"] for r in await tx.find_users_by_name("alice liddell")] == [ALICE.key]
+        assert [r.user_key for r in await tx.find_users_by_name("alice liddell")] == [ALICE.key]
         assert await tx.find_users_by_name("Alice") == []
-        payloads = " ".join(r["payload"] for r in await tx.deliveries())
+        payloads = " ".join(r.payload for r in await tx.deliveries())
         assert "quokka-followup" in payloads
         (bob,) = await tx.conversations_of(BOB.key)
-        assert json.loads(bob["data"])["question"] == QUESTION
+        assert bob.data["question"] == QUESTION
     transcript = render(await load_transcript(sealed, tid), "text")
     assert SENTENCE in transcript and FOLLOW in transcript and NAME in transcript
     report = await build_report(sealed, since=clock() - 3600, now=clock() + 1, sla_first_response={})
@@ -135,7 +135,7 @@ async def test_forget_scrubs_sealed_mentions(talked: tuple[UseCases, int], seale
                          payload={"text": "unrelated"}, idempotency_key="other2", now=1.0)
     await forget_user(sealed, ALICE.key)
     async with sealed.transaction() as tx:
-        rows = {r["idempotency_key"]: r["payload"] for r in await tx.deliveries()}
+        rows = {r.idempotency_key: r.payload for r in await tx.deliveries()}
         assert rows["other"] == "{}" and json.loads(rows["other2"]) == {"text": "unrelated"}
         assert await tx.find_users_by_name(NAME) == []
     assert "quokka" not in json.dumps(rows, ensure_ascii=False)
@@ -154,7 +154,7 @@ async def test_split_parts_are_scrubbed_from_sealed_rows(sealed: SealedStore, cl
                              payload={"text": f"> {body}"}, idempotency_key=f"k{i}", now=clock())
         assert await tx.scrub_message_parts(ticket.id, ALICE.key, ["part one words"]) == 1
         assert [e.body for e in await tx.events(ticket.id)] == [None, "keep me"]
-        assert [r["payload"] != "{}" for r in await tx.deliveries(ticket_id=ticket.id)] == [False, True]
+        assert [r.payload != "{}" for r in await tx.deliveries(ticket_id=ticket.id)] == [False, True]
 
 
 async def test_rotation_reseals_and_everything_still_reads(talked: tuple[UseCases, int], plain: Any) -> None:
@@ -172,7 +172,7 @@ async def test_rotation_reseals_and_everything_still_reads(talked: tuple[UseCase
     async with only_new.transaction() as tx:
         ticket = await tx.get_ticket(tid)
         assert ticket is not None and ticket.subject == SENTENCE
-        assert [r["user_key"] for r in await tx.find_users_by_name(NAME)] == [ALICE.key]  # index recomputed
+        assert [r.user_key for r in await tx.find_users_by_name(NAME)] == [ALICE.key]  # index recomputed
     assert FOLLOW in render(await load_transcript(only_new, tid), "text")
     assert await reseal(only_new) == {table: 0 for table in SEALED}  # nothing left to do
 
@@ -207,14 +207,14 @@ async def test_legacy_plaintext_rows_still_read_then_rotation_seals_them(
     async with store.transaction() as tx:
         ticket = await tx.get_ticket(tid)
         assert ticket is not None and ticket.subject == SENTENCE
-        assert [r["user_key"] for r in await tx.find_users_by_name("ALICE LIDDELL")] == [ALICE.key]
+        assert [r.user_key for r in await tx.find_users_by_name("ALICE LIDDELL")] == [ALICE.key]
     assert set(await key_census(store)) == {"plain"}
     await reseal(store)
     raw = await _raw(store)
     assert "quokka" not in raw and NAME not in raw and "zebra-tapioca" not in raw
     assert set(await key_census(store)) == {key_id(KEY_A)}
     async with store.transaction() as tx:
-        assert [r["user_key"] for r in await tx.find_users_by_name(NAME)] == [ALICE.key]
+        assert [r.user_key for r in await tx.find_users_by_name(NAME)] == [ALICE.key]
         assert FOLLOW in [e.body for e in await tx.events(tid)]
 
 

@@ -3,6 +3,7 @@ Deliveries are read back from the outbox rows the use cases wrote."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 
 import pytest
@@ -39,11 +40,8 @@ def msg(text: str, *, chat: ChatRef = DM, user: UserRef = ALICE, addressed: bool
 
 async def outbox(core: UseCases, **kw: object) -> list[dict]:
     async with core.store.transaction() as tx:
-        rows = await tx.deliveries(**kw)
-    import json
-    for r in rows:
-        r["payload"] = json.loads(r["payload"])
-    return rows
+        rows = await tx.deliveries(**kw)  # type: ignore[arg-type]
+    return [{**dataclasses.asdict(r), "payload": r.data} for r in rows]
 
 
 def texts_to(rows: list[dict], chat_id: str) -> list[str]:

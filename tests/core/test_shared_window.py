@@ -5,7 +5,6 @@ on PostgreSQL; the kept parts are sealed and expire."""
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -59,8 +58,8 @@ def _msg(i: int, text: str) -> InboundMessage:
 
 async def _deleted(store: SealedStore) -> list[str]:
     async with store.transaction() as tx:
-        return sorted(str(json.loads(r["payload"]).get("message_id")) for r in await tx.deliveries()
-                      if r["action"] == "delete")
+        return sorted(str(r.data.get("message_id")) for r in await tx.deliveries()
+                      if r.action == "delete")
 
 
 async def _raw_parts(store: SealedStore) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ its placeholders filled; ``canned`` still works as the old name."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -44,7 +43,7 @@ async def _open_ticket(core: UseCases, user_id: str, name: str, text: str) -> in
 async def _sent_to(core: UseCases, chat_id: str) -> list[str]:
     async with core.store.transaction() as tx:
         rows = await tx.deliveries()
-    return [json.loads(r["payload"])["text"] for r in rows if r["chat_id"] == chat_id and r["action"] in ("send", "dm")]
+    return [r.data["text"] for r in rows if r.chat_id == chat_id and r.action in ("send", "dm")]
 
 
 async def test_the_built_in_replies_are_seeded_and_sent_in_the_users_language(core: UseCases) -> None:

@@ -101,7 +101,7 @@ async def test_a_desk_line_already_posted_with_a_first_half_is_deleted(
         await say(" ".join(WORDS[6:]))
         async with store.transaction() as tx:
             rows = await tx.deliveries()
-        taken_back = [json.loads(r["payload"])["message_id"] for r in rows if r["action"] == "desk_delete"]
+        taken_back = [r.data["message_id"] for r in rows if r.action == "desk_delete"]
         assert len(taken_back) == 1 and taken_back[0] in posted
         assert not _holds_piece("\n".join(str(r) for r in rows))
     finally:

@@ -14,6 +14,7 @@ import pytest
 import core.storage.sqlite as sqlite_module
 from core.errors import StoreError
 from core.storage import store_for_url
+from core.storage.memory import MemoryStore
 from core.storage.sqlite import AiosqliteStore, SQLiteStore
 from tests.waiting import DEADLINE, wait_until
 
@@ -152,6 +153,29 @@ async def test_close_waits_for_a_running_checkpoint(tmp_path: Path, monkeypatch:
 def test_url_picks_the_driver() -> None:
     assert type(store_for_url("sqlite:///data/x.db")) is SQLiteStore
     assert type(store_for_url("sqlite+aiosqlite:///data/x.db")) is AiosqliteStore
+    assert type(store_for_url("memory://")) is MemoryStore
+
+
+async def test_the_memory_store_writes_no_file_runs_no_thread_and_shares_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``memory://``: no file anywhere (not even one named ``:memory:`` in the working
+    directory), no checkpoint task, and a second store is a second, empty database."""
+    monkeypatch.chdir(tmp_path)
+    one, two = store_for_url("memory://"), store_for_url("memory://")
+    await one.open()
+    await two.open()
+    try:
+        async with one.transaction() as tx:
+            assert await tx.claim_event("e1", 1.0)
+        async with two.transaction() as tx:
+            assert await tx.claim_event("e1", 1.0)  # not seen here: its own database
+        async with one.transaction() as tx:
+            assert not await tx.claim_event("e1", 2.0)
+        assert isinstance(one, MemoryStore) and one._checkpointer is None
+    finally:
+        await one.close()
+        await two.close()
+    assert list(tmp_path.iterdir()) == []
 
 
 async def _pragma(store: SQLiteStore | AiosqliteStore, sql: str) -> object:

@@ -43,7 +43,8 @@ async def test_ticket_round_trip_and_update(store: Store) -> None:
         assert got.origin == CHAT and got.priority is Priority.HIGH and got.subject == "手续费太贵"
         assert [e.kind for e in await tx.events(ticket.id)] == ["claim"]
         assert (await tx.active_ticket_for([ALICE.key])).id == ticket.id
-        assert (await tx.get_user(ALICE.key))["lang"] == "zh"
+        user = await tx.get_user(ALICE.key)
+        assert user is not None and user.lang == "zh"
         with pytest.raises(ValueError):
             await tx.update_ticket(ticket.id, user_key="x")
 
@@ -103,7 +104,8 @@ async def test_failed_delivery_retries_then_dead_letters(store: Store) -> None:
         (d,) = await tx.claim_deliveries("w", 100.0, 30.0, 5)
         assert d.attempts == 1
         await tx.mark_failed(d.id, "w", "500", None)
-        assert (await tx.get_delivery(d.id))["status"] == "dead"
+        dead = await tx.get_delivery(d.id)
+        assert dead is not None and dead.status == "dead"
         stats = await tx.outbox_stats(200.0)
         assert stats["dead"] == 1 and stats["pending"] == 0
 
@@ -112,7 +114,8 @@ async def test_secrets_attempts_and_revocation(store: Store) -> None:
     async with store.transaction() as tx:
         sid = await tx.insert_secret(user_key="u", ticket_id=None, purpose="verify", secret_hash="h", data={"a": 1},
                                      now=1.0, expires_at=100.0)
-        assert (await tx.live_secret("u", "verify", 2.0))["data"] == {"a": 1}
+        secret = await tx.live_secret("u", "verify", 2.0)
+        assert secret is not None and secret.data == {"a": 1}
         assert await tx.live_secret("u", "verify", 100.0) is None  # expired
         assert await tx.bump_secret_attempts(sid, 2) == 1
         assert await tx.bump_secret_attempts(sid, 2) == 2
@@ -142,5 +145,5 @@ async def test_upsert_user_keeps_what_is_not_given(store: Store) -> None:
         kept = await tx.get_user(ALICE.key)
         await tx.upsert_user(ALICE, "Alice L.", "en", 3.0)
         changed = await tx.get_user(ALICE.key)
-    assert kept is not None and (kept["display_name"], kept["lang"]) == ("Alice", "zh")
-    assert changed is not None and (changed["display_name"], changed["lang"]) == ("Alice L.", "en")
+    assert kept is not None and (kept.display_name, kept.lang) == ("Alice", "zh")
+    assert changed is not None and (changed.display_name, changed.lang) == ("Alice L.", "en")

@@ -36,8 +36,8 @@ def msg(text: str) -> InboundMessage:
 
 async def texts(core: UseCases, **kw: object) -> list[str]:
     async with core.store.transaction() as tx:
-        rows = await tx.deliveries(**kw)
-    return [str(json.loads(r["payload"]).get("text")) for r in rows]
+        rows = await tx.deliveries(**kw)  # type: ignore[arg-type]
+    return [str(r.data.get("text")) for r in rows]
 
 
 async def _ticket(core: UseCases) -> int:
@@ -94,7 +94,7 @@ async def test_requested_proof_keeps_and_shows_the_full_checksummed_address(core
         ticket = await tx.get_ticket(tid)
     assert ticket is not None and ticket.verified_method == f"wallet signature ({acct.address})"
     desk = "\n".join(await texts(core, ticket_id=tid)) + json.dumps(
-        [json.loads(r["payload"]) for r in await _desk_rows(core, tid)], ensure_ascii=False)
+        [r.data for r in await _desk_rows(core, tid)], ensure_ascii=False)
     assert acct.address in desk
     assert not re.search(r"0x[0-9a-fA-F]{2,8}…", desk)  # no shortened address anywhere on the desk
     # answered: the next /wallet needs a new request
@@ -104,4 +104,4 @@ async def test_requested_proof_keeps_and_shows_the_full_checksummed_address(core
 
 async def _desk_rows(core: UseCases, tid: int) -> list[dict]:
     async with core.store.transaction() as tx:
-        return [r for r in await tx.deliveries(ticket_id=tid) if r["action"].startswith("desk_")]
+        return [r for r in await tx.deliveries(ticket_id=tid) if r.action.startswith("desk_")]
