@@ -10,14 +10,15 @@ import secrets
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.contract import CsvList, csv_list, settings_sections
 from core.errors import ConfigError
 
-__all__ = ["Settings", "SupportHours", "load_settings"]
+__all__ = ["CoreSettings", "CsvList", "Settings", "SupportHours", "load_settings"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -73,18 +74,12 @@ def parse_flood_limit(value: str) -> tuple[int, float] | None:
     return int(m.group(1)), float(m.group(2))
 
 
-def _csv_list(value: object) -> object:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
+_csv_list = csv_list
 
 
-CsvList = Annotated[list[str], NoDecode]
-
-
-class Settings(BaseSettings):
-    """Every knob walletdesk has. Environment names are the field names upper-cased
-    unless an alias says otherwise (the platform variables keep their public names)."""
+class CoreSettings(BaseSettings):
+    """The core's knobs. Environment names are the field names upper-cased unless an
+    alias says otherwise. :class:`Settings` adds every adapter's own section."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
 
@@ -137,7 +132,7 @@ class Settings(BaseSettings):
     rate_limit_scale: float = Field(1.0, alias="WALLETDESK_RATE_LIMIT_SCALE", gt=0)
     # the staff channel's daily digest, HH:MM in WALLETDESK_TIMEZONE (empty: no digest)
     digest_at: str = Field("", alias="WALLETDESK_DIGEST_AT", pattern=r"^(|([01]\d|2[0-3]):[0-5]\d)$")
-    # "round_robin": a new ticket goes in turn to the next SLACK_STAFF_USERS member on shift (support hours)
+    # "round_robin": a new ticket goes in turn to the next listed staff member on shift (support hours)
     auto_assign: Literal["off", "round_robin"] = Field("off", alias="WALLETDESK_AUTO_ASSIGN")
 
     # identity
@@ -156,31 +151,7 @@ class Settings(BaseSettings):
     # a platform that cannot start while others can is tried again after this, doubling up to 5 minutes
     platform_retry_seconds: float = Field(5.0, alias="WALLETDESK_PLATFORM_RETRY_SECONDS", gt=0)
 
-    # platforms
-    telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
-    telegram_api_base_url: str | None = Field(None, alias="TELEGRAM_API_BASE_URL")
-    telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
-    telegram_moderators: CsvList = Field(default_factory=list, alias="TELEGRAM_MODERATORS")
-    discord_bot_token: SecretStr | None = Field(None, alias="DISCORD_BOT_TOKEN")
-    discord_api_base_url: str | None = Field(None, alias="DISCORD_API_BASE_URL")
-    discord_gateway_url: str | None = Field(None, alias="DISCORD_GATEWAY_URL")
-    # "" one gateway connection; "auto" (Discord's recommended count) or N: discord.py's sharding
-    discord_shards: str = Field("", alias="DISCORD_SHARDS")
-    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
-    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
-    slack_api_base_url: str | None = Field(None, alias="SLACK_API_BASE_URL")
-    slack_staff_channel: str | None = Field(None, alias="SLACK_STAFF_CHANNEL")
-    slack_staff_users: CsvList = Field(default_factory=list, alias="SLACK_STAFF_USERS")
-    # a Slack user group (S... id) whose members are staff (resolved with usergroups.users.list)
-    slack_staff_group: str | None = Field(None, alias="SLACK_STAFF_GROUP")
-    # a user token of a workspace admin (chat:write): lets the shield delete users' messages
-    slack_admin_user_token: SecretStr | None = Field(None, alias="SLACK_ADMIN_USER_TOKEN")
-    # who may change the FAQ with /faq add (empty: anyone who may act as staff)
-    slack_faq_admins: CsvList = Field(default_factory=list, alias="SLACK_FAQ_ADMINS")
-
-    @field_validator("staff_names", "telegram_moderators", "slack_staff_users", "slack_faq_admins", "holidays",
-                     "files_types", mode="before")
+    @field_validator("staff_names", "holidays", "files_types", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         return _csv_list(value)
@@ -218,16 +189,6 @@ class Settings(BaseSettings):
         """(per user, per group) as (messages, seconds); None where turned off."""
         return parse_flood_limit(self.flood_user), parse_flood_limit(self.flood_group)
 
-    @field_validator("discord_shards")
-    @classmethod
-    def _shards(cls, value: str) -> str:
-        value = value.strip().lower()
-        if value in ("", "auto"):
-            return value
-        if value.isascii() and value.isdigit() and int(value) >= 1:
-            return str(int(value))
-        raise ValueError(f"expected 'auto' or a shard count of at least 1, got {value!r}")
-
     @field_validator("evm_rpc")
     @classmethod
     def _evm_rpc(cls, value: str) -> str:
@@ -248,14 +209,6 @@ class Settings(BaseSettings):
     def _sla(cls, value: str) -> str:
         _parse_sla(value)
         return value
-
-    @model_validator(mode="after")
-    def _rotation(self) -> "Settings":
-        """Settings that only make sense together (ConfigError passes pydantic untouched)."""
-        if self.auto_assign == "round_robin" and not self.slack_staff_users:
-            raise ConfigError("WALLETDESK_AUTO_ASSIGN: round_robin takes turns among SLACK_STAFF_USERS, which is empty;"
-                              " list the staff there (in the order of the rotation) or set it to off")
-        return self
 
     # derived values -------------------------------------------------------
 
@@ -293,6 +246,37 @@ class Settings(BaseSettings):
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(32))
         return path.read_text().strip().encode()
+
+
+def _validators(model: type) -> list[str]:
+    found = model.__pydantic_decorators__  # type: ignore[attr-defined]
+    return [*found.field_validators, *found.model_validators]
+
+
+def _compose() -> type[CoreSettings]:
+    """The core's settings plus every installed adapter's section (its own fields and
+    validators; the environment names are the adapter's public contract)."""
+    sections = settings_sections()
+    if not sections:
+        return type("Settings", (CoreSettings,), {"__module__": __name__, "__doc__": CoreSettings.__doc__})
+    # a field or validator of the same name would silently replace another's
+    names = [n for s in sections for n in [*s.model_fields, *_validators(s)]]
+    clash = (set(names) & {*CoreSettings.model_fields, *_validators(CoreSettings)}) | {n for n in names
+                                                                                      if names.count(n) > 1}
+    if clash:
+        raise ConfigError(f"settings defined twice by the adapters: {', '.join(sorted(clash))}")
+    doc = "Every knob walletdesk has: the core's (:class:`CoreSettings`) and each adapter's section."
+    return type("Settings", (CoreSettings, *sections), {"__module__": __name__, "__doc__": doc,
+                                                        "model_config": CoreSettings.model_config})
+
+
+if TYPE_CHECKING:
+    class Settings(CoreSettings):
+        """At run time also every adapter's fields (read them as attributes)."""
+
+        def __getattr__(self, name: str) -> Any: ...
+else:
+    Settings = _compose()
 
 
 def _parse_sla(spec: str) -> dict[str, float]:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from core.chain import ChainLookup
 from core.config import Settings
+from core.contract import Started
 from core.conversation.dialogue import Dialogue
 from core.conversation.files import FileRelay
 from core.conversation.images import ImageCheck
@@ -67,7 +68,7 @@ class UseCases:
         self.clock = clock
         self.metrics = metrics or Metrics()
         self._wakers: list[Callable[[], None]] = []
-        # deep-link templates per platform ("https://t.me/bot?start=ticket_{ticket_id}"), set by adapters at start
+        # deep-link templates per platform ("https://host/bot?start=ticket_{ticket_id}"), from adapters' start (adopt)
         self.link_templates: dict[str, str] = {}
         self.identity = Identity(server_secret or settings.server_secret(), clock=clock)
         self.roster = StaffRoster(settings.staff_names)
@@ -100,6 +101,16 @@ class UseCases:
         the image checks in flight and the OCR worker process)."""
         await self.images.aclose()
         await self.chain.aclose()
+
+    def adopt(self, platform: str, started: Started | None) -> None:
+        """Take what an adapter's ``start()`` returned (core.contract.Started): its deep
+        link into a private chat, its image fetcher. Facts it does not give are kept."""
+        if started is None:
+            return
+        if started.link_template:
+            self.link_templates[platform] = started.link_template
+        if started.fetch_image is not None:
+            self.images.fetchers[platform] = started.fetch_image
 
     def on_enqueue(self, waker: Callable[[], None]) -> None:
         """Register an outbox worker's wake-up so deliveries leave at once."""

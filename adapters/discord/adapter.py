@@ -56,6 +56,7 @@ from adapters.discord.commands import CatalogTranslator, SupportCommands
 from adapters.discord.entry import configured
 from adapters.discord.setup import INTENTS
 from adapters.discord.translate import api_base_url, delivery_error, inbound
+from core.contract import Started
 from core.errors import (ConfigError, DeliveryError, NotFound, PlatformStartError, RetryLater, StoreError,
                          WalletdeskError)
 from core.i18n import t
@@ -241,11 +242,11 @@ class DiscordAdapter:
 
     # lifecycle -------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self) -> Started | None:
         """Log in, connect the gateway, wait for READY, register the commands."""
         if self.client is not None:
             _LOGGER.debug("discord: already started")
-            return
+            return None
         point_discord_at(self.core.settings)
         intents = discord.Intents(**dict.fromkeys(INTENTS, True))  # the others stay off
         options: dict[str, Any] = dict(intents=intents, guild_ready_timeout=self.guild_ready_timeout,
@@ -276,8 +277,6 @@ class DiscordAdapter:
             raise
         assert client.user is not None
         self.bot_id = client.user.id
-        self.core.link_templates["discord"] = f"https://discord.com/users/{self.bot_id}"
-        self.core.images.fetchers["discord"] = self._fetch_image
         await self.tree.set_translator(CatalogTranslator())
 
         self._gateway = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
@@ -310,6 +309,7 @@ class DiscordAdapter:
         self.connected = client.all_up if isinstance(client, _ShardedClient) else True
         _LOGGER.info("discord: connected as bot %s%s", self.bot_id,
                      f" on {client.shard_count} shards" if isinstance(client, _ShardedClient) else "")
+        return Started(link_template=f"https://discord.com/users/{self.bot_id}", fetch_image=self._fetch_image)
 
     def _gateway_done(self, task: asyncio.Task[None]) -> None:
         self.connected = False

@@ -1,18 +1,16 @@
-"""The ``walletdesk.adapters`` entry point: whether Discord is configured, answered
-without importing discord.py."""
+"""The ``walletdesk.adapters`` entry point: Discord's parts, declared without
+importing discord.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from core.wiring.platform import LazyAdapterFactory
+from core.contract import AdapterSpec
 
 if TYPE_CHECKING:
     from core.config import Settings
-    from core.wiring.checks import CheckResult
 
-__all__ = ["configured", "doctor_checks", "factory"]
+__all__ = ["configured", "factory"]
 
 
 def configured(settings: Settings) -> bool:
@@ -20,15 +18,9 @@ def configured(settings: Settings) -> bool:
     return bool(token and token.get_secret_value())
 
 
-async def doctor_checks(settings: Settings, chats: Sequence[str]) -> list[CheckResult]:
-    """Discord's lines of ``walletdesk doctor`` (plain HTTP, no discord.py)."""
-    from adapters.discord.doctor import checks
-
-    return await checks(settings, chats)
-
-
-factory = LazyAdapterFactory("discord", "adapters.discord.adapter:DiscordAdapter", configured,
-                             library="discord.py", setting="DISCORD_BOT_TOKEN", imports=("discord",))
-
-
-from adapters.discord.cli import cli  # noqa: E402  (walletdesk discord ...; imports no platform library)
+factory = AdapterSpec(
+    "discord", "adapters.discord.adapter:DiscordAdapter", configured, display_name="Discord",
+    library="discord.py", setting="DISCORD_BOT_TOKEN", imports=("discord",),
+    settings="adapters.discord.settings:DiscordSettings", strings="adapters.discord.strings:CATALOG",
+    cli="adapters.discord.cli:cli", doctor="adapters.discord.doctor:checks", loggers=("discord",),
+)

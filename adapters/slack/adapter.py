@@ -41,6 +41,7 @@ from adapters.slack.home import HOME_EVENT, SlackHome
 from adapters.slack.inbound import SlackInbound
 from adapters.slack.sender import SlackSender
 from adapters.slack.staff import refresh_staff_facts
+from core.contract import Started
 from core.errors import ConfigError, NotFound, PlatformStartError, StoreError
 from core.models import Delivery, DeliveryResult
 from core.support.ratelimit import ChatRateLimiter
@@ -109,7 +110,6 @@ class SlackAdapter:
         self.inbound = SlackInbound(core, self.client, staff_channel=self.staff_channel)
         self.home = SlackHome(core, self.client, self.inbound._lang, self.staff_channel)
         self.files = SlackFiles(settings.slack_bot_token.get_secret_value(), settings.slack_api_base_url)
-        core.images.fetchers["slack"] = self.files.fetch
         self.connected = False
         self.bot_user_id = ""
         self._tasks: set[asyncio.Task[None]] = set()
@@ -125,7 +125,9 @@ class SlackAdapter:
 
     # lifecycle ------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self) -> Started:
+        """Log in (auth.test; retried in the background while Slack is unreachable, the
+        deep link then handed to the core with ``adopt``) and connect Socket Mode if set."""
         if not self._signing_secret and not self._app_token:
             raise PlatformStartError(
                 "SLACK_SIGNING_SECRET", "required with SLACK_BOT_TOKEN (Slack's HTTP mode verifies every request "
@@ -140,6 +142,7 @@ class SlackAdapter:
                                                   web_client=self.client)
             await self._socket.connect_async()
             _LOGGER.info("slack: socket mode connected")
+        return Started(fetch_image=self.files.fetch)
 
     async def _authenticate(self) -> bool:
         try:
@@ -163,7 +166,7 @@ class SlackAdapter:
         self.home.workspace_url = url
         if url and self.bot_user_id:
             # where a user can open a private conversation with the bot
-            self.core.link_templates.setdefault("slack", f"{url.rstrip('/')}/team/{self.bot_user_id}")
+            self.core.adopt("slack", Started(link_template=f"{url.rstrip('/')}/team/{self.bot_user_id}"))
         await refresh_staff_facts(self.client, self.core.policy, self.staff_channel)
         await desk_channel_problem(self.client, self.staff_channel)
         self.connected = True

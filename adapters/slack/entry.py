@@ -1,18 +1,16 @@
-"""The ``walletdesk.adapters`` entry point: whether Slack is configured, answered
-without importing slack-bolt."""
+"""The ``walletdesk.adapters`` entry point: Slack's parts, declared without
+importing slack-bolt."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from core.wiring.platform import LazyAdapterFactory
+from core.contract import AdapterSpec
 
 if TYPE_CHECKING:
     from core.config import Settings
-    from core.wiring.checks import CheckResult
 
-__all__ = ["configured", "doctor_checks", "factory"]
+__all__ = ["configured", "factory"]
 
 
 def configured(settings: Settings) -> bool:
@@ -22,15 +20,10 @@ def configured(settings: Settings) -> bool:
     return settings.slack_bot_token is not None
 
 
-async def doctor_checks(settings: Settings, chats: Sequence[str]) -> list[CheckResult]:
-    """Slack's lines of ``walletdesk doctor`` (plain HTTP, no slack-sdk)."""
-    from adapters.slack.doctor import checks
-
-    return await checks(settings, chats)
-
-
-factory = LazyAdapterFactory("slack", "adapters.slack.adapter:SlackAdapter", configured,
-                             library="slack-bolt", setting="SLACK_BOT_TOKEN", imports=("slack_bolt", "slack_sdk"))
-
-
-from adapters.slack.cli import cli  # noqa: E402  (walletdesk slack ...; imports no platform library)
+factory = AdapterSpec(
+    "slack", "adapters.slack.adapter:SlackAdapter", configured, display_name="Slack",
+    library="slack-bolt", setting="SLACK_BOT_TOKEN", imports=("slack_bolt", "slack_sdk"),
+    settings="adapters.slack.settings:SlackSettings", roles="adapters.slack.settings:roles",
+    strings="adapters.slack.strings:CATALOG", cli="adapters.slack.cli:cli", doctor="adapters.slack.doctor:checks",
+    loggers=("slack_bolt", "slack_sdk"),
+)

@@ -48,20 +48,20 @@ async def refresh_staff_facts(client: AsyncWebClient, policy: StaffPolicy, staff
     Raises:
         ConfigError: the group or channel does not exist, or the channel is public.
     """
-    source = policy.slack_source
+    source = policy.source("slack")
     if source == "list":
         return
     try:
         if source == "group":
-            resp = await client.usergroups_users_list(usergroup=policy.slack_group)
-            policy.record_slack_facts(members=[str(u) for u in resp.get("users") or []])
+            resp = await client.usergroups_users_list(usergroup=policy.hosts["slack"].staff_group)
+            policy.record_desk_facts("slack", members=[str(u) for u in resp.get("users") or []])
         else:
             if not staff_channel:
                 return  # no desk on Slack: nobody there is staff
             info = (await client.conversations_info(channel=staff_channel)).get("channel") or {}
             private = bool(info.get("is_private")) and not info.get("is_im") and not info.get("is_mpim")
             members = await _channel_members(client, staff_channel) if private else None
-            policy.record_slack_facts(members=members, channel_private=private)
+            policy.record_desk_facts("slack", members=members, channel_private=private)
     except SlackApiError as exc:
         code = api_error_code(exc)
         if code in _GONE:

@@ -28,6 +28,7 @@ from adapters.telegram.entry import configured
 from adapters.telegram.polling import Poller
 from adapters.telegram.setup import LANGUAGES, menu
 from adapters.telegram.translate import author, chat_ref, inbound, is_edit
+from core.contract import Started
 from core.errors import (DeliveryError, InvalidInput, NotFound, PlatformStartError, RateLimited, RetryLater,
                          StoreError, WalletdeskError)
 from core.i18n import t
@@ -107,7 +108,7 @@ class TelegramAdapter:
 
     # lifecycle ------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self) -> Started:
         """Log in (getMe), then poll or set the webhook. Fails with one
         :class:`PlatformStartError` naming the setting, never the library's traceback."""
         try:
@@ -122,6 +123,8 @@ class TelegramAdapter:
                                                  "api.telegram.org", str(exc)) from None
         except TelegramError as exc:
             raise PlatformStartError(*self._refused(exc), retry=False) from None
+        return Started(link_template=f"https://t.me/{self.username}?start=ticket_{{ticket_id}}",
+                       fetch_image=self._fetch_image)
 
     def _refused(self, exc: TelegramError) -> tuple[str, str, str]:
         if self._webhook_mode:
@@ -135,8 +138,6 @@ class TelegramAdapter:
         await self.app.initialize()
         me = self.bot.bot
         self.username, self.bot_id = me.username or "", me.id
-        self.core.link_templates["telegram"] = f"https://t.me/{self.username}?start=ticket_{{ticket_id}}"
-        self.core.images.fetchers["telegram"] = self._fetch_image
         await self.app.start()
         await self._register_commands()
         if self._webhook_mode:

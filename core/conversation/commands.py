@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from core.conversation.services import Services, open_ticket
 from core.conversation.ticketchat import expected_reply
 from core.conversation.turn import Turn
+from core.contract import display_names
 from core.errors import CodeRateLimited, InvalidInput
 from core.i18n import t
 from core.identity.codes import LinkOutcome, checksum_address
@@ -139,7 +140,7 @@ async def _link(turn: Turn, services: Services, arg: str) -> bool:
     except CodeRateLimited:
         turn.reply(t("verify.rate_limited", turn.lang))
         return True
-    turn.reply(t("link.code_sent", turn.lang, platform="Telegram / Discord / Slack", code=code))
+    turn.reply(t("link.code_sent", turn.lang, platform=" / ".join(display_names()), code=code))
     return True
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from core.contract import strings as adapter_strings
 from core.i18n import catalog as _base
 
 
 def _merged_catalog() -> dict[str, dict[str, str]]:
-    """The base catalogue plus every ``core/i18n/<area>.py`` module's ``CATALOG``.
+    """The base catalogue plus every ``core/i18n/<area>.py`` module's ``CATALOG``, plus
+    every installed adapter's strings (its spec's ``strings``, keys ``<adapter>.*``).
 
     One module per area keeps the catalogue one home without one huge file; a key
     defined twice is a bug, so it fails at import.
@@ -28,6 +30,14 @@ def _merged_catalog() -> dict[str, dict[str, str]]:
         if clash:
             raise RuntimeError(f"i18n keys defined twice: {sorted(clash)}")
         merged.update(part)
+    for name, contributed in adapter_strings():
+        foreign = sorted(k for k in contributed if not k.startswith(f"{name}."))
+        if foreign:
+            raise RuntimeError(f"adapter {name}: i18n keys outside its own {name}.* names: {foreign}")
+        clash = merged.keys() & contributed.keys()
+        if clash:
+            raise RuntimeError(f"i18n keys defined twice: {sorted(clash)}")
+        merged.update({key: dict(versions) for key, versions in contributed.items()})
     return merged
 
 

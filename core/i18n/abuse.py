@@ -45,12 +45,12 @@ CATALOG: dict[str, dict[str, str]] = {
     "abuse.already_blocked": {"en": "{user} is already blocked.", "zh": "{user} 已被屏蔽。"},
     "abuse.not_blocked": {"en": "{user} is not blocked.", "zh": "{user} 未被屏蔽。"},
     "abuse.no_user": {
-        "en": "No user \"{user}\". Name them as platform:id (telegram:12345) or by their exact display name.",
-        "zh": "找不到用户“{user}”。请使用 平台:ID（如 telegram:12345）或其完整的显示名称。",
+        "en": "No user \"{user}\". Name them as platform:id, as the ticket shows them, or by their exact display name.",
+        "zh": "找不到用户“{user}”。请使用工单上显示的 平台:ID，或其完整的显示名称。",
     },
     "abuse.many_users": {
-        "en": "{count} users are called \"{user}\"; name one as platform:id (telegram:12345).",
-        "zh": "有 {count} 个用户名为“{user}”；请使用 平台:ID（如 telegram:12345）指明。",
+        "en": "{count} users are called \"{user}\"; name one as platform:id, as the ticket shows them.",
+        "zh": "有 {count} 个用户名为“{user}”；请使用工单上显示的 平台:ID 指明。",
     },
     "abuse.blocked_done": {"en": "🚫 {user} is blocked.", "zh": "🚫 已屏蔽 {user}。"},
     "abuse.unblocked_done": {"en": "✅ {user} is unblocked.", "zh": "✅ 已解除屏蔽 {user}。"},
@@ -60,16 +60,4 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{user} · {reason} · by {staff} · {at}",
         "zh": "{user} · {reason} · 由 {staff} 屏蔽 · {at}",
     },
-    "discord.cmd.block": {"en": "Block this user", "zh": "屏蔽此用户"},
-    "telegram.block_need_reply": {
-        "en": "Reply /block [reason] to a message of the user to block (in the group).",
-        "zh": "请在群内回复要屏蔽的用户的消息：/block [原因]。",
-    },
-    "slack.block.usage": {
-        "en": "Usage: /block <user> [reason] · /block (the list) · /unblock <user>. "
-              "A user is platform:id (telegram:12345) or an exact display name.",
-        "zh": "用法：/block <用户> [原因] · /block（查看列表）· /unblock <用户>。用户为 平台:ID（如 telegram:12345）或完整显示名称。",
-    },
-    "slack.setup.cmd.block": {"en": "Block a user, or list who is blocked", "zh": "屏蔽用户，或查看屏蔽列表"},
-    "slack.setup.cmd.unblock": {"en": "Unblock a user", "zh": "解除对用户的屏蔽"},
 }

@@ -185,29 +185,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{name}, I have a private message for you. Open a chat with me: {link}",
         "zh": "{name}，我有一条私信给你。请点此与我私聊：{link}",
     },
-    # discord (slash commands, context menu and their answers)
-    "discord.cmd.faq": {"en": "Ask the wallet FAQ", "zh": "查询钱包常见问题"},
-    "discord.cmd.faq.question": {"en": "Your question", "zh": "你的问题"},
-    "discord.cmd.ticket": {"en": "Status of your support ticket", "zh": "查看你的客服工单状态"},
-    "discord.cmd.verify": {"en": "Check whether an account is real staff", "zh": "核实某个账号是否为真正的工作人员"},
-    "discord.cmd.verify.name": {"en": "A name or an @mention", "zh": "名字或 @提及"},
-    "discord.cmd.escalate": {"en": "Escalate to staff", "zh": "转交客服"},
-    "discord.ticket_dm": {
-        "en": "I've sent the status of your ticket to you in a private message.",
-        "zh": "我已通过私信把你的工单状态发给你。",
-    },
-    "discord.escalated": {
-        "en": "Passed to our support team as ticket #{ticket_id}. The user was told in the channel and can continue privately with me.",
-        "zh": "已转交客服团队，工单 #{ticket_id}。已在频道中通知该用户，可私信我继续。",
-    },
-    "discord.escalated_again": {
-        "en": "That message was already passed to our support team.",
-        "zh": "该消息已转交过客服团队。",
-    },
-    "discord.escalate_bot": {
-        "en": "Messages from bots can't be passed to staff.",
-        "zh": "机器人发送的消息无法转交给工作人员。",
-    },
     # errors
     "error.too_long": {
         "en": "Your message is too long ({length} characters; the limit is {limit}). Please shorten it.",
@@ -289,22 +266,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Thanks {user}! We're marking ticket #{ticket_id} as solved. Write here if anything else comes up.",
         "zh": "谢谢 {user}！工单 #{ticket_id} 将标记为已解决。如有其他问题，请在这里留言。",
     },
-    # Slack staff desk (adapters/slack)
-    "slack.button.claim": {"en": "Claim", "zh": "认领"},
-    "slack.button.resolve": {"en": "Resolve", "zh": "解决"},
-    "slack.button.close": {"en": "Close", "zh": "关闭"},
-    "slack.button.verify": {"en": "Request verification", "zh": "请求身份验证"},
-    "slack.button.reopen": {"en": "Reopen", "zh": "重新打开"},
-    "slack.priority.placeholder": {"en": "Priority", "zh": "优先级"},
-    "slack.priority.low": {"en": "Low", "zh": "低"},
-    "slack.priority.normal": {"en": "Normal", "zh": "普通"},
-    "slack.priority.high": {"en": "High", "zh": "高"},
-    "slack.priority.urgent": {"en": "Urgent", "zh": "紧急"},
-    "slack.desk.sla": {"en": "⏱ SLA: {sla}", "zh": "⏱ SLA：{sla}"},
-    "slack.desk.note": {
-        "en": "📝 Internal note (not sent to the user): {text}",
-        "zh": "📝 内部备注（不会发送给用户）：{text}",
-    },
     "policy.not_staff": {
         "en": "Only support staff can act on tickets.",
         "zh": "只有客服人员可以处理工单。",
@@ -312,15 +273,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "policy.desk_only": {
         "en": "Use this in the staff channel.",
         "zh": "请在客服频道中使用此功能。",
-    },
-    "slack.action_failed": {"en": "⚠️ Not done: {error}", "zh": "⚠️ 操作未完成：{error}"},
-    "slack.note.usage": {
-        "en": "Usage: /note <ticket number> <text> (internal, never sent to the user)",
-        "zh": "用法：/note <工单号> <内容>（内部备注，不会发送给用户）",
-    },
-    "slack.ticket.usage": {
-        "en": "Usage: /ticket <number> claim | resolve | close | reopen | verify | wallet | priority <low|normal|high|urgent> | note <text> | transfer <@someone> | snippet <name> | tag add|remove <tag> | lookup [tx hash] | wait [text] | snooze <2h|tomorrow|2026-12-08 09:00|off> | block [reason] | unblock",
-        "zh": "用法：/ticket <工单号> claim | resolve | close | reopen | verify | wallet | priority <low|normal|high|urgent> | note <内容> | transfer <@某人> | snippet <名称> | tag add|remove <标签> | lookup [交易哈希] | wait [内容] | snooze <2h|tomorrow|2026-12-08 09:00|off> | block [原因] | unblock",
     },
     "faqadmin.usage": {
         "en": "Usage: /faq add <entry id> <question> | /faq add <entry id> #<ticket> (that ticket's question) | /faq added | /faq remove <number> | /faq reload | /faq ids | /faq <question> (preview the answer)",
@@ -367,7 +319,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "faqadmin.ids": {"en": "FAQ entries: {ids}", "zh": "FAQ 条目：{ids}"},
     "faqadmin.no_phrasing": {"en": "There is no added question #{phrasing_id}.", "zh": "没有编号为 #{phrasing_id} 的新增问题。"},
     "faqadmin.added_list": {"en": "Questions staff added (newest first): {items}", "zh": "客服新增的问题（最新在前）：{items}"},
-    "faqadmin.added_none": {"en": "No questions have been added from Slack yet.", "zh": "还没有通过 Slack 新增的问题。"},
+    "faqadmin.added_none": {"en": "No questions have been added from the desk yet.", "zh": "还没有通过客服台新增的问题。"},
     "faqadmin.removed": {
         "en": "Removed #{phrasing_id} from '{entry}': “{text}”.",
         "zh": "已从 “{entry}” 删除 #{phrasing_id}：“{text}”。",

@@ -84,5 +84,4 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "No transaction hash to look up: give one, e.g. lookup 0x…",
         "zh": "没有可查询的交易哈希：请提供一个，例如 lookup 0x…",
     },
-    "slack.button.chain_refresh": {"en": "Refresh on-chain status", "zh": "刷新链上状态"},
 }

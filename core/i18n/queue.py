@@ -17,7 +17,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Unknown filter \"{word}\". Use any of: {words}",
         "zh": "未知的筛选词“{word}”。可用：{words}",
     },
-    "slack.setup.cmd.tickets": {"en": "List and filter the ticket queue", "zh": "列出并筛选工单队列"},
     "desk.earlier": {"en": "🕘 Earlier tickets: {tickets}", "zh": "🕘 以往工单：{tickets}"},
     "desk.earlier_item": {"en": "#{ticket_id} {topic} ({state}{csat})", "zh": "#{ticket_id} {topic}（{state}{csat}）"},
 }

@@ -50,9 +50,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "snippet.show": {"en": "{name} · en: {en} · zh: {zh}", "zh": "{name} · en：{en} · zh：{zh}"},
     "snippet.no_zh": {"en": "(none: the English text is sent)", "zh": "（无：发送英文内容）"},
     "snippet.agent_default": {"en": "the support team", "zh": "客服团队"},
-    "slack.setup.cmd.snippet": {"en": "List and edit the desk's snippets (canned replies)",
-                                "zh": "查看并编辑快捷回复（预设回复）"},
-    "slack.snippet.placeholder": {"en": "Send a snippet", "zh": "发送快捷回复"},
     # tags on tickets
     "tag.usage": {
         "en": "Usage: /ticket <number> tag add <tag> | tag remove <tag> (a tag is 1-32 lowercase letters, digits, - or _)",
@@ -77,8 +74,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "自动分配未开启（WALLETDESK_AUTO_ASSIGN）；你的班次仍已记录。",
     },
     "shift.not_in_rotation": {
-        "en": "You are not in the rotation (SLACK_STAFF_USERS); your shift was recorded all the same.",
-        "zh": "你不在轮流分配名单中（SLACK_STAFF_USERS）；你的班次仍已记录。",
+        "en": "You are not in the rotation (the desk's staff list); your shift was recorded all the same.",
+        "zh": "你不在轮流分配名单中（客服台的工作人员名单）；你的班次仍已记录。",
     },
-    "slack.setup.cmd.shift": {"en": "Go on or off shift (round-robin assignment)", "zh": "上班或下班（轮流分配）"},
 }

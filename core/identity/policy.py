@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.config import Settings
+from core.contract import Roles
+from core.contract import roles as contributed_roles
 from core.errors import ConfigError, InvalidInput
 from core.models import UserRef
 
@@ -23,7 +25,7 @@ class Actor:
 
     ``in_desk_channel``: the request came from the staff desk's own channel.
     ``platform_moderator``: the platform gives them moderation rights where they
-    asked (a Telegram chat admin, a Discord member with Manage Messages).
+    asked (a chat admin, a member allowed to manage messages).
     ``display_name``: how the platform names them (a snippet's ``{agent}``); never
     part of a verdict.
     """
@@ -39,7 +41,7 @@ class Actor:
 
     @classmethod
     def at_desk(cls, user_key: str) -> "Actor":
-        """Someone writing from the staff desk's channel (``slack:U1``, ``console:operator``)."""
+        """Someone writing from the staff desk's channel (``console:operator``)."""
         return cls(UserRef.parse(user_key), in_desk_channel=True)
 
 
@@ -72,64 +74,73 @@ _REFUSAL_KEYS = {
 }
 
 
-def _keys(platform: str, values: Iterable[str]) -> frozenset[str]:
-    """``U123`` or ``slack:U123`` -> ``slack:U123``."""
-    prefix = f"{platform}:"
-    return frozenset(v if v.startswith(prefix) else prefix + v for v in (str(x).strip() for x in values) if v)
-
-
 class StaffPolicy:
-    """The rules, in one place; every one fails closed:
+    """The rules, in one place; every one fails closed. Who the adapters' settings
+    name comes to it as :class:`core.contract.Roles` (facts; the verdict is here):
 
-    - staff: the console operator; on Slack the ``SLACK_STAFF_USERS``, else the
-      members of ``SLACK_STAFF_GROUP``, else the members of the staff channel once
-      the adapter has shown it to be private (:meth:`record_slack_facts`). Until
-      one of these is known, nobody on Slack is staff, and a Slack desk without
-      any of them refuses to start (:meth:`record_slack_facts` raises);
-    - escalate: staff, ``TELEGRAM_MODERATORS``, or a platform moderator;
-    - change the FAQ: ``SLACK_FAQ_ADMINS``, or whoever may act as staff;
-    - change the snippets (canned replies staff send): staff, and when
-      ``SLACK_FAQ_ADMINS`` is set only those staff who are also FAQ admins
-      (the same people vouch for what the bot says in the company's name).
+    - staff: the console operator; on a platform that hosts staff, its listed staff,
+      else the members of its staff group, else the members of its desk channel once
+      the adapter has shown that channel to be private (:meth:`record_desk_facts`).
+      Until one of these is known, nobody there is staff, and a desk without any of
+      them refuses to start (:meth:`record_desk_facts` raises);
+    - escalate: staff, a listed moderator, or a platform moderator;
+    - change the FAQ: the listed FAQ admins, or whoever may act as staff;
+    - change the snippets (canned replies staff send): staff, and when FAQ admins
+      are listed only those staff who are also FAQ admins (the same people vouch
+      for what the bot says in the company's name).
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, roles: Iterable[Roles] | None = None) -> None:
         self.console_operator = settings.console_operator
-        self.slack_staff = _keys("slack", settings.slack_staff_users)
-        self.slack_group = (settings.slack_staff_group or "").strip() or None
-        self.faq_admins = _keys("slack", settings.slack_faq_admins)
-        self.moderators = _keys("telegram", settings.telegram_moderators)
-        self._slack_members: frozenset[str] | None = None  # group or private staff channel, once known
+        found = list(contributed_roles(settings) if roles is None else roles)
+        self.hosts = {r.platform: r for r in found if r.hosts_staff}
+        self.faq_admins = frozenset(k for r in found for k in r.faq_admins)
+        self.moderators = frozenset(k for r in found for k in r.moderators)
+        self._members: dict[str, frozenset[str]] = {}  # platform -> group or private desk channel, once known
 
     @property
-    def slack_source(self) -> str:
-        """Where Slack staff come from: ``list``, ``group`` or ``channel``."""
-        if self.slack_staff:
-            return "list"
-        return "group" if self.slack_group else "channel"
+    def rotation(self) -> list[str]:
+        """The listed staff of every platform hosting staff, in the order listed
+        (round-robin assignment takes turns among them)."""
+        return [key for r in self.hosts.values() for key in r.staff]
 
-    def record_slack_facts(self, *, members: Iterable[str] | None, channel_private: bool | None = None) -> None:
-        """What the Slack adapter found at start-up (or on a membership change).
+    def source(self, platform: str) -> str:
+        """Where ``platform``'s staff come from: ``list``, ``group``, ``channel`` (or ``none``)."""
+        roles = self.hosts.get(platform)
+        if roles is None:
+            return "none"
+        if roles.staff:
+            return "list"
+        return "group" if roles.staff_group else "channel"
+
+    def record_desk_facts(self, platform: str, *, members: Iterable[str] | None,
+                          channel_private: bool | None = None) -> None:
+        """What the adapter hosting staff found at start-up (or on a membership change).
 
         Args:
-            members: the user group's members (source ``group``) or the staff
+            members: the staff group's members (source ``group``) or the desk
                 channel's members (source ``channel``); None when unknown.
-            channel_private: for source ``channel``, whether Slack says the staff
-                channel is private.
+            channel_private: for source ``channel``, whether the platform says the
+                desk channel is private.
 
         Raises:
-            ConfigError: the staff channel is public or missing, so its members
+            ConfigError: the desk channel is public or missing, so its members
                 cannot make anyone staff (one line, naming the settings to fix).
         """
-        source = self.slack_source
-        if source == "list":
+        roles = self.hosts.get(platform)
+        source = self.source(platform)
+        if roles is None or source == "list":
             return
         if source == "channel" and channel_private is not True:
-            self._slack_members = None
+            self._members.pop(platform, None)
             raise ConfigError(
-                "SLACK_STAFF_USERS: empty, SLACK_STAFF_GROUP unset and SLACK_STAFF_CHANNEL is not a private channel"
-                " (anyone could act as staff); set SLACK_STAFF_USERS or SLACK_STAFF_GROUP, or make the channel private")
-        self._slack_members = None if members is None else _keys("slack", members)
+                f"{roles.staff_setting}: empty, {roles.group_setting} unset and {roles.channel_setting} is not a"
+                f" private channel (anyone could act as staff); set {roles.staff_setting} or {roles.group_setting},"
+                " or make the channel private")
+        if members is None:
+            self._members.pop(platform, None)
+        else:
+            self._members[platform] = frozenset(roles.keys(members))
 
     def decide(self, actor: Actor, permission: Permission) -> Verdict:
         if permission is Permission.STAFF:
@@ -159,13 +170,15 @@ class StaffPolicy:
     def _staff(self, actor: Actor) -> Verdict:
         if actor.key == self.console_operator:
             return Verdict.ALLOWED
-        if actor.user.platform != "slack":
+        platform = actor.user.platform
+        roles = self.hosts.get(platform)
+        if roles is None:
             return Verdict.NOT_STAFF
-        if self.slack_staff:
-            return Verdict.ALLOWED if actor.key in self.slack_staff else Verdict.NOT_STAFF
-        members = self._slack_members
+        if roles.staff:
+            return Verdict.ALLOWED if actor.key in roles.staff else Verdict.NOT_STAFF
+        members = self._members.get(platform)
         if members is None or actor.key not in members:
             return Verdict.NOT_STAFF  # fail closed: no list, no group, no verified private channel
-        if self.slack_source == "channel" and not actor.in_desk_channel:
+        if self.source(platform) == "channel" and not actor.in_desk_channel:
             return Verdict.DESK_ONLY  # staff by channel membership act from that channel
         return Verdict.ALLOWED

@@ -40,6 +40,7 @@ import numpy as np
 
 from core.models import Ticket
 from core.storage import Store
+from core.contract import installed_specs
 from core.storage.phrasing_rows import FaqEventCount
 
 __all__ = [
@@ -47,7 +48,7 @@ __all__ = [
     "Backlog",
     "Durations",
     "FaqStats",
-    "KNOWN_PLATFORMS",
+    "known_platforms",
     "Report",
     "build_report",
     "chart_pngs",
@@ -60,7 +61,13 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-KNOWN_PLATFORMS: tuple[str, ...] = ("telegram", "discord", "slack", "console")
+
+
+def known_platforms() -> tuple[str, ...]:
+    """Every installed adapter's platform: a report lists them even on a day with no traffic."""
+    return tuple(spec.name for spec in installed_specs())
+
+
 PRIORITIES: tuple[str, ...] = ("urgent", "high", "normal", "low")
 LIVE_STATES: tuple[str, ...] = ("open", "claimed", "waiting_on_user")
 # (label, upper bound in seconds) — ages below the bound fall in the bucket
@@ -205,7 +212,7 @@ async def build_report(
         faq_rows = await counter(since, now) if counter is not None else None
         tags = await tx.tag_counts([t.id for t in created])
 
-    platforms = set(KNOWN_PLATFORMS) | {t.origin.platform for t in created} | {r.platform for r in sent}
+    platforms = set(known_platforms()) | {t.origin.platform for t in created} | {r.platform for r in sent}
     messages_in = Counter(k.split(":", 1)[0] for k in inbound_keys if k.split(":", 1)[0] in platforms)
     messages_out: Counter[str] = Counter()
     for row in sent:

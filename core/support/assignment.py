@@ -1,13 +1,15 @@
 """Optional auto-assignment: with ``WALLETDESK_AUTO_ASSIGN=round_robin`` each new
-ticket goes to the next member of ``SLACK_STAFF_USERS`` (in the order listed)
+ticket goes to the next listed staff member (the desk's roster, in the order listed)
 who is on shift: within the support hours (:class:`core.support.hours.SupportHours`)
 and not off shift by their own ``/shift off``. Outside support hours, or with
 nobody on shift, a ticket stays unassigned.
 
 The turn is kept in the store (the ``assign_cursor`` row, locked ``FOR UPDATE``
 on PostgreSQL, under SQLite's write lock otherwise) inside the transaction that
-opens the ticket, so any number of processes share one fair rotation. Round-robin
-without ``SLACK_STAFF_USERS`` is a configuration error (:class:`core.config.Settings`).
+opens the ticket, so any number of processes share one fair rotation. The roster
+comes from the desk adapter's settings through the contract
+(:attr:`core.identity.policy.StaffPolicy.rotation`); the adapter's settings refuse
+round-robin without one.
 """
 
 from __future__ import annotations
@@ -23,20 +25,11 @@ from core.support.hours import SupportHours
 __all__ = ["Assigner"]
 
 
-def _slack_keys(values: list[str]) -> list[str]:
-    keys: list[str] = []
-    for value in (v.strip() for v in values):
-        key = value if value.startswith("slack:") else f"slack:{value}"
-        if value and key not in keys:
-            keys.append(key)
-    return keys
-
-
 class Assigner:
     def __init__(self, settings: Settings, store: Store, policy: StaffPolicy, hours: SupportHours,
                  clock: Callable[[], float]) -> None:
         self.enabled = settings.auto_assign == "round_robin"
-        self.rotation = _slack_keys(settings.slack_staff_users)
+        self.rotation = policy.rotation
         self.store = store
         self.policy = policy
         self.hours = hours

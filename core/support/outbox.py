@@ -16,6 +16,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+from core.contract import DESK_ACTIONS
 from core.errors import DeliveryError, RateLimited, RetryLater, StoreError
 from core.models import ChatRef, Delivery, UserRef
 from core.storage import SqlTx, Store
@@ -82,7 +83,10 @@ class Effects:
         self.rows.append(_Row(chat.platform, "delete", chat.chat_id, chat.thread_id, {"message_id": message_id}, None, None))
 
     def desk(self, desk: ChatRef, action: str, ticket_id: int, payload: dict[str, object] | None = None) -> None:
-        """A staff-desk row; keyed per ticket so one ticket's lines stay in order."""
+        """A staff-desk row; keyed per ticket so one ticket's lines stay in order.
+        ``action`` is one of the contract's desk actions (core.contract.DESK_ACTIONS)."""
+        if action not in DESK_ACTIONS:
+            raise ValueError(f"{action!r} is no desk action of the contract: {sorted(DESK_ACTIONS)}")
         self.rows.append(
             _Row(desk.platform, action, desk.chat_id, None, dict(payload or {}), ticket_id, f"desk:{ticket_id}")
         )

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from core.contract import display_name
 from core.i18n import t
 from core.models import ChatRef, Ticket, UserRef
 from core.support.chain_desk import ChainField
@@ -21,12 +22,9 @@ from core.support.tickets import sla_due
 __all__ = ["LinkedAccount", "dm_chat", "desk_summary", "fmt_time", "platform_name", "send_file_to_user",
            "send_to_user"]
 
-_PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "slack": "Slack", "console": "console"}
-
-
 def platform_name(platform: str) -> str:
-    """How people call the platform (``telegram`` -> Telegram)."""
-    return _PLATFORM_NAMES.get(platform, platform)
+    """How people call the platform, as its adapter says (the name itself otherwise)."""
+    return display_name(platform)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from core.identity.codes import CodeSender, ConsoleCodeSender, WebhookCodeSender
 from core.ops.metrics import Metrics
 from core.models import Delivery, TicketState
 from core.support.outbox import OutboxWorker
-from core.wiring.platform import AdapterFactory, discover_adapters
+from core.contract import Adapter, AdapterFactory, AdapterSpec, DeskHost, HasHealth, WebHost, discover_adapters
 from core.use_cases import UseCases
 from core.storage import Store
 from core.wiring.data_store import open_data_store
@@ -42,6 +42,11 @@ def _combined(failed: list[tuple[Any, PlatformStartError]]) -> PlatformStartErro
     combined = PlatformStartError(first.setting, first.problem, first.fix, retry=False)
     combined.args = ("; ".join(f"{a.name}: {e}" for a, e in failed) + " (no platform could start)",)
     return combined
+
+
+def _routes(adapter: Adapter) -> list[Any]:
+    """The HTTP routes an adapter receives on (core.contract.WebHost), or none."""
+    return list(adapter.web_routes()) if isinstance(adapter, WebHost) else []
 
 
 def load_entries(settings: Settings) -> list[FaqEntry]:
@@ -73,11 +78,10 @@ def chosen_factories(settings: Settings, wanted: list[str] | None
     unknown = [n for n in names if n not in factories]
     if unknown:
         raise ConfigError(f"unknown adapter {unknown[0]!r}; available: {', '.join(sorted(factories))}")
-    for name in names:
-        ensure = getattr(factories[name], "ensure_installed", None)
-        if ensure is not None:
-            ensure()
-    return [factories[n] for n in names], factories.get("console")
+    for spec in (factories[n] for n in names):
+        if isinstance(spec, AdapterSpec):
+            spec.ensure_installed()
+    return [factories[n] for n in names], factories.get("console")  # the console: desk of last resort
 
 
 class App:
@@ -101,7 +105,7 @@ class App:
         self.first_build = first_build
         self.core: UseCases | None = None
         self.library: FaqLibrary | None = None
-        self.adapters: list[Any] = []
+        self.adapters: list[Adapter] = []
         self.worker: OutboxWorker | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
@@ -132,11 +136,11 @@ class App:
                                 metrics=self.metrics)
         self.core.answers.attach_library(self.library)
         self.adapters = [factory(self.core) for factory in chosen]
-        if not any(getattr(a, "is_desk", False) for a in self.adapters) and console is not None:
+        if not any(a.is_desk for a in self.adapters) and console is not None:
             # no staff desk configured: desk lines go to the terminal rather than nowhere
             self.adapters.append(console(self.core))
         for adapter in self.adapters:
-            if getattr(adapter, "is_desk", False):
+            if adapter.is_desk and isinstance(adapter, DeskHost):
                 adapter.claim_desk()
         self.worker = OutboxWorker(
             self.store, {a.platform: a for a in self.adapters}, max_attempts=self.settings.outbox_max_attempts,
@@ -158,10 +162,10 @@ class App:
         started = False
         for adapter in self.adapters:
             # the web process only serves HTTP: gateways and polling belong to the worker
-            if self.role == "web" and not (getattr(adapter, "web_routes", None) and adapter.web_routes()):
+            if self.role == "web" and not _routes(adapter):
                 continue
             try:
-                await adapter.start()
+                self.core.adopt(adapter.platform, await adapter.start())
             except PlatformStartError as exc:
                 failed.append((adapter, exc))
                 await self._stop_quietly(adapter)
@@ -205,7 +209,8 @@ class App:
             await asyncio.sleep(delay)
             attempt += 1
             try:
-                await adapter.start()
+                assert self.core is not None
+                self.core.adopt(adapter.platform, await adapter.start())
             except PlatformStartError as exc:
                 await self._stop_quietly(adapter)
                 self.start_errors[adapter.name] = str(exc)
@@ -241,9 +246,7 @@ class App:
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", self._metrics)
         for adapter in self.adapters:
-            routes = getattr(adapter, "web_routes", None)
-            if routes:
-                app.router.add_routes(routes())
+            app.router.add_routes(_routes(adapter))
         return app
 
     async def _start_web(self) -> None:
@@ -269,7 +272,8 @@ class App:
             async with self.store.transaction() as tx:
                 stats = await tx.outbox_stats(time.time())
         failing = dict(self.start_errors)
-        adapters = {a.name: bool(getattr(a, "connected", True)) and a.name not in failing for a in self.adapters}
+        adapters = {a.name: (not isinstance(a, HasHealth) or bool(a.connected)) and a.name not in failing
+                    for a in self.adapters}
         report: dict[str, Any] = {"ok": ok and all(adapters.values()), "store": ok, "outbox": stats,
                                   "adapters": adapters}
         if failing:

@@ -1,8 +1,8 @@
 """What ``walletdesk doctor`` checks: the core's part (configuration, database, FAQ,
 OTP webhook, the running service's ``/healthz``) and every configured adapter's part.
 
-An adapter contributes ``doctor_checks(settings, chats)`` in its entry module (see
-:func:`core.wiring.platform.adapter_hooks`): an awaitable list of :class:`CheckResult`.
+An adapter contributes ``doctor`` (``async (settings, chats)``) in its spec (see
+:class:`core.contract.AdapterSpec` ``doctor``): an awaitable list of :class:`CheckResult`.
 ``chats`` are the chat ids of that platform the database has seen conversations in,
 so an adapter can check its rights where it actually serves. The core never names a
 platform.
@@ -161,11 +161,11 @@ async def _healthz(client: httpx.AsyncClient, public_url: str) -> CheckResult:
 
 
 async def _adapter_checks(settings: "Settings", chats: dict[str, list[str]]) -> list[CheckResult]:
-    from core.wiring.platform import adapter_hooks, discover_adapters
+    from core.contract import adapter_hooks, discover_adapters
 
     factories = discover_adapters()
     results: list[CheckResult] = []
-    for name, hook in sorted(adapter_hooks("doctor_checks").items()):
+    for name, hook in sorted(adapter_hooks("doctor").items()):
         factory = factories.get(name)
         if factory is None or not factory.configured(settings):
             continue

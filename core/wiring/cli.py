@@ -120,7 +120,7 @@ def _console_chat(settings: Settings, adapters: list[str] | None) -> bool:
     """Whether this run is the console chat: asked for, or no platform is configured."""
     if adapters is not None:
         return adapters == ["console"]
-    from core.wiring.platform import discover_adapters
+    from core.contract import discover_adapters
 
     return not any(f.configured(settings) for n, f in discover_adapters().items() if n != "console")
 
@@ -129,7 +129,7 @@ def _adapter_names() -> set[str]:
     """Declared adapter names, read from the entry points without importing any adapter."""
     from importlib.metadata import entry_points
 
-    from core.wiring.platform import GROUP
+    from core.contract import GROUP
 
     return {ep.name for ep in entry_points(group=GROUP)}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from core.wiring.platform import adapter_hooks
+from core.contract import adapter_hooks
 
 __all__ = ["mount"]
 

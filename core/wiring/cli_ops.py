@@ -119,7 +119,7 @@ def faq_gaps(
 
 
 @ops_app.command("user-export")
-def user_export(user: str = typer.Argument(..., help="The account, <platform>:<id> (e.g. telegram:12345).")) -> None:
+def user_export(user: str = typer.Argument(..., help="The account, <platform>:<id>, as a ticket or the desk shows it.")) -> None:
     """Print everything kept about a user and their confirmed linked accounts as JSON."""
     from core.ops.privacy import export_user
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from core.config import Settings
+from core.contract import noisy_loggers
 
 __all__ = ["JsonFormatter", "RedactSecrets", "TerminalWarnings", "WithholdPayloads", "setup_logging"]
 
@@ -70,8 +71,8 @@ class RedactSecrets(logging.Filter):
 
 class WithholdPayloads(logging.Filter):
     """Outside debug, a library record's bulky arguments (a raw update, event or
-    response, which holds what users wrote) are replaced by their size: python-
-    telegram-bot, for one, logs a whole unparsable update at CRITICAL."""
+    response, which holds what users wrote) are replaced by their size: a chat
+    bot library, for one, logs a whole unparsable update at CRITICAL."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.startswith(_OWN_LOGGERS) or not record.args:
@@ -155,6 +156,6 @@ def setup_logging(settings: Settings, *, log_file: Path | None = None) -> Termin
     root.handlers[:] = handlers
     root.setLevel("DEBUG" if settings.debug else settings.log_level.upper())
     # libraries log request URLs that contain bot tokens
-    for noisy in ("httpx", "httpcore", "telegram", "discord", "slack_bolt", "slack_sdk", "aiohttp.access"):
+    for noisy in ("httpx", "httpcore", "aiohttp.access", *noisy_loggers()):  # and each adapter's libraries
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     return terminal

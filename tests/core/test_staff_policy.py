@@ -50,14 +50,14 @@ def test_a_public_staff_channel_refuses_start_up_in_one_line(tmp_path: Path) -> 
     policy = StaffPolicy(make_settings(tmp_path))
     for private in (False, None):
         with pytest.raises(ConfigError) as refused:
-            policy.record_slack_facts(members=["U9"], channel_private=private)
+            policy.record_desk_facts("slack", members=["U9"], channel_private=private)
         assert "\n" not in str(refused.value) and "SLACK_STAFF_USERS" in str(refused.value)
         assert policy.decide(slack("U9", desk=True), STAFF) is Verdict.NOT_STAFF
 
 
 def test_members_of_a_verified_private_staff_channel_are_staff_there(tmp_path: Path) -> None:
     policy = StaffPolicy(make_settings(tmp_path))
-    policy.record_slack_facts(members=["U9"], channel_private=True)
+    policy.record_desk_facts("slack", members=["U9"], channel_private=True)
     assert policy.decide(slack("U9", desk=True), STAFF) is Verdict.ALLOWED
     assert policy.decide(slack("U9"), STAFF) is Verdict.DESK_ONLY
     assert policy.decide(slack("U8", desk=True), STAFF) is Verdict.NOT_STAFF
@@ -67,7 +67,7 @@ def test_members_of_a_verified_private_staff_channel_are_staff_there(tmp_path: P
 def test_a_user_group_makes_its_members_staff_and_nobody_until_resolved(tmp_path: Path) -> None:
     policy = StaffPolicy(make_settings(tmp_path, SLACK_STAFF_GROUP="S1"))
     assert policy.decide(slack("U9", desk=True), STAFF) is Verdict.NOT_STAFF  # not resolved yet
-    policy.record_slack_facts(members=["U9"])
+    policy.record_desk_facts("slack", members=["U9"])
     assert policy.decide(slack("U9"), STAFF) is Verdict.ALLOWED
     assert policy.decide(slack("U8", desk=True), STAFF) is Verdict.NOT_STAFF
 

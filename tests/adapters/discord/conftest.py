@@ -16,7 +16,7 @@ import discord.gateway
 import discord.http
 import pytest
 
-from adapters.console import ConsoleAdapter
+from adapters.console.adapter import ConsoleAdapter
 from adapters.discord import DiscordAdapter
 from core.faq_engine import FaqEngine
 from core.models import Ticket
@@ -129,7 +129,7 @@ async def running_rig(sim: DiscordSim, tmp_path: Path, store: SQLiteStore, faq_e
                           poll_interval=0.05, on_result=core.timers.delivery_finished)
     core.on_enqueue(worker.wake)
     core.dialogue.direct_delete.use(worker.deliver_now)  # as core/wiring/app.py does
-    await adapter.start()
+    core.adopt(adapter.platform, await adapter.start())  # as core/wiring/app.py does
     task = asyncio.create_task(worker.run())
     try:
         yield Rig(sim, core, adapter, store, desk_out, tmp_path)

@@ -88,7 +88,7 @@ async def make_desk(
         core = UseCases(settings, sqlite_store, faq_engine, code_sender=code_sender, clock=clock)
         adapter = SlackAdapter(core)
         adapter.claim_desk()
-        await adapter.start()
+        core.adopt(adapter.platform, await adapter.start())  # as core/wiring/app.py does
         worker = OutboxWorker(sqlite_store, {"slack": adapter}, poll_interval=0.05, max_attempts=3,
                               on_result=core.timers.delivery_finished)
         core.on_enqueue(worker.wake)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from adapters.console import ConsoleAdapter
+from adapters.console.adapter import ConsoleAdapter
 from adapters.telegram import TelegramAdapter
 from core.faq_engine import FaqEngine
 from core.models import Delivery
@@ -91,7 +91,7 @@ async def running_rig(sim: TelegramSim, tmp_path: Path, store: Store, faq_engine
                           poll_interval=0.05, max_attempts=3, on_result=on_result)
     core.on_enqueue(worker.wake)
     core.dialogue.direct_delete.use(worker.deliver_now)  # as core/wiring/app.py does
-    await adapter.start()
+    core.adopt(adapter.platform, await adapter.start())  # as core/wiring/app.py does
     task = asyncio.create_task(worker.run())
     try:
         yield rig
