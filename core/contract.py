@@ -47,7 +47,7 @@ GROUP = "walletdesk.adapters"
 # -- deliveries: a closed set of actions, each with its payload ----------------------------
 
 DeliveryAction = Literal["send", "dm", "delete", "send_file", "dm_file",
-                         "desk_upsert", "desk_post", "desk_ack", "desk_file"]
+                         "desk_upsert", "desk_post", "desk_ack", "desk_file", "desk_delete"]
 ACTIONS: frozenset[str] = frozenset(DeliveryAction.__args__)  # type: ignore[attr-defined]
 DESK_ACTIONS: frozenset[str] = frozenset(a for a in ACTIONS if a.startswith("desk_"))
 
@@ -71,6 +71,11 @@ class DmPayload(TypedDict, total=False):
 
 class DeletePayload(TypedDict):
     """``delete``: remove a message the shield caught."""
+    message_id: str
+
+
+class DeskDeletePayload(TypedDict):
+    """``desk_delete``: take back a desk line the bot posted (a piece of a split phrase)."""
     message_id: str
 
 
@@ -129,11 +134,11 @@ class DeskUpsertPayload(TypedDict, total=False):
 
 
 Payload = Union[SendPayload, DmPayload, DeletePayload, FilePayload, DeskPostPayload, DeskAckPayload,
-                DeskUpsertPayload]
+                DeskUpsertPayload, DeskDeletePayload]
 PAYLOADS: Mapping[str, type] = {
     "send": SendPayload, "dm": DmPayload, "delete": DeletePayload, "send_file": FilePayload,
     "dm_file": FilePayload, "desk_file": FilePayload, "desk_post": DeskPostPayload, "desk_ack": DeskAckPayload,
-    "desk_upsert": DeskUpsertPayload,
+    "desk_upsert": DeskUpsertPayload, "desk_delete": DeskDeletePayload,
 }
 
 
@@ -164,7 +169,7 @@ class Sender(Protocol):
     Actions (:data:`ACTIONS`): ``send``, ``dm``, ``delete`` (every platform);
     ``send_file`` and ``dm_file`` (a staff file to a user: ``delivery.file`` holds the
     bytes the worker loaded from the store); a desk adds ``desk_upsert``,
-    ``desk_post``, ``desk_ack`` and ``desk_file``. Payloads: :data:`PAYLOADS`.
+    ``desk_post``, ``desk_ack``, ``desk_file`` and ``desk_delete``. Payloads: :data:`PAYLOADS`.
 
     Raises:
         core.errors.RetryLater: transient failure (429 with retry_after, 5xx, timeout).

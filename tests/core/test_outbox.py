@@ -67,7 +67,7 @@ async def test_a_row_rate_limited_more_often_than_max_attempts_is_delivered_and_
     assert [d.payload["text"] for d in sender.delivered] == ["hello"]
     async with sqlite_store.transaction() as tx:
         (row,) = await tx.deliveries()
-    assert row["status"] == "sent" and row["attempts"] == 1  # the send that went out; no refusal counted
+    assert row.status == "sent" and row.attempts == 1  # the send that went out; no refusal counted
 
 
 async def test_dead_letter_after_max_attempts_and_permanent_errors(sqlite_store: SQLiteStore, clock: Clock) -> None:

@@ -45,7 +45,7 @@ async def on_time(sim: SlackSim, tmp_path: Path, sqlite_store: SQLiteStore, faq_
 
 async def _statuses(store: SQLiteStore) -> list[str]:
     async with store.transaction() as tx:
-        return [row["status"] for row in await tx.deliveries()]
+        return [row.status for row in await tx.deliveries()]
 
 
 async def test_a_burst_into_a_channel_another_process_just_posted_in_is_delivered_whole_in_order_once(

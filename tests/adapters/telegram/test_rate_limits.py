@@ -57,7 +57,7 @@ async def test_a_burst_over_the_group_minute_after_a_restart_is_delivered_whole_
     assert tg.rate_limits.early_retries() == []  # every retry_after was waited out
     assert tg.texts_to(GROUP)[20:] == burst  # all, in order, none twice
     async with sqlite_store.transaction() as tx:
-        assert [row["status"] for row in await tx.deliveries()] == ["sent"] * 25
+        assert [row.status for row in await tx.deliveries()] == ["sent"] * 25
     assert took >= 60.0  # 45 messages cannot reach one group in less than two of its minutes
 
 
