@@ -4,7 +4,7 @@ taken with BEGIN IMMEDIATE so that a second process waits instead of failing.
 * :class:`SQLiteStore` (``sqlite:///path``, the default) runs statements on the
   event-loop thread with the stdlib driver. In WAL mode with
   ``synchronous=NORMAL`` a statement takes microseconds, less than one hand-off
-  to a driver thread, and a message is ~28 statements: this store carries
+  to a driver thread, and a message is at most 6 statements: this store carries
   several times the messages per second of the threaded one. What could block
   the loop is kept off it: the write lock is taken with ``busy_timeout=0`` and
   retried with ``asyncio.sleep`` while another process holds it, and WAL
